@@ -1,0 +1,63 @@
+"""The contract between the agent loop and whatever runs its code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from .events import RunCell
+
+RunStatus = Literal[
+    "ok",
+    "error",
+    "timeout",
+    "kernel_dead",
+    "kernel_restarted",
+    "notebook_closed",
+    "cancelled",
+    "no_response",
+]
+
+#: Statuses after which no further code can run in this request.
+FATAL_STATUSES = frozenset({"kernel_dead", "kernel_restarted", "notebook_closed", "no_response"})
+
+
+@dataclass
+class ExecutionResult:
+    """The outcome of one cell: nbformat v4 outputs plus how the run ended."""
+
+    status: RunStatus
+    outputs: list[dict] = field(default_factory=list)
+    execution_count: int | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def error_output(self) -> dict | None:
+        """The first ``error`` output, if the cell raised."""
+        return next((o for o in self.outputs if o.get("output_type") == "error"), None)
+
+    def error_summary(self) -> dict | None:
+        """``{ename, evalue}`` of the failure, for display and stuck detection."""
+        error = self.error_output
+        if error is not None:
+            return {"ename": error.get("ename", ""), "evalue": error.get("evalue", "")}
+        if self.ok:
+            return None
+        return {"ename": self.status, "evalue": ""}
+
+
+class Executor(Protocol):
+    """Runs one cell of code and reports its outputs.
+
+    Implementations: the browser (the chat panel runs the cell in the user's
+    notebook), a jupyter_client kernel (headless runner, tests) and the kernel
+    itself (``%%ci``). ``run`` must enforce ``cell.timeout`` (interrupting the
+    kernel), must interrupt the kernel if the awaiting task is cancelled, and
+    must always return a result rather than raise for a failing cell.
+    """
+
+    async def run(self, cell: RunCell) -> ExecutionResult: ...

@@ -1,0 +1,130 @@
+"""Run cells in a kernel of our own, through jupyter_client.
+
+Used by the headless runner, the tests and the benchmarks. Outputs are built
+with nbformat from the kernel's iopub messages, exactly as a notebook records
+them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbformat.v4 import output_from_msg
+
+from .events import RunCell
+from .executor import ExecutionResult
+
+#: How long an interrupted cell may take to wind down before we give up on it.
+INTERRUPT_GRACE = 10.0
+#: How often to check, while waiting for output, whether the kernel is alive.
+LIVENESS_POLL = 1.0
+
+_OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error"}
+
+
+class KernelExecutor:
+    """An ``Executor`` backed by a kernel that this object starts and owns."""
+
+    def __init__(self, kernel_name: str = "python3", cwd: str | Path | None = None):
+        self.kernel_name = kernel_name
+        self.cwd = str(cwd) if cwd else None
+        self.manager = AsyncKernelManager(kernel_name=kernel_name)
+        self.client = None
+        self.language: str | None = None
+
+    async def start(self) -> KernelExecutor:
+        await self.manager.start_kernel(cwd=self.cwd)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        await self.client.wait_for_ready(timeout=60)
+        self.language = self.manager.kernel_spec.language if self.manager.kernel_spec else None
+        return self
+
+    async def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.stop_channels()
+        if await self.manager.is_alive():
+            await self.manager.shutdown_kernel(now=True)
+
+    async def __aenter__(self) -> KernelExecutor:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.shutdown()
+
+    async def run(self, cell: RunCell) -> ExecutionResult:
+        """Execute ``cell.code``; interrupt it after ``cell.timeout`` seconds."""
+        started = time.perf_counter()
+        msg_id = self.client.execute(cell.code, store_history=True, allow_stdin=False)
+        outputs: list[dict] = []
+        status = "ok"
+        try:
+            idle = await self._collect(msg_id, outputs, deadline=started + cell.timeout)
+            if not idle:
+                status = "timeout" if await self.manager.is_alive() else "kernel_dead"
+                if status == "timeout":
+                    await self.manager.interrupt_kernel()
+                    await self._collect(msg_id, outputs, deadline=time.perf_counter() + INTERRUPT_GRACE)
+        except asyncio.CancelledError:
+            # The user stopped the request: do not leave the kernel busy.
+            if await self.manager.is_alive():
+                await self.manager.interrupt_kernel()
+            raise
+        if status == "ok" and any(o["output_type"] == "error" for o in outputs):
+            status = "error"
+        return ExecutionResult(
+            status=status,
+            outputs=outputs,
+            execution_count=await self._execution_count(msg_id),
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    async def _collect(self, msg_id: str, outputs: list[dict], *, deadline: float) -> bool:
+        """Gather outputs of ``msg_id`` until the kernel is idle (True) or time runs out."""
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return False
+            try:
+                message = await self.client.get_iopub_msg(timeout=min(remaining, LIVENESS_POLL))
+            except Exception:  # queue.Empty: no message within the poll interval
+                if not await self.manager.is_alive():
+                    return False
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = message["msg_type"]
+            if kind == "status" and message["content"]["execution_state"] == "idle":
+                return True
+            if kind == "clear_output":
+                outputs.clear()
+            elif kind in _OUTPUT_MESSAGES:
+                _append_output(outputs, output_from_msg(message))
+
+    async def _execution_count(self, msg_id: str) -> int | None:
+        """The execution count from the shell reply, if it came."""
+        try:
+            while True:
+                reply = await self.client.get_shell_msg(timeout=1)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"].get("execution_count")
+        except Exception:  # queue.Empty: no reply (kernel died or was interrupted hard)
+            return None
+
+
+def _append_output(outputs: list[dict], output) -> None:
+    """Add an output, merging consecutive text on the same stream as notebooks do."""
+    output = dict(output)
+    last = outputs[-1] if outputs else None
+    if (
+        output["output_type"] == "stream"
+        and last is not None
+        and last["output_type"] == "stream"
+        and last["name"] == output["name"]
+    ):
+        last["text"] += output["text"]
+    else:
+        outputs.append(output)

@@ -1,0 +1,266 @@
+"""The write-run-fix loop, written once for every front end.
+
+``Agent.run`` sends a request to the model, runs the code it asks for through an
+``Executor``, feeds the outputs back, and repeats until the model answers
+without code, the same code fails the same way twice, or too many runs in a
+row fail. It yields ``events`` that each front end renders its own way.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from .actions import RUN_CELL, RUN_CELL_TOOL, BadArguments, code_from_arguments, fenced_code
+from .events import CellDone, Done, Error, Event, RunCell, Status, TextDelta, Usage
+from .executor import FATAL_STATUSES, ExecutionResult, Executor
+from .feedback import feedback_for_model, status_line
+from .llm import LLMClient, LLMError, Reply, ToolsRejected
+from .prompts import notebook_context, system_prompt
+
+CANCELLED_RESULT = "Not run: the user stopped the request."
+SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
+
+
+@dataclass
+class Conversation:
+    """The model-facing history of one session, kept across requests.
+
+    ``use_tools`` turns false for good once the endpoint rejects tool calls.
+    ``step`` counts the cells that this conversation has put in the notebook.
+    """
+
+    language: str | None = None
+    use_tools: bool = True
+    messages: list[dict] = field(default_factory=list)
+    step: int = 0
+
+    def with_system_prompt(self) -> list[dict]:
+        return [
+            {"role": "system", "content": system_prompt(use_tools=self.use_tools, language=self.language)},
+            *self.messages,
+        ]
+
+    def add_reply(self, reply: Reply) -> None:
+        message: dict = {"role": "assistant", "content": reply.text or None}
+        if reply.tool_calls:
+            message["tool_calls"] = [
+                {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+                for call in reply.tool_calls
+            ]
+        self.messages.append(message)
+
+    def add_result(self, call_id: str | None, text: str) -> None:
+        """What a run gave: a tool message, or a user message in fenced mode."""
+        if call_id is not None:
+            self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+        else:
+            self.messages.append({"role": "user", "content": f"Output of the code:\n{text}"})
+
+    def answer_dangling_calls(self, text: str) -> None:
+        """Give every tool call still without a result one, so the history stays valid."""
+        answered = {m["tool_call_id"] for m in self.messages if m["role"] == "tool"}
+        for message in reversed(self.messages):
+            if message["role"] == "assistant" and message.get("tool_calls"):
+                for call in message["tool_calls"]:
+                    if call["id"] not in answered:
+                        self.add_result(call["id"], text)
+                return
+
+
+@dataclass
+class _Attempts:
+    """Consecutive failures within one request, for the cap and stuck detection."""
+
+    failures: int = 0
+    last_failure: tuple | None = None
+    failed_call: str | None = None  # the cell the next code replaces
+    bad_arguments_reported: bool = False
+
+
+@dataclass
+class _Action:
+    code: str
+    tool_call_id: str | None  # None for fenced code
+
+
+class Agent:
+    """Drives the model and an executor for one conversation."""
+
+    def __init__(
+        self,
+        llm: LLMClient,
+        executor: Executor,
+        conversation: Conversation,
+        *,
+        max_attempts: int = 3,
+        cell_timeout: float = 120.0,
+        secrets: tuple[str, ...] = (),
+    ):
+        self.llm = llm
+        self.executor = executor
+        self.conversation = conversation
+        self.max_attempts = max_attempts
+        self.cell_timeout = cell_timeout
+        self.secrets = secrets
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+
+    async def run(self, request: str, *, notebook_path: str | None = None) -> AsyncIterator[Event]:
+        """Work on ``request`` until done; yield events on the way."""
+        convo = self.conversation
+        convo.messages.append(
+            {"role": "user", "content": f"{request}\n\n{notebook_context(notebook_path, convo.language)}"}
+        )
+        attempts = _Attempts()
+        try:
+            while True:
+                yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
+                reply = None
+                try:
+                    async for item in self._ask():
+                        if isinstance(item, Reply):
+                            reply = item
+                        else:
+                            yield TextDelta(item)
+                except LLMError as exc:
+                    yield Error(exc.message, exc.hint)
+                    yield Status("error", message=exc.message)
+                    yield Done("error")
+                    return
+                self.prompt_tokens += reply.prompt_tokens
+                self.completion_tokens += reply.completion_tokens
+                yield Usage(self.prompt_tokens, self.completion_tokens, self.prompt_tokens + self.completion_tokens)
+                convo.add_reply(reply)
+
+                actions, problem = self._actions(reply, attempts)
+                if problem is not None:
+                    yield Error(problem, "The model sent malformed code requests twice; try rephrasing.")
+                    yield Status("error", message=problem)
+                    yield Done("error")
+                    return
+                if not actions and not reply.tool_calls:
+                    yield Status("done")
+                    yield Done("answered")
+                    return
+                async for event in self._run_actions(actions, attempts):
+                    yield event
+                    if isinstance(event, Done):
+                        return
+        finally:
+            convo.answer_dangling_calls(CANCELLED_RESULT)
+
+    def _attempt(self, attempts: _Attempts) -> tuple[int, int]:
+        return attempts.failures + 1, self.max_attempts
+
+    async def _ask(self) -> AsyncIterator[str | Reply]:
+        """Stream one answer; fall back to fenced code if tools are refused."""
+        convo = self.conversation
+        try:
+            async for item in self.llm.stream(
+                convo.with_system_prompt(), tools=[RUN_CELL_TOOL] if convo.use_tools else None
+            ):
+                yield item
+        except ToolsRejected:
+            convo.use_tools = False
+            async for item in self.llm.stream(convo.with_system_prompt(), tools=None):
+                yield item
+
+    def _actions(self, reply: Reply, attempts: _Attempts) -> tuple[list[_Action], str | None]:
+        """The code the reply asks to run, and a fatal problem if any.
+
+        A malformed tool call is answered with what is wrong once per request;
+        the second one ends the request.
+        """
+        if not reply.tool_calls:
+            code = fenced_code(reply.text)
+            return ([_Action(code, None)] if code else []), None
+        actions = []
+        for call in reply.tool_calls:
+            try:
+                if call.name != RUN_CELL:
+                    raise BadArguments(f"there is no tool named '{call.name}'; use {RUN_CELL}")
+                actions.append(_Action(code_from_arguments(call.arguments), call.id))
+            except BadArguments as exc:
+                if attempts.bad_arguments_reported:
+                    return [], f"The model's tool call was malformed again: {exc}."
+                attempts.bad_arguments_reported = True
+                self.conversation.add_result(call.id, f"Error: {exc}. Nothing was run.")
+        return actions, None
+
+    async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
+        """Run each action in order; stop the turn at the first failure."""
+        for index, action in enumerate(actions):
+            cell = self._next_cell(action.code, attempts)
+            yield cell
+            yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
+            started = time.perf_counter()
+            result = await self.executor.run(cell)
+            result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
+            self.conversation.add_result(
+                action.tool_call_id,
+                feedback_for_model(result, timeout=cell.timeout, secrets=self.secrets),
+            )
+            yield CellDone(cell.call_id, result.status, result.error_summary())
+            ending = self._after_run(cell, result, attempts)
+            if ending is not None:
+                for rest in actions[index + 1 :]:
+                    if rest.tool_call_id is not None:
+                        self.conversation.add_result(rest.tool_call_id, SKIPPED_RESULT)
+                for event in ending:
+                    yield event
+                return
+
+    def _next_cell(self, code: str, attempts: _Attempts) -> RunCell:
+        """A new step, or the next attempt at the step that just failed."""
+        if attempts.failed_call is None:
+            self.conversation.step += 1
+        return RunCell(
+            call_id=f"cell-{uuid.uuid4().hex[:12]}",
+            code=code,
+            step=self.conversation.step,
+            attempt=attempts.failures + 1,
+            replaces=attempts.failed_call,
+            timeout=self.cell_timeout,
+        )
+
+    def _after_run(self, cell: RunCell, result: ExecutionResult, attempts: _Attempts) -> list[Event] | None:
+        """Update the attempt count; the closing events if the request must end."""
+        if result.ok:
+            attempts.failures, attempts.last_failure, attempts.failed_call = 0, None, None
+            return None
+        summary = result.error_summary() or {}
+        # A KeyboardInterrupt we did not cause (no timeout) is the user pressing
+        # the notebook's own interrupt button: they want it to stop, not fixed.
+        if result.status == "cancelled" or (
+            result.status == "error" and summary.get("ename") == "KeyboardInterrupt"
+        ):
+            return [Status("stopped", message="Interrupted by the user."), Done("stopped")]
+        if result.status in FATAL_STATUSES:
+            message = status_line(result)
+            return [
+                Error(message, "Restart or reopen the notebook, then ask again; earlier variables may need re-running."),
+                Status("error", message=message),
+                Done("kernel"),
+            ]
+        attempts.failures += 1
+        attempts.failed_call = cell.call_id
+        signature = (" ".join(cell.code.split()), summary.get("ename"), summary.get("evalue"))
+        if signature == attempts.last_failure:
+            message = f"Stopped: the same code failed twice with {summary.get('ename')}: {summary.get('evalue')}"
+            return [
+                Error(message, "The assistant is stuck; rephrase the request or fix the cell by hand."),
+                Status("error", message=message),
+                Done("stuck"),
+            ]
+        attempts.last_failure = signature
+        if attempts.failures >= self.max_attempts:
+            message = f"Gave up after {attempts.failures} failed attempts in a row."
+            return [
+                Error(message, "Look at the last error in the notebook, or rephrase the request."),
+                Status("error", message=message),
+                Done("max_attempts"),
+            ]
+        return None

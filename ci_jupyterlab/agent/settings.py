@@ -1,0 +1,134 @@
+"""Configuration of the code interpreter, shared by every front end.
+
+The section is ``CodeInterpreter`` in any Jupyter config file, for example in
+``jupyter_server_config.py``::
+
+    c.CodeInterpreter.model = "gpt-4.1-mini"
+    c.CodeInterpreter.base_url = "http://localhost:11434/v1"   # Ollama
+
+Values set in a config file win; unset values fall back to the environment
+(``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``CI_JUPYTERLAB_MODEL``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from traitlets import Float, Int, Unicode, default
+from traitlets.config import Configurable
+
+#: The model used with OpenAI's own endpoint when none is configured.
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+
+#: The environment variable that names the model.
+MODEL_ENV_VAR = "CI_JUPYTERLAB_MODEL"
+
+#: What the ``openai`` client is given as a key for servers that need none.
+PLACEHOLDER_KEY = "no-key-needed"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the user must fix before the assistant can work."""
+
+    message: str
+    hint: str
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "hint": self.hint}
+
+
+class CodeInterpreter(Configurable):
+    """Which model to talk to, and the limits of the write-run-fix loop."""
+
+    model = Unicode(
+        help=f"Model name. Empty: {DEFAULT_OPENAI_MODEL} on OpenAI, otherwise the first "
+        f"model the server's /v1/models lists. Environment: {MODEL_ENV_VAR}.",
+    ).tag(config=True)
+
+    base_url = Unicode(
+        help="Base URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1 for "
+        "Ollama. Empty means OpenAI. Environment: OPENAI_BASE_URL.",
+    ).tag(config=True)
+
+    api_key = Unicode(
+        help="API key. Stays on the server: never sent to the browser, the notebook or "
+        "the model. Environment: OPENAI_API_KEY.",
+    ).tag(config=True)
+
+    max_attempts = Int(
+        3, help="Consecutive failing runs allowed per request before the assistant gives up."
+    ).tag(config=True)
+
+    cell_timeout = Float(
+        120.0, help="Seconds a cell may run before it is interrupted and reported."
+    ).tag(config=True)
+
+    request_timeout = Float(
+        120.0, help="Seconds to wait for the model server to answer one request."
+    ).tag(config=True)
+
+    max_retries = Int(
+        3, help="Retries, with backoff, of a model request that hit 429, 5xx or a timeout."
+    ).tag(config=True)
+
+    @default("model")
+    def _model_from_env(self) -> str:
+        return os.environ.get(MODEL_ENV_VAR, "")
+
+    @default("base_url")
+    def _base_url_from_env(self) -> str:
+        return os.environ.get("OPENAI_BASE_URL", "")
+
+    @default("api_key")
+    def _api_key_from_env(self) -> str:
+        return os.environ.get("OPENAI_API_KEY", "")
+
+    @property
+    def uses_openai(self) -> bool:
+        """True when requests go to OpenAI's own API."""
+        return not self.base_url or urlparse(self.base_url).hostname == "api.openai.com"
+
+    @property
+    def endpoint(self) -> str:
+        """The host the model is reached at, for messages (never the key)."""
+        if not self.base_url:
+            return "api.openai.com"
+        parsed = urlparse(self.base_url)
+        return parsed.netloc or self.base_url
+
+    def problem(self) -> Problem | None:
+        """Why no request can be sent with this configuration, if so."""
+        if self.uses_openai and not self.api_key:
+            return Problem(
+                "No model is configured.",
+                "For OpenAI, set the OPENAI_API_KEY environment variable (or "
+                "c.CodeInterpreter.api_key in jupyter_server_config.py). For a local "
+                "OpenAI-compatible server such as Ollama, set OPENAI_BASE_URL (or "
+                "c.CodeInterpreter.base_url), e.g. http://localhost:11434/v1. "
+                "Then restart JupyterLab.",
+            )
+        if self.max_attempts < 1:
+            return Problem(
+                f"c.CodeInterpreter.max_attempts is {self.max_attempts}.",
+                "Set it to 1 or more.",
+            )
+        return None
+
+    def client_key(self) -> str:
+        """The key handed to the openai client; local servers often need none."""
+        return self.api_key or PLACEHOLDER_KEY
+
+    def public_view(self) -> dict:
+        """What the browser may know about the configuration (no key)."""
+        problem = self.problem()
+        return {
+            "configured": problem is None,
+            "model": self.model or (DEFAULT_OPENAI_MODEL if self.uses_openai else None),
+            "endpoint": self.endpoint,
+            "max_attempts": self.max_attempts,
+            "cell_timeout": self.cell_timeout,
+            "problem": problem.to_dict() if problem else None,
+        }

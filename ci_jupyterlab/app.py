@@ -1,0 +1,44 @@
+"""The Jupyter server extension: configuration, shared state, routes."""
+
+from __future__ import annotations
+
+from jupyter_server.extension.application import ExtensionApp
+
+from .agent.llm import LLMClient
+from .agent.settings import CodeInterpreter
+from .chat import SessionStore
+from .handlers import ChatHandler, ConfigHandler
+
+
+class CodeInterpreterApp(ExtensionApp):
+    """Serves the chat of the Code Interpreter panel."""
+
+    name = "ci_jupyterlab"
+
+    def initialize_settings(self):
+        self.interpreter = CodeInterpreter(parent=self)
+        self.sessions = SessionStore()
+        self._llm: LLMClient | None = None
+        problem = self.interpreter.problem()
+        if problem:
+            self.log.warning("Code interpreter: %s %s", problem.message, problem.hint)
+        else:
+            self.log.info(
+                "Code interpreter: model %s at %s",
+                self.interpreter.public_view()["model"] or "(first listed)",
+                self.interpreter.endpoint,
+            )
+
+    def llm_client(self) -> LLMClient:
+        """One client for the server's lifetime: it pools connections and remembers the model."""
+        if self._llm is None:
+            self._llm = LLMClient(self.interpreter)
+        return self._llm
+
+    def initialize_handlers(self):
+        self.handlers.extend(
+            [
+                (r"/ci-jupyterlab/config", ConfigHandler),
+                (r"/ci-jupyterlab/chat", ChatHandler),
+            ]
+        )

@@ -1,0 +1,188 @@
+"""Chat sessions driven over the protocol of docs/protocol.md.
+
+No tornado here: a ``ChatConnection`` is given a ``send`` function and fed raw
+frames, so it can be tested without a server. Conversations live in a
+``SessionStore`` that outlives connections, so a reloaded page continues them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .agent.events import Done, Error, RunCell, Status
+from .agent.executor import ExecutionResult
+from .agent.llm import LLMClient
+from .agent.loop import Agent, Conversation
+from .agent.settings import CodeInterpreter
+from .protocol import (
+    PROTOCOL_VERSION,
+    ExecutionResultMessage,
+    ProtocolError,
+    StopMessage,
+    UserMessage,
+    parse_client_message,
+)
+
+log = logging.getLogger(__name__)
+
+#: Extra seconds to wait for the browser beyond the cell timeout before giving up.
+RESPONSE_GRACE = 60.0
+
+Send = Callable[[dict], None]
+
+
+class BrowserExecutor:
+    """Runs cells in the user's notebook: the client runs each ``run_cell`` and answers.
+
+    The ``run_cell`` message itself is the event the loop yields just before
+    calling ``run``; ``run`` only waits for the matching ``execution_result``.
+    """
+
+    def __init__(self, grace: float = RESPONSE_GRACE):
+        self.grace = grace
+        self._pending: dict[str, asyncio.Future[ExecutionResult]] = {}
+
+    async def run(self, cell: RunCell) -> ExecutionResult:
+        future = asyncio.get_running_loop().create_future()
+        self._pending[cell.call_id] = future
+        try:
+            return await asyncio.wait_for(future, cell.timeout + self.grace)
+        except asyncio.TimeoutError:
+            return ExecutionResult(status="no_response")
+        finally:
+            self._pending.pop(cell.call_id, None)
+
+    def deliver(self, call_id: str, result: ExecutionResult) -> bool:
+        """Hand a result to the run waiting for it; False if none is (stale or stopped)."""
+        future = self._pending.get(call_id)
+        if future is None or future.done():
+            return False
+        future.set_result(result)
+        return True
+
+
+@dataclass
+class ChatSession:
+    """One conversation: its model history and the request running in it."""
+
+    id: str
+    conversation: Conversation = field(default_factory=Conversation)
+    executor: BrowserExecutor = field(default_factory=BrowserExecutor)
+    task: asyncio.Task | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+
+class SessionStore:
+    """Every conversation this server knows, by session id."""
+
+    def __init__(self):
+        self._sessions: dict[str, ChatSession] = {}
+
+    def get(self, session_id: str) -> ChatSession:
+        if session_id not in self._sessions:
+            self._sessions[session_id] = ChatSession(session_id)
+        return self._sessions[session_id]
+
+
+class ChatConnection:
+    """One client: routes its frames to sessions and sends back the agent's events."""
+
+    def __init__(
+        self,
+        settings: CodeInterpreter,
+        store: SessionStore,
+        llm: Callable[[], LLMClient],
+        send: Send,
+    ):
+        self.settings = settings
+        self.store = store
+        self.llm = llm
+        self.send = send
+        self._tasks: set[asyncio.Task] = set()
+
+    def hello(self) -> dict:
+        view = self.settings.public_view()
+        return {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "configured": view["configured"],
+            "model": view["model"],
+            "problem": view["problem"],
+        }
+
+    def receive(self, raw: str | bytes) -> None:
+        """Act on one frame from the client; problems are answered, never raised."""
+        try:
+            message = parse_client_message(raw)
+            if isinstance(message, UserMessage):
+                self._start(message)
+            elif isinstance(message, ExecutionResultMessage):
+                if not self.store.get(message.session).executor.deliver(message.call_id, message.result):
+                    log.debug("Ignoring a result for %s: nothing waits for it.", message.call_id)
+            elif isinstance(message, StopMessage):
+                self._stop(message.session)
+        except ProtocolError as exc:
+            self._send_error(exc.session, exc.message, exc.hint)
+
+    def close(self) -> None:
+        """The client went away: nobody can run its cells any more."""
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _start(self, message: UserMessage) -> None:
+        session = self.store.get(message.session)
+        if session.busy:
+            raise ProtocolError(
+                "A request is already running in this conversation.",
+                "Wait for it to finish, or press Stop.",
+                message.session,
+            )
+        problem = self.settings.problem()
+        if problem is not None:
+            self._send_error(message.session, problem.message, problem.hint)
+            self._send(message.session, Done("error").to_message())
+            return
+        session.conversation.language = message.notebook.kernel_language
+        session.task = asyncio.create_task(self._drive(session, message))
+        self._tasks.add(session.task)
+        session.task.add_done_callback(self._tasks.discard)
+
+    def _stop(self, session_id: str) -> None:
+        session = self.store.get(session_id)
+        if session.busy:
+            session.task.cancel()
+        else:
+            self._send(session_id, Status("stopped").to_message())
+            self._send(session_id, Done("stopped").to_message())
+
+    async def _drive(self, session: ChatSession, message: UserMessage) -> None:
+        agent = Agent(
+            self.llm(),
+            session.executor,
+            session.conversation,
+            max_attempts=self.settings.max_attempts,
+            cell_timeout=self.settings.cell_timeout,
+            secrets=(self.settings.api_key,),
+        )
+        try:
+            async for event in agent.run(message.text, notebook_path=message.notebook.path):
+                self._send(session.id, event.to_message())
+        except asyncio.CancelledError:
+            self._send(session.id, Status("stopped", message="Stopped by the user.").to_message())
+            self._send(session.id, Done("stopped").to_message())
+        except Exception:  # a bug of ours: tell the user rather than go silent
+            log.exception("The code interpreter failed in session %s", session.id)
+            self._send_error(session.id, "The code interpreter hit an internal error.", "See the server log.")
+            self._send(session.id, Done("error").to_message())
+
+    def _send(self, session_id: str | None, message: dict) -> None:
+        self.send({**message, "session": session_id} if session_id else message)
+
+    def _send_error(self, session_id: str | None, message: str, hint: str) -> None:
+        self._send(session_id, Error(message, hint).to_message())

@@ -1,0 +1,139 @@
+"""Parsing and checking the chat messages that clients send (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from .agent.executor import ExecutionResult
+
+PROTOCOL_VERSION = 1
+
+_MESSAGE_TYPES = {"user_message", "execution_result", "stop"}
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_RESULT_STATUSES = {
+    "ok",
+    "error",
+    "timeout",
+    "kernel_dead",
+    "kernel_restarted",
+    "notebook_closed",
+    "cancelled",
+}
+#: A request longer than this is almost surely a paste accident.
+MAX_REQUEST_CHARS = 100_000
+
+
+class ProtocolError(ValueError):
+    """A client message we cannot act on; the text says why."""
+
+    def __init__(self, message: str, hint: str = "", session: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.session = session
+
+
+@dataclass
+class NotebookInfo:
+    path: str | None
+    kernel_name: str | None
+    kernel_language: str | None
+
+
+@dataclass
+class UserMessage:
+    session: str
+    text: str
+    notebook: NotebookInfo
+
+
+@dataclass
+class ExecutionResultMessage:
+    session: str
+    call_id: str
+    result: ExecutionResult
+
+
+@dataclass
+class StopMessage:
+    session: str
+
+
+ClientMessage = UserMessage | ExecutionResultMessage | StopMessage
+
+
+def _field(message: dict, name: str, kind: type | tuple[type, ...], session: str | None = None):
+    value = message.get(name)
+    if not isinstance(value, kind):
+        raise ProtocolError(f"'{message.get('type')}' needs a '{name}' field.", session=session)
+    return value
+
+
+def _optional_str(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def parse_client_message(raw: str | bytes) -> ClientMessage:
+    """Check one websocket frame and turn it into a message object."""
+    try:
+        message = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ProtocolError("The message is not valid JSON.") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("The message must be a JSON object.")
+    kind = message.get("type")
+    version = message.get("protocol")
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(
+            f"Protocol version {version!r} is not supported; this server speaks {PROTOCOL_VERSION}.",
+            "Reload the page so the panel and the server extension match.",
+        )
+    if kind not in _MESSAGE_TYPES:
+        raise ProtocolError(
+            f"Unknown message type {kind!r}.", f"Known types: {', '.join(sorted(_MESSAGE_TYPES))}."
+        )
+    session = message.get("session")
+    if not isinstance(session, str) or not _SESSION_ID.match(session):
+        raise ProtocolError(f"'{kind}' needs a 'session' id (1-128 of A-Z a-z 0-9 _ . : -).")
+    if kind == "user_message":
+        text = _field(message, "text", str, session).strip()
+        if not text:
+            raise ProtocolError("The request is empty.", "Type what you want done.", session)
+        if len(text) > MAX_REQUEST_CHARS:
+            raise ProtocolError(
+                f"The request is {len(text):,} characters long; the limit is {MAX_REQUEST_CHARS:,}.",
+                "Put large data in a file next to the notebook and refer to it by name.",
+                session,
+            )
+        notebook = message.get("notebook") if isinstance(message.get("notebook"), dict) else {}
+        return UserMessage(
+            session,
+            text,
+            NotebookInfo(
+                _optional_str(notebook.get("path")),
+                _optional_str(notebook.get("kernel_name")),
+                _optional_str(notebook.get("kernel_language")),
+            ),
+        )
+    if kind == "execution_result":
+        status = _field(message, "status", str, session)
+        if status not in _RESULT_STATUSES:
+            raise ProtocolError(f"Unknown execution status '{status}'.", session=session)
+        outputs = message.get("outputs") or []
+        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+            raise ProtocolError("'outputs' must be a list of nbformat outputs.", session=session)
+        count = message.get("execution_count")
+        duration = message.get("duration_ms")
+        return ExecutionResultMessage(
+            session,
+            _field(message, "call_id", str, session),
+            ExecutionResult(
+                status=status,
+                outputs=outputs,
+                execution_count=count if isinstance(count, int) else None,
+                duration_ms=float(duration) if isinstance(duration, (int, float)) else 0.0,
+            ),
+        )
+    return StopMessage(session)
