@@ -1,0 +1,1 @@
+"""Test helpers for ci-jupyterlab (a scripted stand-in for the LLM)."""
