@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
 from ci_jupyterlab.agent.events import Done, Event
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
@@ -35,7 +36,7 @@ def settings(llm_server) -> CodeInterpreter:
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def kernel(tmp_path):
     async with KernelExecutor(cwd=tmp_path) as executor:
         yield executor
@@ -61,7 +62,7 @@ async def collect(agent: Agent, request: str) -> list[Event]:
     return events
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def make_agent():
     """Build agents on the scripted model; their HTTP clients are closed afterwards."""
     clients: list[LLMClient] = []

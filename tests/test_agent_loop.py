@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from conftest import CANARY_KEY, answer, collect, of_type, run_cell
 
 from ci_jupyterlab.agent.events import CellDone, Done, Error, RunCell, Status, TextDelta, Usage
+
+pytestmark = pytest.mark.asyncio
 
 
 def tool_messages(request: dict) -> list[str]:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import openai
 import pytest
+import pytest_asyncio
 
 from ci_jupyterlab.testing.scripted_llm import EMPTY_QUEUE_TEXT, ScriptedLLM, ScriptError
+
 
 MODEL = "scripted-model"
 HELLO = [{"role": "user", "content": "Say hello, please."}]
@@ -46,7 +48,7 @@ def client(llm):
         yield sync_client
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def aclient(llm):
     async with openai.AsyncOpenAI(base_url=llm.base_url, api_key="test-key", max_retries=0) as async_client:
         yield async_client
@@ -68,6 +70,7 @@ def http_json(url: str, body: object | None = None, raw: bytes | None = None) ->
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.asyncio
 async def test_streamed_text_arrives_in_several_deltas(llm, aclient):
     text = "Hello! I am a scripted model and I stream in small pieces."
     llm.enqueue({"text": text})
@@ -85,6 +88,7 @@ async def test_streamed_text_arrives_in_several_deltas(llm, aclient):
     assert len({c.id for c in chunks}) == 1
 
 
+@pytest.mark.asyncio
 async def test_streamed_tool_calls_reassemble_by_index(llm, aclient):
     code = 'import pandas as pd\ndf = pd.DataFrame({"a": [1, 2, 3]})\ndf.describe()'
     llm.enqueue(
@@ -125,6 +129,7 @@ async def test_streamed_tool_calls_reassemble_by_index(llm, aclient):
     assert reasons[-1] == "tool_calls"
 
 
+@pytest.mark.asyncio
 async def test_usage_chunk_only_when_requested(llm, aclient):
     llm.enqueue({"text": "12345678"}, {"text": "no usage here"}, {"text": "x", "usage": {"prompt_tokens": 1000}})
     messages = [{"role": "user", "content": "a" * 40}]
@@ -154,6 +159,7 @@ async def test_usage_chunk_only_when_requested(llm, aclient):
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (1000, 1, 1001)
 
 
+@pytest.mark.asyncio
 async def test_stop_mid_stream_leaves_server_healthy(llm, aclient, capsys):
     llm.enqueue({"text": "x" * 400, "chunk_delay": 0.02}, {"text": "still alive"})
 

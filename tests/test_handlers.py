@@ -1,0 +1,212 @@
+"""The server extension through a real Jupyter server: auth, config, the chat websocket.
+
+A real kernel (jupyter_client) plays the browser's part: it runs each
+``run_cell`` the server sends and answers with ``execution_result``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from conftest import CANARY_KEY, answer, run_cell
+from tornado.httpclient import HTTPClientError
+
+from ci_jupyterlab.agent.events import RunCell
+from ci_jupyterlab.agent.kernel_executor import KernelExecutor
+
+
+@pytest.fixture
+def jp_server_config(llm_server):
+    return {
+        "ServerApp": {"jpserver_extensions": {"ci_jupyterlab": True}},
+        "CodeInterpreter": {
+            "base_url": llm_server.base_url,
+            "api_key": CANARY_KEY,
+            "model": "scripted-model",
+            "max_retries": 1,
+            "cell_timeout": 20,
+        },
+    }
+
+
+@pytest.fixture
+def extension(jp_serverapp):
+    return jp_serverapp.extension_manager.extension_apps["ci_jupyterlab"].pop()
+
+
+class Chat:
+    """A minimal client of the chat protocol, backed by a real kernel."""
+
+    def __init__(self, ws, kernel=None, session="s-1"):
+        self.ws, self.kernel, self.session = ws, kernel, session
+        self.received: list[dict] = []
+
+    async def send(self, **message):
+        message.setdefault("protocol", 1)
+        message.setdefault("session", self.session)
+        await self.ws.write_message(json.dumps(message))
+
+    async def next(self) -> dict:
+        message = json.loads(await self.ws.read_message())
+        self.received.append(message)
+        return message
+
+    async def ask(self, text: str) -> list[dict]:
+        """Send a request, run its cells in the kernel, return every message until done."""
+        start = len(self.received)
+        await self.send(type="user_message", text=text, notebook={"path": "work/a.ipynb", "kernel_language": "python"})
+        while (message := await self.next())["type"] != "done":
+            if message["type"] == "run_cell":
+                fields = {k: message[k] for k in ("call_id", "code", "step", "attempt", "replaces", "timeout")}
+                result = await self.kernel.run(RunCell(**fields))
+                await self.send(
+                    type="execution_result", call_id=message["call_id"], status=result.status,
+                    outputs=result.outputs, execution_count=result.execution_count,
+                )
+        return self.received[start:]
+
+
+@pytest.fixture
+def open_chat(jp_ws_fetch, tmp_path):
+    """Open the chat socket with a kernel behind it, on the server's own event loop.
+
+    (pytest-jupyter runs these tests on the loop that serves Jupyter, so the
+    kernel and socket are made inside the test rather than in async fixtures.)
+    """
+
+    @contextlib.asynccontextmanager
+    async def opener(session="s-1"):
+        async with KernelExecutor(cwd=tmp_path) as kernel:
+            ws = await jp_ws_fetch("ci-jupyterlab", "chat")
+            chat = Chat(ws, kernel, session)
+            hello = await chat.next()
+            assert hello["type"] == "hello" and hello["protocol"] == 1
+            try:
+                yield chat
+            finally:
+                ws.close()
+
+    return opener
+
+
+async def test_config_tells_the_model_but_never_the_key(jp_fetch):
+    response = await jp_fetch("ci-jupyterlab", "config")
+    body = response.body.decode()
+    config = json.loads(body)
+    assert config["configured"] is True and config["model"] == "scripted-model"
+    assert config["endpoint"].startswith("127.0.0.1:")
+    assert CANARY_KEY not in body
+
+
+async def test_requests_without_credentials_are_refused(jp_fetch, jp_ws_fetch):
+    no_credentials = {"Authorization": ""}
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("ci-jupyterlab", "config", headers=no_credentials)
+    assert refused.value.code == 403
+    with pytest.raises(HTTPClientError) as refused_ws:
+        await jp_ws_fetch("ci-jupyterlab", "chat", headers=no_credentials)
+    assert refused_ws.value.code == 403
+
+
+async def test_write_run_fix_over_the_websocket(open_chat, llm_server):
+    async with open_chat() as chat:
+        llm_server.enqueue(
+            run_cell("values = [3, 4]\nprint(math.hypot(*values))"),
+            run_cell("import math\nvalues = [3, 4]\nprint(math.hypot(*values))"),
+            answer("The hypotenuse is **5**."),
+        )
+        messages = await chat.ask("Hypotenuse of 3 and 4?")
+
+        assert all(m["session"] == "s-1" for m in messages)
+        cells = [m for m in messages if m["type"] == "run_cell"]
+        assert len(cells) == 2 and cells[1]["replaces"] == cells[0]["call_id"]
+        outcomes = [(m["status"], m["error"]) for m in messages if m["type"] == "cell_done"]
+        assert outcomes == [("error", {"ename": "NameError", "evalue": "name 'math' is not defined"}), ("ok", None)]
+        assert "".join(m["text"] for m in messages if m["type"] == "text_delta") == "The hypotenuse is **5**."
+        assert [m["phase"] for m in messages if m["type"] == "status"][-1] == "done"
+        assert messages[-1] == {"type": "done", "reason": "answered", "session": "s-1"}
+        assert any(m["type"] == "usage" and m["total_tokens"] > 0 for m in messages)
+        assert "5.0" in llm_server.chat_requests[2]["messages"][-1]["content"]
+        assert CANARY_KEY not in json.dumps(chat.received)
+
+
+async def test_the_conversation_continues_across_requests_and_reconnects(open_chat, llm_server, jp_ws_fetch):
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell("total = 40 + 2"), answer("Stored."))
+        await chat.ask("Store 42 in total.")
+        # a reloaded page opens a new socket but keeps its session id
+        again = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel)
+        await again.next()
+        llm_server.enqueue(run_cell("print(total)"), answer("It is 42."))
+        messages = await again.ask("What is total?")
+        assert [m["step"] for m in messages if m["type"] == "run_cell"] == [2]
+        history = llm_server.chat_requests[-1]["messages"]
+        assert any("Store 42" in (m.get("content") or "") for m in history)
+
+
+async def test_stop_cancels_the_request(open_chat, llm_server):
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell("import time\ntime.sleep(30)"))
+        await chat.send(type="user_message", text="Sleep.", notebook={})
+        while (await chat.next())["type"] != "run_cell":
+            pass  # the "browser" never answers: the cell is still running
+        await chat.send(type="stop")
+        while (message := await chat.next())["type"] != "done":
+            last_status = message
+        assert last_status["type"] == "status" and last_status["phase"] == "stopped"
+        assert message == {"type": "done", "reason": "stopped", "session": "s-1"}
+        # a late result is ignored, and the session takes a new request
+        await chat.send(type="execution_result", call_id="cell-late", status="cancelled", outputs=[])
+        llm_server.enqueue(answer("Ready again."))
+        messages = await chat.ask("Hello?")
+        assert messages[-1]["reason"] == "answered"
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ({"type": "teleport", "protocol": 1, "session": "s"}, "Unknown message type 'teleport'"),
+        ({"type": "stop", "protocol": 2, "session": "s"}, "Protocol version 2 is not supported"),
+        ({"type": "user_message", "protocol": 1, "session": "s", "text": "   "}, "The request is empty"),
+        ({"type": "user_message", "protocol": 1, "session": "bad id!", "text": "x"}, "needs a 'session' id"),
+        ({"type": "execution_result", "protocol": 1, "session": "s", "call_id": "c", "status": "??"},
+         "Unknown execution status"),
+    ],
+)
+async def test_bad_messages_get_a_clear_error(open_chat, message, expected):
+    async with open_chat() as chat:
+        await chat.ws.write_message(json.dumps(message))
+        reply = await chat.next()
+        assert reply["type"] == "error" and expected in reply["message"]
+
+
+async def test_not_json_gets_a_clear_error(open_chat):
+    async with open_chat() as chat:
+        await chat.ws.write_message("{not json")
+        reply = await chat.next()
+        assert reply["type"] == "error" and "not valid JSON" in reply["message"]
+
+
+async def test_a_second_request_while_busy_is_refused(open_chat, llm_server):
+    async with open_chat() as chat:
+        llm_server.enqueue({"text": "slow answer", "delay": 1.0})
+        await chat.send(type="user_message", text="First", notebook={})
+        await chat.send(type="user_message", text="Second", notebook={})
+        messages = [await chat.next() for _ in range(2)]
+        errors = [m for m in messages if m["type"] == "error"]
+        assert errors and "already running" in errors[0]["message"]
+
+
+async def test_without_a_model_the_panel_is_told_how_to_configure(open_chat, extension, jp_fetch):
+    async with open_chat() as chat:
+        extension.interpreter.api_key = ""
+        extension.interpreter.base_url = ""
+        config = json.loads((await jp_fetch("ci-jupyterlab", "config")).body)
+        assert config["configured"] is False
+        assert "OPENAI_API_KEY" in config["problem"]["hint"]
+        await chat.send(type="user_message", text="Hi", notebook={})
+        error, done = await chat.next(), await chat.next()
+        assert error["type"] == "error" and "No model is configured" in error["message"]
+        assert done["reason"] == "error"
