@@ -1,0 +1,49 @@
+# Two commands for people:  `make lab` (set up, then start JupyterLab with the
+# extension) and `make test` (set up, then run every test). Both reuse .venv
+# and node_modules once made, and rebuild the frontend only when its sources change.
+
+VENV      ?= .venv
+PYTHON    ?= python3
+BIN       := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
+LABEXTENSION     := ci_jupyterlab/labextension/package.json
+
+.PHONY: setup lab test test-python test-ui clean
+
+setup: $(VENV)/.installed $(LABEXTENSION)
+
+# Python environment and JS dependencies; the editable install builds the frontend once.
+$(VENV)/.installed: pyproject.toml package.json yarn.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0"
+	$(BIN)/jlpm install
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/jupyter labextension develop . --overwrite
+	$(BIN)/jupyter server extension enable ci_jupyterlab
+	touch $@
+
+$(LABEXTENSION): $(FRONTEND_SOURCES) | $(VENV)/.installed
+	$(BIN)/jlpm build
+	touch $@
+
+lab: setup
+	$(BIN)/jupyter lab
+
+test: test-python test-ui
+
+test-python: setup
+	$(BIN)/python -m pytest
+
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
+	cd ui-tests && $(BIN)/jlpm install
+	touch $@
+
+test-ui: setup ui-tests/node_modules/.installed
+	cd ui-tests && $(BIN)/jlpm playwright test
+
+clean:
+	rm -rf $(VENV) node_modules ui-tests/node_modules lib ci_jupyterlab/labextension
