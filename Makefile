@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup lab test test-python test-ui clean
+.PHONY: setup lab test test-python test-ui test-package clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -19,7 +19,7 @@ setup: $(VENV)/.installed $(LABEXTENSION)
 $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0"
+	$(BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0" "hatch-jupyter-builder" "hatch-nodejs-version"
 	$(BIN)/jlpm install
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/jupyter labextension develop . --overwrite
@@ -33,7 +33,7 @@ $(LABEXTENSION): $(FRONTEND_SOURCES) | $(VENV)/.installed
 lab: setup
 	$(BIN)/jupyter lab
 
-test: test-python test-ui
+test: test-python test-ui test-package
 
 test-python: setup
 	$(BIN)/python -m pytest
@@ -44,6 +44,10 @@ ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
 
 test-ui: setup ui-tests/node_modules/.installed
 	cd ui-tests && $(BIN)/jlpm playwright test
+
+# The wheel, installed into a fresh virtualenv, enables both extensions.
+test-package: setup
+	bash scripts/check_package.sh
 
 clean:
 	rm -rf $(VENV) node_modules ui-tests/node_modules lib ci_jupyterlab/labextension
