@@ -130,3 +130,19 @@ def test_protocol_parses_requests_and_results():
 def test_protocol_refuses_huge_requests():
     with pytest.raises(ProtocolError, match="limit"):
         parse_client_message(json.dumps({"type": "user_message", "protocol": 1, "session": "s", "text": "x" * 200_000}))
+
+
+def test_settings_load_from_the_server_config_file_and_environment(tmp_path, monkeypatch):
+    from ci_jupyterlab.agent.settings import load_settings
+
+    (tmp_path / "jupyter_server_config.py").write_text(
+        "c.CodeInterpreter.base_url = 'http://127.0.0.1:1234/v1'\nc.CodeInterpreter.max_attempts = 5\n"
+    )
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment-123")
+    monkeypatch.setenv("CI_JUPYTERLAB_MODEL", "env-model")
+    settings = load_settings(model="override-model", max_attempts=None)
+    assert settings.base_url == "http://127.0.0.1:1234/v1" and settings.max_attempts == 5
+    assert settings.api_key == "sk-from-environment-123"
+    assert settings.model == "override-model"
+    assert "sk-from-environment-123" not in json.dumps(settings.public_view())

@@ -132,3 +132,32 @@ class CodeInterpreter(Configurable):
             "cell_timeout": self.cell_timeout,
             "problem": problem.to_dict() if problem else None,
         }
+
+
+def load_settings(**overrides) -> CodeInterpreter:
+    """The ``CodeInterpreter`` configuration as the server extension would see it.
+
+    For front ends that run outside the server (the ``%%ci`` magic, the
+    headless runner): reads ``jupyter_server_config.py``/``.json`` from every
+    Jupyter config directory, lowest priority first, then applies the
+    environment defaults and ``overrides`` (keyword arguments, e.g. ``model``).
+    """
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
+    from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
+
+    config = Config()
+    for directory in reversed(jupyter_config_path()):
+        for loader_class, filename in (
+            (JSONFileConfigLoader, "jupyter_server_config.json"),
+            (PyFileConfigLoader, "jupyter_server_config.py"),
+        ):
+            try:
+                config.merge(loader_class(filename, path=directory).load_config())
+            except ConfigFileNotFound:
+                continue
+    settings = CodeInterpreter(config=config)
+    for name, value in overrides.items():
+        if value is not None:
+            setattr(settings, name, value)
+    return settings
