@@ -16,6 +16,7 @@ from .agent.events import Done, Error, RunCell, Status
 from .agent.executor import ExecutionResult
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
+from .agent.record import SessionRecord
 from .agent.settings import CodeInterpreter
 from .protocol import (
     PROTOCOL_VERSION,
@@ -70,6 +71,7 @@ class ChatSession:
 
     id: str
     conversation: Conversation = field(default_factory=Conversation)
+    record: SessionRecord = field(default_factory=SessionRecord)
     executor: BrowserExecutor = field(default_factory=BrowserExecutor)
     task: asyncio.Task | None = None
 
@@ -169,6 +171,7 @@ class ChatConnection:
             max_attempts=self.settings.max_attempts,
             cell_timeout=self.settings.cell_timeout,
             secrets=(self.settings.api_key,),
+            record=session.record,
         )
         try:
             async for event in agent.run(message.text, notebook_path=message.notebook.path):

@@ -228,3 +228,21 @@ async def test_the_key_never_reaches_the_model(llm_server, settings, kernel, mon
     assert CANARY_KEY not in sent and "tok-1234567890-secret" not in sent
     assert "[redacted]" in sent
     assert all(r.get("bearer_token") == CANARY_KEY for r in llm_server.requests)
+
+
+async def test_the_session_record_keeps_every_attempt_and_round_trips(llm_server, settings, kernel, make_agent):
+    from ci_jupyterlab.agent.record import SessionRecord
+
+    llm_server.enqueue(run_cell("print(undefined_total)"), run_cell("total = 5\nprint(total)"), answer("Total is 5."))
+    agent = make_agent(settings, kernel)
+    await collect(agent, "Print a total.")
+
+    request = agent.record.requests[0]
+    assert (request.text, request.notebook_path, request.model) == ("Print a total.", "analysis.ipynb", "scripted-model")
+    assert request.answer == "Total is 5." and request.done_reason == "answered"
+    assert request.prompt_tokens > 0
+    [step] = request.steps
+    assert [a.status for a in step.attempts] == ["error", "ok"]
+    assert step.final.outputs[0]["text"] == "5\n" and step.final.execution_count is not None
+    again = SessionRecord.from_dict(json.loads(json.dumps(agent.record.to_dict())))
+    assert again == agent.record

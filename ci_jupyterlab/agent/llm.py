@@ -71,6 +71,11 @@ class LLMClient:
         )
         self._model = settings.model or (DEFAULT_OPENAI_MODEL if settings.uses_openai else "")
 
+    @property
+    def model_name(self) -> str | None:
+        """The model in use, once known."""
+        return self._model or None
+
     async def aclose(self) -> None:
         """Close pooled connections (before the event loop ends)."""
         await self._client.close()

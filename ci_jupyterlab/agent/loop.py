@@ -19,6 +19,7 @@ from .executor import FATAL_STATUSES, ExecutionResult, Executor
 from .feedback import feedback_for_model, status_line
 from .llm import LLMClient, LLMError, Reply, ToolsRejected
 from .prompts import notebook_context, system_prompt
+from .record import RequestRecord, SessionRecord
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
 SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
@@ -98,6 +99,7 @@ class Agent:
         max_attempts: int = 3,
         cell_timeout: float = 120.0,
         secrets: tuple[str, ...] = (),
+        record: SessionRecord | None = None,
     ):
         self.llm = llm
         self.executor = executor
@@ -105,6 +107,7 @@ class Agent:
         self.max_attempts = max_attempts
         self.cell_timeout = cell_timeout
         self.secrets = secrets
+        self.record = record if record is not None else SessionRecord()
         self.prompt_tokens = 0
         self.completion_tokens = 0
 
@@ -114,43 +117,58 @@ class Agent:
         convo.messages.append(
             {"role": "user", "content": f"{request}\n\n{notebook_context(notebook_path, convo.language)}"}
         )
+        self.current = RequestRecord(request, notebook_path)
+        self.record.requests.append(self.current)
         attempts = _Attempts()
         try:
-            while True:
-                yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
-                reply = None
-                try:
-                    async for item in self._ask():
-                        if isinstance(item, Reply):
-                            reply = item
-                        else:
-                            yield TextDelta(item)
-                except LLMError as exc:
-                    yield Error(exc.message, exc.hint)
-                    yield Status("error", message=exc.message)
-                    yield Done("error")
-                    return
-                self.prompt_tokens += reply.prompt_tokens
-                self.completion_tokens += reply.completion_tokens
-                yield Usage(self.prompt_tokens, self.completion_tokens, self.prompt_tokens + self.completion_tokens)
-                convo.add_reply(reply)
-
-                actions, problem = self._actions(reply, attempts)
-                if problem is not None:
-                    yield Error(problem, "The model sent malformed code requests twice; try rephrasing.")
-                    yield Status("error", message=problem)
-                    yield Done("error")
-                    return
-                if not actions and not reply.tool_calls:
-                    yield Status("done")
-                    yield Done("answered")
-                    return
-                async for event in self._run_actions(actions, attempts):
-                    yield event
-                    if isinstance(event, Done):
-                        return
+            async for event in self._work(attempts):
+                if isinstance(event, Done):
+                    self.current.done_reason = event.reason
+                yield event
         finally:
             convo.answer_dangling_calls(CANCELLED_RESULT)
+            if self.current.done_reason is None:
+                self.current.done_reason = "stopped"
+
+    async def _work(self, attempts: _Attempts) -> AsyncIterator[Event]:
+        """The loop proper: ask, run, feed back, until an ending."""
+        convo = self.conversation
+        while True:
+            yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
+            reply = None
+            try:
+                async for item in self._ask():
+                    if isinstance(item, Reply):
+                        reply = item
+                    else:
+                        yield TextDelta(item)
+            except LLMError as exc:
+                yield Error(exc.message, exc.hint)
+                yield Status("error", message=exc.message)
+                yield Done("error")
+                return
+            self.prompt_tokens += reply.prompt_tokens
+            self.completion_tokens += reply.completion_tokens
+            yield Usage(self.prompt_tokens, self.completion_tokens, self.prompt_tokens + self.completion_tokens)
+            self.current.prompt_tokens, self.current.completion_tokens = self.prompt_tokens, self.completion_tokens
+            self.current.model = self.llm.model_name
+            convo.add_reply(reply)
+
+            actions, problem = self._actions(reply, attempts)
+            if problem is not None:
+                yield Error(problem, "The model sent malformed code requests twice; try rephrasing.")
+                yield Status("error", message=problem)
+                yield Done("error")
+                return
+            if not actions and not reply.tool_calls:
+                self.current.answer = reply.text
+                yield Status("done")
+                yield Done("answered")
+                return
+            async for event in self._run_actions(actions, attempts):
+                yield event
+                if isinstance(event, Done):
+                    return
 
     def _attempt(self, attempts: _Attempts) -> tuple[int, int]:
         return attempts.failures + 1, self.max_attempts
@@ -203,6 +221,7 @@ class Agent:
                 action.tool_call_id,
                 feedback_for_model(result, timeout=cell.timeout, secrets=self.secrets),
             )
+            self.current.add_attempt(cell, result)
             yield CellDone(cell.call_id, result.status, result.error_summary())
             ending = self._after_run(cell, result, attempts)
             if ending is not None:
