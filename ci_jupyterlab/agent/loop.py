@@ -111,12 +111,17 @@ class Agent:
         self.prompt_tokens = 0
         self.completion_tokens = 0
 
-    async def run(self, request: str, *, notebook_path: str | None = None) -> AsyncIterator[Event]:
-        """Work on ``request`` until done; yield events on the way."""
+    async def run(
+        self, request: str, *, notebook_path: str | None = None, context: str = ""
+    ) -> AsyncIterator[Event]:
+        """Work on ``request`` until done; yield events on the way.
+
+        ``context`` (files, variables...) goes to the model with the request
+        but is not recorded as part of what the user asked.
+        """
         convo = self.conversation
-        convo.messages.append(
-            {"role": "user", "content": f"{request}\n\n{notebook_context(notebook_path, convo.language)}"}
-        )
+        parts = [request, context, notebook_context(notebook_path, convo.language)]
+        convo.messages.append({"role": "user", "content": "\n\n".join(p for p in parts if p)})
         self.current = RequestRecord(request, notebook_path)
         self.record.requests.append(self.current)
         attempts = _Attempts()

@@ -1,0 +1,159 @@
+"""``jupyter ci``: the code interpreter from the command line.
+
+``jupyter ci run "REQUEST"`` starts a kernel, copies the given files into the
+working directory, runs the agent loop, writes the notebook of the work and
+prints the answer. Progress goes to stderr, the answer to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .agent.events import CellDone, Done, Error, Event, RunCell
+from .agent.kernel_executor import KernelExecutor
+from .agent.llm import LLMClient
+from .agent.loop import Agent, Conversation
+from .agent.settings import load_settings
+from .record_notebook import notebook_from_record
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_OUTPUT = "ci-run.ipynb"
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit code 2, nothing run."""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="jupyter ci", description="A code interpreter for Jupyter kernels.")
+    commands = top.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="work on a request in a fresh kernel and save the notebook")
+    run.add_argument("request", help="what to do, in plain words")
+    run.add_argument("--file", action="append", default=[], metavar="PATH", help="a file to work on (repeatable)")
+    run.add_argument("--output", "-o", metavar="OUT.ipynb", help=f"notebook to write (default: {DEFAULT_OUTPUT})")
+    run.add_argument("--kernel", default="python3", metavar="NAME", help="kernel name (default: python3)")
+    run.add_argument("--model", metavar="M", help="model name (default: from configuration)")
+    run.add_argument("--max-attempts", type=int, metavar="N", help="failing runs in a row before giving up")
+    run.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds a cell may run")
+    run.add_argument("--workdir", metavar="DIR", help="the kernel's working directory (default: current)")
+    run.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return asyncio.run(run_request(args))
+    except UsageError as exc:
+        print(f"jupyter ci: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("jupyter ci: stopped.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def copy_inputs(files: list[str], workdir: Path) -> list[Path]:
+    """Copy each file into ``workdir``; a name already taken gets a new name, never overwritten."""
+    placed = []
+    for name in files:
+        source = Path(name).expanduser()
+        if not source.is_file():
+            raise UsageError(f"no such file: {name}")
+        target = workdir / source.name
+        if target.exists() and target.resolve() == source.resolve():
+            placed.append(target)
+            continue
+        target = free_path(target)
+        shutil.copy2(source, target)
+        placed.append(target)
+    return placed
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or ``stem-1.ext``, ``stem-2.ext``... whichever does not exist yet."""
+    candidate, number = path, 0
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def announce(files: list[Path]) -> str:
+    """What the model is told about the files it was given."""
+    if not files:
+        return ""
+    listing = "\n".join(f"- {path.name} ({path.stat().st_size:,} bytes)" for path in files)
+    return f"Files in the working directory:\n{listing}"
+
+
+def output_path(args: argparse.Namespace, workdir: Path) -> Path:
+    if args.output is None:
+        return free_path(workdir / DEFAULT_OUTPUT)
+    path = Path(args.output).expanduser()
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; choose another --output or add --force")
+    return path
+
+
+async def run_request(args: argparse.Namespace) -> int:
+    request = args.request.strip()
+    if not request:
+        raise UsageError("the request is empty")
+    settings = load_settings(model=args.model, max_attempts=args.max_attempts, cell_timeout=args.timeout)
+    problem = settings.problem()
+    if problem is not None:
+        raise UsageError(f"{problem.message} {problem.hint}")
+    workdir = Path(args.workdir or ".").resolve()
+    if not workdir.is_dir():
+        raise UsageError(f"no such directory: {workdir}")
+    out = output_path(args, workdir)
+    files = copy_inputs(args.file, workdir)
+
+    llm = LLMClient(settings)
+    try:
+        async with KernelExecutor(args.kernel, cwd=workdir) as kernel:
+            agent = Agent(
+                llm,
+                kernel,
+                Conversation(language=kernel.language),
+                max_attempts=settings.max_attempts,
+                cell_timeout=settings.cell_timeout,
+                secrets=(settings.api_key,),
+            )
+            async for event in agent.run(request, notebook_path=out.name, context=announce(files)):
+                report(event)
+            notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
+    finally:
+        await llm.aclose()
+    nbformat.validate(notebook)
+    nbformat.write(notebook, out)
+    print(f"Notebook written to {out}", file=sys.stderr)
+    answer = agent.record.requests[-1]
+    if answer.answer:
+        print(answer.answer)
+    return EXIT_OK if answer.done_reason == "answered" else EXIT_FAILED
+
+
+def report(event: Event) -> None:
+    """Progress for a person watching the terminal (stderr)."""
+    if isinstance(event, RunCell):
+        attempt = f", attempt {event.attempt}" if event.attempt > 1 else ""
+        code = "\n".join(f"  | {line}" for line in event.code.splitlines())
+        print(f"[step {event.step}{attempt}]\n{code}", file=sys.stderr)
+    elif isinstance(event, CellDone):
+        error = f": {event.error['ename']}: {event.error['evalue']}" if event.error else ""
+        print(f"  -> {event.status}{error}", file=sys.stderr)
+    elif isinstance(event, Error):
+        print(f"error: {event.message}" + (f"\n  {event.hint}" if event.hint else ""), file=sys.stderr)
+    elif isinstance(event, Done) and event.reason != "answered":
+        print(f"Ended: {event.reason}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

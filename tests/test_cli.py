@@ -1,0 +1,123 @@
+"""``jupyter ci run``: the headless runner, as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from conftest import CANARY_KEY, answer, run_cell
+
+
+@pytest.fixture
+def run_ci(llm_server, tmp_path):
+    """Run the CLI in tmp_path/work with the scripted model configured by environment."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+
+    def run(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(config_dir),
+            "OPENAI_BASE_URL": llm_server.base_url,
+            "OPENAI_API_KEY": CANARY_KEY,
+            "CI_JUPYTERLAB_MODEL": "scripted-model",
+            **env_overrides,
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "ci_jupyterlab.cli", *args],
+            cwd=workdir, env=env, capture_output=True, text=True, timeout=120,
+        )
+
+    run.workdir = workdir
+    return run
+
+
+def test_run_writes_a_valid_notebook_and_prints_the_answer(run_ci, llm_server, tmp_path):
+    data = tmp_path / "sales.csv"
+    data.write_text("month,revenue\n1,10\n2,32\n")
+    llm_server.enqueue(
+        run_cell("import pandas as pd\ndf = pd.read_csv('sales.csv')\nprint(df.revenue.sum())"),
+        answer("Total revenue is **42**."),
+    )
+    done = run_ci("run", "Total revenue?", "--file", str(data), "--output", "out.ipynb")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Total revenue is **42**."
+    assert (run_ci.workdir / "sales.csv").read_text() == data.read_text()
+    notebook = nbformat.read(run_ci.workdir / "out.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds == ["markdown", "code", "markdown"]
+    assert notebook.cells[0].source == "> Total revenue?"
+    assert notebook.cells[1].outputs[0]["text"] == "42\n"
+    assert "sales.csv" in llm_server.chat_requests[0]["messages"][1]["content"]  # the file was announced
+    assert CANARY_KEY not in done.stdout + done.stderr + (run_ci.workdir / "out.ipynb").read_text()
+
+
+def test_a_fixed_error_keeps_only_the_working_cell(run_ci, llm_server):
+    llm_server.enqueue(run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes."))
+    done = run_ci("run", "Is pi above 3?")
+    assert done.returncode == 0, done.stderr
+    assert "NameError" in done.stderr  # progress shows the failure
+    notebook = nbformat.read(run_ci.workdir / "ci-run.ipynb", as_version=4)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert code == ["import math\nprint(math.pi > 3)"]
+
+
+def test_exhausted_attempts_exit_non_zero_and_keep_the_work(run_ci, llm_server):
+    llm_server.enqueue(run_cell("1/0"), run_cell("undefined_x"), run_cell("undefined_y"))
+    done = run_ci("run", "Fail.", "--max-attempts", "3")
+    assert done.returncode == 1
+    assert "Gave up after 3 failed attempts" in done.stderr
+    nbformat.validate(nbformat.read(run_ci.workdir / "ci-run.ipynb", as_version=4))
+
+
+def test_an_existing_notebook_is_never_overwritten(run_ci, llm_server):
+    (run_ci.workdir / "ci-run.ipynb").write_text("precious")
+    llm_server.enqueue(answer("Nothing to run."))
+    assert run_ci("run", "Hello").returncode == 0
+    assert (run_ci.workdir / "ci-run.ipynb").read_text() == "precious"
+    assert (run_ci.workdir / "ci-run-1.ipynb").exists()
+    refused = run_ci("run", "Hello", "--output", "ci-run.ipynb")
+    assert refused.returncode == 2 and "--force" in refused.stderr
+
+
+def test_a_clashing_input_file_gets_a_new_name(run_ci, llm_server, tmp_path):
+    (run_ci.workdir / "data.csv").write_text("old")
+    new = tmp_path / "data.csv"
+    new.write_text("new")
+    llm_server.enqueue(answer("ok"))
+    assert run_ci("run", "Look", "--file", str(new)).returncode == 0
+    assert (run_ci.workdir / "data.csv").read_text() == "old"
+    assert (run_ci.workdir / "data-1.csv").read_text() == "new"
+    assert "data-1.csv" in llm_server.chat_requests[0]["messages"][1]["content"]
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["run", "  "], {}, "the request is empty"),
+        (["run", "x", "--file", "missing.csv"], {}, "no such file: missing.csv"),
+        (["run", "x"], {"OPENAI_BASE_URL": "", "OPENAI_API_KEY": ""}, "No model is configured"),
+    ],
+)
+def test_bad_input_is_refused_clearly(run_ci, args, env, message):
+    done = run_ci(*args, **env)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unknown_option_is_refused(run_ci):
+    done = run_ci("run", "x", "--colour", "blue")
+    assert done.returncode == 2 and "unrecognized arguments: --colour" in done.stderr
+
+
+def test_unreachable_model_exits_non_zero(run_ci):
+    done = run_ci("run", "x", OPENAI_BASE_URL="http://127.0.0.1:9/v1")
+    assert done.returncode == 1
+    assert "Could not connect to the model server at 127.0.0.1:9" in done.stderr
