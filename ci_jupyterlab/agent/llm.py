@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .feedback import redact
 from .settings import DEFAULT_OPENAI_MODEL, CodeInterpreter
@@ -100,15 +101,25 @@ class LLMClient:
         self, messages: list[dict], *, tools: list[dict] | None
     ) -> AsyncIterator[str | Reply]:
         """Yield text deltas as they arrive, then the complete ``Reply``."""
-        model = await self.model()
-        options: dict = {"tools": tools} if tools else {}
+        body = {
+            "model": await self.model(),
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **({"tools": tools} if tools else {}),
+        }
         try:
-            stream = await self._client.chat.completions.create(
-                model=model,
-                messages=messages,
+            # Posted as-is: our messages are already wire-format dicts, and
+            # ``chat.completions.create`` would re-walk the whole history through
+            # its type-driven transform on every call (measured: most of a
+            # round's overhead once the conversation has a few dozen messages).
+            # Retries and streaming are the client's, as with ``create``.
+            stream = await self._client.post(
+                "/chat/completions",
+                body=body,
+                cast_to=ChatCompletion,
                 stream=True,
-                stream_options={"include_usage": True},
-                **options,
+                stream_cls=openai.AsyncStream[ChatCompletionChunk],
             )
             reply = Reply()
             partial_calls: dict[int, ToolCall] = {}
