@@ -1,0 +1,295 @@
+/**
+ * Runs the assistant's `run_cell` requests as real cells of a notebook, in
+ * the notebook's own kernel session, and reads their outputs back.
+ */
+import type {
+  ISessionContext,
+  ISessionContextDialogs
+} from '@jupyterlab/apputils';
+import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import * as nbformat from '@jupyterlab/nbformat';
+import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import type { Kernel } from '@jupyterlab/services';
+import type { ITranslator } from '@jupyterlab/translation';
+import { PromiseDelegate } from '@lumino/coreutils';
+import type { IChangedArgs } from '@jupyterlab/coreutils';
+
+import type { ExecutionStatus, IRunCellMessage } from './protocol';
+import { placeStepCell } from './stepCells';
+import { Timer } from './timer';
+
+/** How a step's run ended, with what the cell holds at that moment. */
+export interface IStepRun {
+  status: ExecutionStatus;
+  outputs: nbformat.IOutput[];
+  executionCount: number | null;
+  durationMs: number;
+}
+
+/** How long to wait, after interrupting, for the kernel to report back. */
+const SETTLE_MS = 5000;
+
+/**
+ * Places and runs step cells; remembers the running one per chat session so
+ * that Stop can interrupt it.
+ */
+export class NotebookRunner {
+  constructor(options: NotebookRunner.IOptions = {}) {
+    this._sessionDialogs = options.sessionDialogs;
+    this._translator = options.translator;
+  }
+
+  /**
+   * Put the request's code into the panel's notebook (see placeStepCell) and
+   * run that cell in the notebook's kernel.
+   *
+   * Waits for the notebook's kernel session first. While the notebook is not
+   * focused, the step's cell becomes the active cell so it scrolls into view;
+   * focus never moves. Never rejects: every request resolves with exactly one
+   * result, whose status says how the run ended:
+   * - `ok` / `error`: the cell finished (`error`: an error output, or the
+   *   run failed);
+   * - `timeout`: it ran past `request.timeout` seconds and was interrupted;
+   * - `cancelled`: `cancel()` interrupted it, or the user deleted the cell;
+   * - `kernel_restarted` / `kernel_dead`: the kernel went away meanwhile;
+   * - `notebook_closed`: the panel was closed meanwhile, or before (null).
+   */
+  async run(
+    panel: NotebookPanel | null,
+    request: IRunCellMessage
+  ): Promise<IStepRun> {
+    const started = performance.now();
+    if (!panel || panel.isDisposed) {
+      return {
+        status: 'notebook_closed',
+        outputs: [],
+        executionCount: null,
+        durationMs: 0
+      };
+    }
+    const watch = new RunWatch(panel);
+    this._running.set(request.session, watch);
+    const placed: { cell: Cell | null } = { cell: null };
+    let status: ExecutionStatus;
+    let failure: nbformat.IError | null = null;
+    try {
+      status = await this._execute(panel, request, watch, placed);
+    } catch (error) {
+      console.error('ci-jupyterlab: running a step failed', error);
+      status = 'error';
+      failure = {
+        output_type: 'error',
+        ename: 'FrontendError',
+        evalue: `The notebook could not run the cell: ${String(error)}`,
+        traceback: []
+      };
+    } finally {
+      watch.dispose();
+      if (this._running.get(request.session) === watch) {
+        this._running.delete(request.session);
+      }
+    }
+    const model = placed.cell?.isDisposed
+      ? null
+      : (placed.cell?.model as ICodeCellModel | undefined);
+    const outputs = model?.outputs.toJSON() ?? [];
+    return {
+      status,
+      outputs: failure ? [...outputs, failure] : outputs,
+      executionCount: model?.executionCount ?? null,
+      durationMs: Math.round(performance.now() - started)
+    };
+  }
+
+  /**
+   * Interrupt the session's running step, if there is one.
+   *
+   * Its run then resolves with status `cancelled`. Returns whether a step
+   * was running.
+   */
+  cancel(session: string): boolean {
+    const watch = this._running.get(session);
+    watch?.cancel();
+    return watch !== undefined;
+  }
+
+  private async _execute(
+    panel: NotebookPanel,
+    request: IRunCellMessage,
+    watch: RunWatch,
+    placed: { cell: Cell | null }
+  ): Promise<ExecutionStatus> {
+    const { sessionContext, content: notebook } = panel;
+    const ready = await Promise.race([
+      waitForKernel(sessionContext).then(kernel => ({ kernel })),
+      watch.ended
+    ]);
+    if (typeof ready === 'string') {
+      return ready;
+    }
+    const { kernel } = ready;
+    if (!kernel) {
+      // The user chose "No Kernel".
+      return 'kernel_dead';
+    }
+
+    const cell = placeStepCell(notebook, request);
+    placed.cell = cell;
+    if (!notebook.node.contains(document.activeElement)) {
+      notebook.activeCellIndex = notebook.widgets.indexOf(cell);
+    }
+
+    const finished = NotebookActions.runCells(
+      notebook,
+      [cell],
+      sessionContext,
+      this._sessionDialogs,
+      this._translator
+    ).then(
+      (ran): ExecutionStatus => {
+        if (cell.isDisposed) {
+          return 'cancelled';
+        }
+        return ran && !hasErrorOutput(cell) ? 'ok' : 'error';
+      },
+      (error): ExecutionStatus => {
+        console.error('ci-jupyterlab: the cell could not run', error);
+        return 'error';
+      }
+    );
+    const timer = new Timer(request.timeout * 1000);
+    try {
+      const outcome = await Promise.race([
+        finished,
+        watch.ended,
+        timer.elapsed.then((): ExecutionStatus => 'timeout')
+      ]);
+      if (outcome === 'timeout' || outcome === 'cancelled') {
+        await interruptAndSettle(kernel, finished, watch);
+      }
+      return outcome;
+    } finally {
+      timer.clear();
+    }
+  }
+
+  private _running = new Map<string, RunWatch>();
+  private _sessionDialogs?: ISessionContextDialogs;
+  private _translator?: ITranslator;
+}
+
+export namespace NotebookRunner {
+  export interface IOptions {
+    /** Lets runCells ask the user to pick a kernel when there is none. */
+    sessionDialogs?: ISessionContextDialogs;
+    translator?: ITranslator;
+  }
+}
+
+/**
+ * Wait until a notebook's kernel takes requests: its session is ready and the
+ * kernel answered `kernel_info` (a kernel still starting up drops execute
+ * requests). Resolves with the kernel, or null for a notebook without one.
+ */
+export async function waitForKernel(
+  sessionContext: ISessionContext
+): Promise<Kernel.IKernelConnection | null> {
+  await sessionContext.ready;
+  const kernel = sessionContext.session?.kernel ?? null;
+  await kernel?.info;
+  return kernel;
+}
+
+/** Whether any of the cell's outputs is an error. */
+function hasErrorOutput(cell: Cell): boolean {
+  return (cell.model as ICodeCellModel).outputs
+    .toJSON()
+    .some(output => nbformat.isError(output));
+}
+
+/**
+ * Interrupt the kernel, then wait (a few seconds at most) for the run to
+ * finish, so the cell shows the KeyboardInterrupt before we read it.
+ */
+async function interruptAndSettle(
+  kernel: Kernel.IKernelConnection,
+  finished: Promise<unknown>,
+  watch: RunWatch
+): Promise<void> {
+  try {
+    await kernel.interrupt();
+  } catch (error) {
+    console.warn('ci-jupyterlab: interrupting the kernel failed', error);
+  }
+  const settle = new Timer(SETTLE_MS);
+  try {
+    await Promise.race([finished, watch.broken, settle.elapsed]);
+  } finally {
+    settle.clear();
+  }
+}
+
+/**
+ * Watches one run for what ends it early: the kernel restarting or dying,
+ * the notebook closing, or a cancel request.
+ */
+class RunWatch {
+  constructor(private readonly _panel: NotebookPanel) {
+    _panel.disposed.connect(this._onDisposed, this);
+    _panel.sessionContext.statusChanged.connect(this._onStatus, this);
+    _panel.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
+  }
+
+  /** Resolves when the kernel or the notebook went away. */
+  get broken(): Promise<ExecutionStatus> {
+    return this._broken.promise;
+  }
+
+  /** Resolves when the run must end early, for whatever reason. */
+  get ended(): Promise<ExecutionStatus> {
+    return Promise.race([this._broken.promise, this._cancelled.promise]);
+  }
+
+  cancel(): void {
+    this._cancelled.resolve('cancelled');
+  }
+
+  dispose(): void {
+    this._panel.disposed.disconnect(this._onDisposed, this);
+    this._panel.sessionContext.statusChanged.disconnect(this._onStatus, this);
+    this._panel.sessionContext.kernelChanged.disconnect(
+      this._onKernelChanged,
+      this
+    );
+  }
+
+  private _onDisposed(): void {
+    this._broken.resolve('notebook_closed');
+  }
+
+  private _onStatus(_: ISessionContext, status: Kernel.Status): void {
+    if (status === 'restarting' || status === 'autorestarting') {
+      this._broken.resolve('kernel_restarted');
+    } else if (status === 'dead') {
+      this._broken.resolve('kernel_dead');
+    }
+  }
+
+  private _onKernelChanged(
+    _: ISessionContext,
+    change: IChangedArgs<
+      Kernel.IKernelConnection | null,
+      Kernel.IKernelConnection | null,
+      'kernel'
+    >
+  ): void {
+    // The first kernel of a new notebook is not a change of kernel.
+    if (change.oldValue === null) {
+      return;
+    }
+    this._broken.resolve(change.newValue ? 'kernel_restarted' : 'kernel_dead');
+  }
+
+  private _broken = new PromiseDelegate<ExecutionStatus>();
+  private _cancelled = new PromiseDelegate<ExecutionStatus>();
+}

@@ -1,0 +1,55 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { IConfig } from './protocol';
+
+/** The URL namespace of the server extension. */
+export const API_NAMESPACE = 'ci-jupyterlab';
+
+/** Shown when the server does not know our endpoints at all. */
+export const NOT_INSTALLED_MESSAGE =
+  'The ci-jupyterlab server extension is not installed or not enabled';
+
+/**
+ * Call a REST endpoint of the server extension and return its JSON body.
+ *
+ * A 404 means the server extension is missing and becomes an Error with
+ * NOT_INSTALLED_MESSAGE; other failures become ServerConnection errors
+ * carrying the server's `message`.
+ */
+export async function requestAPI<T>(
+  endPoint: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  if (response.status === 404) {
+    throw new Error(NOT_INSTALLED_MESSAGE);
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: keep the text so the error below can show it.
+  }
+  if (!response.ok) {
+    const message =
+      (body as { message?: string } | null)?.message ?? String(body);
+    throw new ServerConnection.ResponseError(response, message);
+  }
+  return body as T;
+}
+
+/** Ask the server which model is configured (never returns the API key). */
+export function fetchConfig(
+  settings?: ServerConnection.ISettings
+): Promise<IConfig> {
+  return requestAPI<IConfig>('config', {}, settings);
+}

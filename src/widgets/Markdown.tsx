@@ -1,0 +1,72 @@
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { MimeModel } from '@jupyterlab/rendermime';
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import React, { useEffect, useRef } from 'react';
+
+export interface IMarkdownProps {
+  /** The markdown text; it may grow while it streams. */
+  source: string;
+  rendermime: IRenderMimeRegistry;
+}
+
+/**
+ * Markdown rendered by JupyterLab's own markdown renderer (sanitized, with
+ * code highlighting and math). Re-renders at most once per animation frame,
+ * so a fast stream of deltas stays cheap.
+ */
+export const Markdown = React.memo(function Markdown({
+  source,
+  rendermime
+}: IMarkdownProps): JSX.Element {
+  const host = useRef<HTMLDivElement>(null);
+  const renderer = useRef<IRenderMime.IRenderer | null>(null);
+  const pending = useRef(source);
+  const frame = useRef(0);
+  const rendering = useRef<Promise<void>>(Promise.resolve());
+
+  useEffect(() => {
+    const widget = rendermime.createRenderer('text/markdown');
+    Widget.attach(widget, host.current!);
+    renderer.current = widget;
+    return () => {
+      window.cancelAnimationFrame(frame.current);
+      frame.current = 0;
+      renderer.current = null;
+      widget.dispose();
+    };
+  }, [rendermime]);
+
+  useEffect(() => {
+    pending.current = source;
+    if (frame.current) {
+      return;
+    }
+    frame.current = window.requestAnimationFrame(() => {
+      frame.current = 0;
+      const widget = renderer.current;
+      if (!widget) {
+        return;
+      }
+      const model = new MimeModel({
+        data: { 'text/markdown': pending.current }
+      });
+      // Chained, so a slow render never lands after a newer one.
+      rendering.current = rendering.current
+        .then(() => widget.renderModel(model))
+        .catch(error => console.warn('ci-jupyterlab: markdown', error));
+    });
+  }, [source, rendermime]);
+
+  return <div className="jp-ci-Markdown" ref={host} />;
+});
+
+/** A fenced code block that holds any code, even code with backtick fences. */
+export function fencedCode(code: string, language: string): string {
+  const longestRun = Math.max(
+    0,
+    ...(code.match(/`+/g) ?? []).map(run => run.length)
+  );
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return `${fence}${language}\n${code}\n${fence}`;
+}

@@ -1,0 +1,61 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import { chat, openPanel } from './utils';
+
+const PROBLEM = {
+  message: 'No language model is configured.',
+  hint: 'Set c.CodeInterpreter.model in jupyter_server_config.py.'
+};
+
+test.describe('when no model can be used', () => {
+  test('the panel shows the configuration problem instead of the input', async ({
+    page
+  }) => {
+    await page.route(/\/ci-jupyterlab\/config/, route =>
+      route.fulfill({
+        json: {
+          protocol: 1,
+          configured: false,
+          model: null,
+          endpoint: null,
+          max_attempts: 3,
+          cell_timeout: 120,
+          problem: PROBLEM
+        }
+      })
+    );
+    await page.routeWebSocket(/\/ci-jupyterlab\/chat/, ws =>
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: 1,
+          configured: false,
+          model: null,
+          problem: PROBLEM
+        })
+      )
+    );
+    await page.goto();
+    await openPanel(page);
+
+    const problem = page.locator('.jp-ci-Problem');
+    await expect(problem).toContainText(PROBLEM.message);
+    await expect(problem).toContainText(PROBLEM.hint);
+    await expect(chat(page).input).toHaveCount(0);
+  });
+
+  test('the panel says when the server extension is missing', async ({
+    page
+  }) => {
+    await page.route(/\/ci-jupyterlab\/config/, route =>
+      route.fulfill({ status: 404, json: { message: 'Not Found' } })
+    );
+    await page.goto();
+    await openPanel(page);
+
+    await expect(page.locator('.jp-ci-Problem')).toContainText(
+      'The ci-jupyterlab server extension is not installed or not enabled'
+    );
+    await expect(chat(page).input).toHaveCount(0);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Helpers shared by the specs: the scripted LLM's control endpoints, the
+ * chat panel's elements and the notebook's content as nbformat.
+ */
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { APIRequestContext } from '@playwright/test';
+
+/** The scripted LLM that playwright.config.js starts. */
+export const LLM_URL = 'http://127.0.0.1:8765';
+
+/** One scripted model answer: text, or tool calls, optionally delayed. */
+export type ScriptItem =
+  | { text: string; delay?: number }
+  | {
+      tool_calls: { name: string; arguments: Record<string, unknown> }[];
+      delay?: number;
+    };
+
+/**
+ * For `test.use()` in specs that interrupt or restart kernels: Galata's mock
+ * of the kernels API reads every POST answer as JSON, but an interrupt
+ * answers 204 without a body, so kernel requests must go through unmocked.
+ */
+export const unmockedKernels = {
+  kernels: async ({}, use: (kernels: null) => Promise<void>) => use(null)
+};
+
+/** Forget earlier scripts and requests, then queue these answers. */
+export async function scriptModel(
+  request: APIRequestContext,
+  responses: ScriptItem[]
+): Promise<void> {
+  expect((await request.post(`${LLM_URL}/_reset`)).ok()).toBe(true);
+  const scripted = await request.post(`${LLM_URL}/_script`, {
+    data: { responses }
+  });
+  expect(scripted.ok()).toBe(true);
+}
+
+/** A run_cell tool call with this code. */
+export function runCell(code: string): ScriptItem {
+  return { tool_calls: [{ name: 'run_cell', arguments: { code } }] };
+}
+
+/** The bodies of the chat completion requests the model received. */
+export async function modelRequests(
+  request: APIRequestContext
+): Promise<unknown[]> {
+  const response = await request.get(`${LLM_URL}/_requests`);
+  const { requests } = (await response.json()) as {
+    requests: { path: string; body: unknown }[];
+  };
+  return requests
+    .filter(r => r.path.includes('chat/completions'))
+    .map(r => r.body);
+}
+
+/**
+ * Open the panel through the command palette, as a user would.
+ *
+ * Retried: the palette closes when it loses focus, and a notebook that just
+ * opened may still take the focus once.
+ */
+export async function openPanelFromPalette(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  const palette = page.locator('#modal-command-palette');
+  await expect(async () => {
+    await page.menu.clickMenuItem('View>Activate Command Palette');
+    await palette
+      .locator('.lm-CommandPalette-input')
+      .fill('Open Code Interpreter', { timeout: 2000 });
+    await palette
+      .locator('.lm-CommandPalette-item', { hasText: 'Open Code Interpreter' })
+      .click({ timeout: 2000 });
+  }).toPass({ timeout: 30000 });
+  await expect(page.locator('.jp-ci-ChatPanel')).toBeVisible();
+}
+
+/** Open the panel by running its command. */
+export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('ci-jupyterlab:open')
+  );
+  await expect(page.locator('.jp-ci-ChatPanel')).toBeVisible();
+}
+
+/** The panel's controls. */
+export function chat(page: IJupyterLabPageFixture) {
+  const panel = page.locator('.jp-ci-ChatPanel');
+  return {
+    panel,
+    input: panel.getByLabel('Message to the code interpreter'),
+    send: panel.getByRole('button', { name: 'Send', exact: true }),
+    stop: panel.getByRole('button', { name: 'Stop', exact: true }),
+    status: panel.locator('.jp-ci-Status'),
+    target: panel.locator('.jp-ci-Target'),
+    steps: panel.locator('.jp-ci-Step'),
+    assistant: panel.locator('.jp-ci-Message-assistant')
+  };
+}
+
+/** Type a request in the panel and send it with Enter. */
+export async function ask(
+  page: IJupyterLabPageFixture,
+  text: string
+): Promise<void> {
+  const { input } = chat(page);
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+export interface ICellSnapshot {
+  cell_type: string;
+  source: string;
+  metadata: Record<string, any>;
+  execution_count?: number | null;
+  outputs?: Record<string, any>[];
+}
+
+/** The cells of an open notebook, as nbformat. */
+export async function notebookCells(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<ICellSnapshot[]> {
+  return page.evaluate(notebookName => {
+    const app = window.jupyterapp;
+    for (const widget of app.shell.widgets('main')) {
+      const context = (widget as any).context;
+      if (context?.path?.endsWith(notebookName)) {
+        return context.model.toJSON().cells.map((cell: any) => ({
+          ...cell,
+          source: Array.isArray(cell.source)
+            ? cell.source.join('')
+            : cell.source
+        }));
+      }
+    }
+    throw new Error(`${notebookName} is not open`);
+  }, name);
+}
+
+/** The cells the extension tagged. */
+export function taggedCells(cells: ICellSnapshot[]): ICellSnapshot[] {
+  return cells.filter(cell => cell.metadata?.ci_jupyterlab);
+}
+
+/** The text of a cell's outputs, joined. */
+export function outputText(cell: ICellSnapshot): string {
+  return (cell.outputs ?? [])
+    .map(output => {
+      const text = output.text ?? output.data?.['text/plain'] ?? '';
+      const value = Array.isArray(text) ? text.join('') : text;
+      return output.output_type === 'error'
+        ? `${output.ename}: ${output.evalue}`
+        : value;
+    })
+    .join('');
+}
