@@ -14,3 +14,16 @@ def _jupyter_server_extension_points():
     from .app import CodeInterpreterApp
 
     return [{"module": "ci_jupyterlab", "app": CodeInterpreterApp}]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext ci_jupyterlab``: register the ``%%ci`` magic (safe to call twice)."""
+    from .magics import load_ipython_extension
+
+    load_ipython_extension(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .magics import unload_ipython_extension
+
+    unload_ipython_extension(ipython)

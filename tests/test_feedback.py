@@ -146,3 +146,17 @@ def test_settings_load_from_the_server_config_file_and_environment(tmp_path, mon
     assert settings.api_key == "sk-from-environment-123"
     assert settings.model == "override-model"
     assert "sk-from-environment-123" not in json.dumps(settings.public_view())
+
+
+@pytest.mark.asyncio
+async def test_updated_displays_keep_their_last_value(kernel):
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    code = "from IPython.display import display\nh = display('draft', display_id=True)\nprint('working')\nh.update('final')"
+    result = await run(kernel, code)
+    displays = [o for o in result.outputs if o["output_type"] == "display_data"]
+    assert [d["data"]["text/plain"] for d in displays] == ["'final'"]
+    cell = new_code_cell(code)
+    cell.outputs = [nbformat.from_dict(o) for o in result.outputs]
+    nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))

@@ -61,3 +61,18 @@ class Executor(Protocol):
     """
 
     async def run(self, cell: RunCell) -> ExecutionResult: ...
+
+
+def append_output(outputs: list[dict], output: dict) -> None:
+    """Add an output, merging consecutive text on the same stream as notebooks do."""
+    output = dict(output)
+    last = outputs[-1] if outputs else None
+    if (
+        output["output_type"] == "stream"
+        and last is not None
+        and last["output_type"] == "stream"
+        and last["name"] == output["name"]
+    ):
+        last["text"] += output["text"]
+    else:
+        outputs.append(output)

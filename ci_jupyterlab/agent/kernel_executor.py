@@ -8,6 +8,7 @@ them.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import output_from_msg
 
 from .events import RunCell
-from .executor import ExecutionResult
+from .executor import ExecutionResult, append_output
 
 #: How long an interrupted cell may take to wind down before we give up on it.
 INTERRUPT_GRACE = 10.0
@@ -28,15 +29,20 @@ _OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error"}
 class KernelExecutor:
     """An ``Executor`` backed by a kernel that this object starts and owns."""
 
-    def __init__(self, kernel_name: str = "python3", cwd: str | Path | None = None):
+    def __init__(
+        self, kernel_name: str = "python3", cwd: str | Path | None = None, env: dict[str, str] | None = None
+    ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else None
+        self.env = env  # set over this process's environment, for the kernel
         self.manager = AsyncKernelManager(kernel_name=kernel_name)
         self.client = None
         self.language: str | None = None
 
     async def start(self) -> KernelExecutor:
-        await self.manager.start_kernel(cwd=self.cwd)
+        # start_kernel takes env as the kernel's whole environment, so merge ours over it
+        options = {"env": {**os.environ, **self.env}} if self.env is not None else {}
+        await self.manager.start_kernel(cwd=self.cwd, **options)
         self.client = self.manager.client()
         self.client.start_channels()
         await self.client.wait_for_ready(timeout=60)
@@ -73,6 +79,8 @@ class KernelExecutor:
             if await self.manager.is_alive():
                 await self.manager.interrupt_kernel()
             raise
+        for output in outputs:
+            output.pop("transient", None)  # only needed while updates can arrive
         if status == "ok" and any(o["output_type"] == "error" for o in outputs):
             status = "error"
         return ExecutionResult(
@@ -101,8 +109,10 @@ class KernelExecutor:
                 return True
             if kind == "clear_output":
                 outputs.clear()
+            elif kind == "update_display_data":
+                _update_display(outputs, message["content"])
             elif kind in _OUTPUT_MESSAGES:
-                _append_output(outputs, output_from_msg(message))
+                append_output(outputs, _with_display_id(output_from_msg(message), message["content"]))
 
     async def _execution_count(self, msg_id: str) -> int | None:
         """The execution count from the shell reply, if it came."""
@@ -115,16 +125,18 @@ class KernelExecutor:
             return None
 
 
-def _append_output(outputs: list[dict], output) -> None:
-    """Add an output, merging consecutive text on the same stream as notebooks do."""
+def _with_display_id(output, content: dict) -> dict:
+    """Remember a display's id (kept out of the saved output) so updates can find it."""
     output = dict(output)
-    last = outputs[-1] if outputs else None
-    if (
-        output["output_type"] == "stream"
-        and last is not None
-        and last["output_type"] == "stream"
-        and last["name"] == output["name"]
-    ):
-        last["text"] += output["text"]
-    else:
-        outputs.append(output)
+    display_id = content.get("transient", {}).get("display_id")
+    if display_id:
+        output["transient"] = {"display_id": display_id}
+    return output
+
+
+def _update_display(outputs: list[dict], content: dict) -> None:
+    """Apply ``update_display_data`` to every earlier output of that display, as notebooks do."""
+    display_id = content.get("transient", {}).get("display_id")
+    for output in outputs:
+        if display_id and output.get("transient", {}).get("display_id") == display_id:
+            output["data"], output["metadata"] = content["data"], content.get("metadata", {})

@@ -35,6 +35,7 @@ class Conversation:
 
     language: str | None = None
     use_tools: bool = True
+    model_called_tools: bool = False
     messages: list[dict] = field(default_factory=list)
     step: int = 0
 
@@ -198,8 +199,11 @@ class Agent:
         the second one ends the request.
         """
         if not reply.tool_calls:
-            code = fenced_code(reply.text)
+            # Fenced code is a request to run it from a model that does not call
+            # tools; from one that does, it is an illustration in the answer.
+            code = None if self.conversation.model_called_tools else fenced_code(reply.text)
             return ([_Action(code, None)] if code else []), None
+        self.conversation.model_called_tools = True
         actions = []
         for call in reply.tool_calls:
             try:

@@ -1,0 +1,266 @@
+"""The ``%%ci`` and ``%ci`` magics: the code interpreter inside the kernel.
+
+::
+
+    %load_ext ci_jupyterlab
+
+    %%ci --max-attempts 2
+    Load sales.csv and plot revenue by month.
+
+The request runs through the same agent loop as the chat panel; the model's
+code runs in this kernel's namespace and shows its outputs under the cell.
+Each successful request is recorded in a journal in the working directory, and
+re-running the unchanged cell replays the recorded code without the model, so
+"Restart Kernel and Run All" gives the same results with no model at all.
+See docs/magic.md.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from .agent.context import describe_namespace
+from .agent.events import Done, RunCell
+from .agent.feedback import environment_secrets, redact
+from .agent.inkernel_executor import InKernelRunner
+from .agent.journal import JOURNAL_NAME, Journal, Recording
+from .agent.llm import LLMClient
+from .agent.loop import Agent, Conversation
+from .agent.settings import load_settings
+from .agent.worker import CellJob, events_from_worker
+from .magic_view import MagicView
+
+USAGE = "%%ci [--model M] [--max-attempts N] [--no-run] [--fresh] <request>"
+#: Characters of the variables summary sent with each request.
+CONTEXT_BUDGET = 3000
+
+_VALUE_OPTIONS = {"--model": "model", "--max-attempts": "max_attempts"}
+_FLAG_OPTIONS = {"--no-run": "no_run", "--fresh": "fresh"}
+
+
+class OptionError(ValueError):
+    """The magic line cannot be understood; the message says how to write it."""
+
+
+@dataclass
+class MagicOptions:
+    model: str | None = None
+    max_attempts: int | None = None
+    no_run: bool = False  # show the code the model proposes, do not run it
+    fresh: bool = False  # ignore the recording, ask the model again
+
+
+def _option_value(option: str, value: str) -> str | int:
+    if option != "--max-attempts":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise OptionError(f"--max-attempts needs a whole number of 1 or more, not {value!r}.")
+    return int(value)
+
+
+def parse_magic(line: str, cell: str | None = None) -> tuple[MagicOptions, str]:
+    """The options at the start of ``line``; the rest of it and the cell body are the request.
+
+    Only leading words that start with ``-`` are options, so the request may
+    contain anything; ``--`` ends the options early.
+    """
+    options = MagicOptions()
+    rest = line.strip()
+    while rest.startswith("-"):
+        word, _, rest = rest.partition(" ")
+        rest = rest.lstrip()
+        if word == "--":
+            break
+        option, has_value, value = word.partition("=")
+        if option in _VALUE_OPTIONS:
+            if not has_value:
+                value, _, rest = rest.partition(" ")
+                rest = rest.lstrip()
+            if not value:
+                raise OptionError(f"{option} needs a value. Usage: {USAGE}")
+            setattr(options, _VALUE_OPTIONS[option], _option_value(option, value))
+        elif option in _FLAG_OPTIONS and not has_value:
+            setattr(options, _FLAG_OPTIONS[option], True)
+        else:
+            raise OptionError(f"Unknown option {word}. Usage: {USAGE}")
+    request = "\n".join(part for part in (rest, (cell or "").strip()) if part)
+    if not request:
+        raise OptionError(f"Nothing to ask: write the request after the options. Usage: {USAGE}")
+    return options, request
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class CodeInterpreterRequest:
+    """One ``%%ci`` request: replay its recording, or ask the model and record the result."""
+
+    def __init__(self, shell, options: MagicOptions, request: str):
+        self.shell = shell
+        self.options = options
+        self.request = request
+        self.view = MagicView()
+        self.runner = InKernelRunner(shell)
+        self.journal = Journal(Path.cwd() / JOURNAL_NAME)
+        self.settings = load_settings(model=options.model, max_attempts=options.max_attempts)
+
+    def run(self) -> None:
+        recording = None if self.options.fresh else self.journal.find(self.request, self.options.model or "")
+        self._warn_about_journal()
+        if recording is not None:
+            self.replay(recording)
+            return
+        problem = self.settings.problem()
+        if problem is not None:
+            self.view.problem(problem.message, problem.hint)
+            return
+        try:
+            self.ask_model()
+        except KeyboardInterrupt:
+            self.view.note("Stopped.")
+
+    def replay(self, recording: Recording) -> None:
+        """Show (and unless --no-run, run) the recorded steps; the model is not called."""
+        steps = recording.steps
+        for number, code in enumerate(steps, 1):
+            self.view.code(number, code)
+            if self.options.no_run:
+                continue
+            result = self.runner.run(code, self.settings.cell_timeout)
+            if not result.ok:
+                error = result.error_summary() or {}
+                self.view.problem(
+                    f"Replay stopped at step {number} of {len(steps)}: {error.get('ename')}: {error.get('evalue')}",
+                    "Fix what changed (data, files, earlier cells), or re-run with --fresh to ask the model again.",
+                )
+                return
+        if recording.answer:
+            self.view.markdown(recording.answer)
+        if self.options.no_run:
+            self.view.note(f"Recorded code of {_plural(len(steps), 'step')} shown, not run (`--no-run`).")
+        else:
+            self.view.note(
+                f"Replayed {_plural(len(steps), 'recorded step')} (no model call); "
+                "use `--fresh` to ask the model again."
+            )
+
+    def ask_model(self) -> None:
+        """Run the agent loop; cells run here, on the kernel's main thread."""
+        # Summarised here, on the main thread, while no user code runs.
+        context = f"Variables in the kernel:\n{self._variables()}"
+        working_code: dict[int, str] = {}  # step -> the code of its latest attempt, if it worked
+        done = None
+        with closing(events_from_worker(lambda executor: self._agent_events(executor, context))) as items:
+            for item in items:
+                if isinstance(item, CellJob):
+                    result = self.runner.run(item.cell.code, item.cell.timeout)
+                    if result.ok:
+                        working_code[item.cell.step] = item.cell.code
+                    else:
+                        working_code.pop(item.cell.step, None)
+                    item.finish(result)
+                    continue
+                self.view.show(item)
+                if isinstance(item, RunCell) and self.options.no_run:
+                    self.view.note("Not run (`--no-run`). Re-run the cell without `--no-run` to run it.")
+                    return  # closing the events stops the agent before it runs anything
+                if isinstance(item, Done):
+                    done = item
+        if done is not None and done.reason == "answered" and not self.options.no_run:
+            self._record([working_code[step] for step in sorted(working_code)])
+        elif done is not None and done.reason == "stopped":
+            self.view.note("Stopped.")
+
+    async def _agent_events(self, executor, context: str):
+        """The agent's events, on the worker thread (the LLM client belongs to its loop)."""
+        settings = self.settings
+        llm = LLMClient(settings)
+        try:
+            agent = Agent(
+                llm,
+                executor,
+                # A fresh conversation per cell: what a cell does must not depend on
+                # which cells ran before it, or replay and a fresh run would disagree.
+                Conversation(language="python"),
+                max_attempts=settings.max_attempts,
+                cell_timeout=settings.cell_timeout,
+                secrets=(settings.api_key,),
+            )
+            notebook = os.environ.get("JPY_SESSION_NAME")
+            async for event in agent.run(self.request, notebook_path=notebook, context=context):
+                yield event
+        finally:
+            await llm.aclose()
+
+    def _variables(self) -> str:
+        namespace = self.shell.user_ns
+        hidden = self.shell.user_ns_hidden
+        summary = describe_namespace(
+            {name: value for name, value in namespace.items() if name not in hidden}, CONTEXT_BUDGET
+        )
+        # The user's variables may hold keys (say, read from the environment).
+        return redact(summary, [self.settings.api_key, *environment_secrets()])
+
+    def _record(self, steps: list[str]) -> None:
+        recording = Recording(
+            request=self.request,
+            model_option=self.options.model or "",
+            steps=steps,
+            answer=self.view.answer,
+            model=self.settings.model,
+        )
+        try:
+            self.journal.save(recording)
+        except OSError as exc:
+            self.view.note(
+                f"Could not record this run in `{JOURNAL_NAME}` ({exc}); re-running will ask the model again."
+            )
+            return
+        self._warn_about_journal()
+        self.view.note(
+            f"Done: {_plural(len(steps), 'step')}, {self.view.total_tokens:,} tokens. Recorded in "
+            f"`{JOURNAL_NAME}`: re-running this cell replays the code without the model (`--fresh` asks again)."
+        )
+
+    def _warn_about_journal(self) -> None:
+        if self.journal.warning:
+            self.view.note(self.journal.warning)
+            self.journal.warning = None
+
+
+@magics_class
+class CodeInterpreterMagics(Magics):
+    @line_cell_magic
+    def ci(self, line: str, cell: str | None = None) -> None:
+        """Ask the code interpreter to do something, in this kernel.
+
+        Usage: %%ci [--model M] [--max-attempts N] [--no-run] [--fresh] <request>
+        (or %ci with the request on the same line). See docs/magic.md.
+        """
+        try:
+            options, request = parse_magic(line, cell)
+        except OptionError as exc:
+            raise UsageError(str(exc)) from None
+        CodeInterpreterRequest(self.shell, options, request).run()
+
+
+def load_ipython_extension(ipython) -> None:
+    if CodeInterpreterMagics.__name__ not in ipython.magics_manager.registry:
+        ipython.register_magics(CodeInterpreterMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    manager = ipython.magics_manager
+    instance = manager.registry.pop(CodeInterpreterMagics.__name__, None)
+    if instance is None:
+        return
+    for kind in ("line", "cell"):
+        if getattr(manager.magics[kind].get("ci"), "__self__", None) is instance:
+            del manager.magics[kind]["ci"]
