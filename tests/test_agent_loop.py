@@ -246,3 +246,13 @@ async def test_the_session_record_keeps_every_attempt_and_round_trips(llm_server
     assert step.final.outputs[0]["text"] == "5\n" and step.final.execution_count is not None
     again = SessionRecord.from_dict(json.loads(json.dumps(agent.record.to_dict())))
     assert again == agent.record
+
+
+async def test_a_snippet_in_the_answer_of_a_tool_calling_model_is_not_run(llm_server, settings, kernel, make_agent):
+    llm_server.enqueue(
+        run_cell("ratio = 3 / 4"),
+        answer("Done. To reuse it:\n```python\nprint(ratio * 100)\n```"),
+    )
+    events = await collect(make_agent(settings, kernel), "Compute 3/4.")
+    assert [c.code for c in of_type(events, RunCell)] == ["ratio = 3 / 4"]
+    assert events[-1] == Done("answered")
