@@ -169,6 +169,7 @@ class ChatConnection:
             session.executor,
             session.conversation,
             max_attempts=self.settings.max_attempts,
+            max_rounds=self.settings.max_rounds,
             cell_timeout=self.settings.cell_timeout,
             secrets=(self.settings.api_key,),
             record=session.record,

@@ -123,6 +123,7 @@ async def run_request(args: argparse.Namespace) -> int:
                 kernel,
                 Conversation(language=kernel.language),
                 max_attempts=settings.max_attempts,
+                max_rounds=settings.max_rounds,
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
             )

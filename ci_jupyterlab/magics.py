@@ -190,6 +190,7 @@ class CodeInterpreterRequest:
                 # which cells ran before it, or replay and a fresh run would disagree.
                 Conversation(language="python"),
                 max_attempts=settings.max_attempts,
+                max_rounds=settings.max_rounds,
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
             )

@@ -148,7 +148,13 @@ export interface IErrorMessage {
 }
 
 export type DoneReason =
-  'answered' | 'max_attempts' | 'stuck' | 'stopped' | 'kernel' | 'error';
+  | 'answered'
+  | 'max_attempts'
+  | 'max_rounds'
+  | 'stuck'
+  | 'stopped'
+  | 'kernel'
+  | 'error';
 
 export interface IDoneMessage {
   type: 'done';

@@ -74,6 +74,14 @@ async def test_attempt_cap_is_configurable(llm_server, settings, kernel, make_ag
     assert len(of_type(events, RunCell)) == 1
 
 
+async def test_model_calls_per_request_are_capped(llm_server, settings, kernel, make_agent):
+    llm_server.enqueue({"tool_calls": [{"name": "run_cell", "arguments": {"code": "x = 1"}}], "repeat": 10})
+    events = await collect(make_agent(settings, kernel, max_rounds=4), "Keep going.")
+    assert events[-1] == Done("max_rounds")
+    assert len(llm_server.chat_requests) == 4 and len(of_type(events, RunCell)) == 4
+    assert "4 model calls" in of_type(events, Error)[0].message
+
+
 async def test_failures_are_counted_per_step_not_per_request(llm_server, settings, kernel, make_agent):
     # fail, fix, then a new step that fails twice and is fixed: 4 failures in all, never 3 in a row
     llm_server.enqueue(

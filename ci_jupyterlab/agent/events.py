@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import ClassVar, Literal
 
 Phase = Literal["thinking", "writing_code", "running", "fixing", "done", "stopped", "error"]
-DoneReason = Literal["answered", "max_attempts", "stuck", "stopped", "kernel", "error"]
+DoneReason = Literal["answered", "max_attempts", "max_rounds", "stuck", "stopped", "kernel", "error"]
 
 
 @dataclass

@@ -98,6 +98,7 @@ class Agent:
         conversation: Conversation,
         *,
         max_attempts: int = 3,
+        max_rounds: int = 12,
         cell_timeout: float = 120.0,
         secrets: tuple[str, ...] = (),
         record: SessionRecord | None = None,
@@ -106,6 +107,7 @@ class Agent:
         self.executor = executor
         self.conversation = conversation
         self.max_attempts = max_attempts
+        self.max_rounds = max_rounds
         self.cell_timeout = cell_timeout
         self.secrets = secrets
         self.record = record if record is not None else SessionRecord()
@@ -139,7 +141,7 @@ class Agent:
     async def _work(self, attempts: _Attempts) -> AsyncIterator[Event]:
         """The loop proper: ask, run, feed back, until an ending."""
         convo = self.conversation
-        while True:
+        for _round in range(self.max_rounds):
             yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
             reply = None
             try:
@@ -175,6 +177,10 @@ class Agent:
                 yield event
                 if isinstance(event, Done):
                     return
+        message = f"Stopped after {self.max_rounds} model calls for this request."
+        yield Error(message, "Ask for the rest in a follow-up request, or raise c.CodeInterpreter.max_rounds.")
+        yield Status("error", message=message)
+        yield Done("max_rounds")
 
     def _attempt(self, attempts: _Attempts) -> tuple[int, int]:
         return attempts.failures + 1, self.max_attempts

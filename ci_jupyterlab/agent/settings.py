@@ -62,6 +62,10 @@ class CodeInterpreter(Configurable):
         3, help="Consecutive failing runs allowed per request before the assistant gives up."
     ).tag(config=True)
 
+    max_rounds = Int(
+        12, help="Model calls allowed per request, working or not: a cap on cost and on endless loops."
+    ).tag(config=True)
+
     cell_timeout = Float(
         120.0, help="Seconds a cell may run before it is interrupted and reported."
     ).tag(config=True)
@@ -110,11 +114,9 @@ class CodeInterpreter(Configurable):
                 "c.CodeInterpreter.base_url), e.g. http://localhost:11434/v1. "
                 "Then restart JupyterLab.",
             )
-        if self.max_attempts < 1:
-            return Problem(
-                f"c.CodeInterpreter.max_attempts is {self.max_attempts}.",
-                "Set it to 1 or more.",
-            )
+        for name in ("max_attempts", "max_rounds"):
+            if getattr(self, name) < 1:
+                return Problem(f"c.CodeInterpreter.{name} is {getattr(self, name)}.", "Set it to 1 or more.")
         return None
 
     def client_key(self) -> str:
