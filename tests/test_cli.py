@@ -121,3 +121,9 @@ def test_unreachable_model_exits_non_zero(run_ci):
     done = run_ci("run", "x", OPENAI_BASE_URL="http://127.0.0.1:9/v1")
     assert done.returncode == 1
     assert "Could not connect to the model server at 127.0.0.1:9" in done.stderr
+
+
+def test_jupyter_ci_is_a_jupyter_subcommand():
+    done = subprocess.run(["jupyter", "ci", "run", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "usage: jupyter ci run" in done.stdout and "--file PATH" in done.stdout
