@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .agent.executor import ExecutionResult
 
@@ -23,6 +23,8 @@ _RESULT_STATUSES = {
 }
 #: A request longer than this is almost surely a paste accident.
 MAX_REQUEST_CHARS = 100_000
+#: Files attached to one request.
+MAX_ATTACHMENTS = 20
 
 
 class ProtocolError(ValueError):
@@ -47,6 +49,7 @@ class UserMessage:
     session: str
     text: str
     notebook: NotebookInfo
+    attachments: list[str] = field(default_factory=list)  # paths relative to the server root
 
 
 @dataclass
@@ -108,6 +111,15 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 session,
             )
         notebook = message.get("notebook") if isinstance(message.get("notebook"), dict) else {}
+        attachments = message.get("attachments") or []
+        if not isinstance(attachments, list) or not all(isinstance(a, str) and a for a in attachments):
+            raise ProtocolError("'attachments' must be a list of file paths.", session=session)
+        if len(attachments) > MAX_ATTACHMENTS:
+            raise ProtocolError(
+                f"{len(attachments)} files are attached; the limit is {MAX_ATTACHMENTS}.",
+                "Put them in a zip file, or a folder the code can read.",
+                session,
+            )
         return UserMessage(
             session,
             text,
@@ -116,6 +128,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 _optional_str(notebook.get("kernel_name")),
                 _optional_str(notebook.get("kernel_language")),
             ),
+            attachments,
         )
     if kind == "execution_result":
         status = _field(message, "status", str, session)

@@ -60,6 +60,15 @@ class CellDone(Event):
 
 
 @dataclass
+class FilesChanged(Event):
+    """Files a step created or modified."""
+
+    type: ClassVar[str] = "files_changed"
+    call_id: str
+    files: list[dict]
+
+
+@dataclass
 class Usage(Event):
     type: ClassVar[str] = "usage"
     prompt_tokens: int

@@ -30,6 +30,7 @@ class ExecutionResult:
     outputs: list[dict] = field(default_factory=list)
     execution_count: int | None = None
     duration_ms: float = 0.0
+    files: list[dict] = field(default_factory=list)  # written by the cell: {path, size, change}
 
     @property
     def ok(self) -> bool:
@@ -61,6 +62,19 @@ class Executor(Protocol):
     """
 
     async def run(self, cell: RunCell) -> ExecutionResult: ...
+
+
+class Inspector(Protocol):
+    """An optional executor capability: run a snippet out of the user's sight.
+
+    ``inspect`` runs ``code`` in the same kernel silently (no execution count,
+    no history, no cell, no output shown) and returns what it printed on
+    stdout, or None if it did not finish within ``timeout`` seconds (then the
+    kernel is interrupted). Error hints use it to look up facts; executors
+    without it simply give plainer feedback.
+    """
+
+    async def inspect(self, code: str, timeout: float) -> str | None: ...
 
 
 def append_output(outputs: list[dict], output: dict) -> None:

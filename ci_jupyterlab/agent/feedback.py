@@ -28,6 +28,7 @@ MIN_SECRET_LENGTH = 8
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 _USER_FRAME = re.compile(r"^(Cell In\s*\[|Input In\s*\[|File <ipython-input-|<ipython-input-)")
 _LIBRARY_PATH = re.compile(r"(site-packages|dist-packages|/lib/python\d|\\lib\\)")
+_MARKED_LINE = re.compile(r"^-*>\s*\d+ ?(.*)$", re.MULTILINE)
 
 _STATUS_LINES = {
     "ok": "The cell ran without error.",
@@ -107,6 +108,15 @@ def trim_traceback(traceback: list[str], ename: str) -> str:
     if skipped:
         kept.append(f"  … {skipped} library frame(s) omitted …")
     return "\n".join(kept)
+
+
+def failing_line(traceback: list[str]) -> str:
+    """The source line marked ``---->`` in the innermost user frame, or ""."""
+    for frame in reversed(_frames(traceback)):
+        if _is_user_frame(frame):
+            marked = _MARKED_LINE.search(frame)
+            return marked.group(1).strip() if marked else ""
+    return ""
 
 
 def _image_size(mime: str, data: str) -> str:
@@ -190,10 +200,19 @@ def status_line(result: ExecutionResult, timeout: float = 0.0) -> str:
 
 
 def feedback_for_model(
-    result: ExecutionResult, *, timeout: float = 0.0, secrets: Iterable[str] = ()
+    result: ExecutionResult, *, timeout: float = 0.0, secrets: Iterable[str] = (), hint: str = ""
 ) -> str:
-    """The text the model is sent about one run: status, outputs, error."""
+    """The text the model is sent about one run: status, outputs, error.
+
+    ``hint`` (from ``enrich.error_hint``) comes last, so the tail that
+    truncation keeps holds it, and it is redacted like everything else.
+    """
     status = status_line(result, timeout)
     blocks = describe_outputs(result.outputs) or ["(no output)"]
+    if result.files:
+        written = ", ".join(f"{f['path']} ({f['change']}, {f['size']:,} bytes)" for f in result.files[:20])
+        blocks.append(f"[files written]\n{written}")
+    if hint:
+        blocks.append(f"[hint]\n{truncate_middle(hint, STREAM_LIMIT)}")
     text = truncate_middle("\n".join([status, *blocks]), TOTAL_LIMIT, max_lines=4 * MAX_LINES)
     return redact(text, [*secrets, *environment_secrets()])

@@ -90,6 +90,20 @@ class KernelExecutor:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
 
+    async def inspect(self, code: str, timeout: float) -> str | None:
+        """Run ``code`` out of sight and return what it printed; None if it took too long.
+
+        Silent: no execution count, no history, no output in any notebook.
+        """
+        msg_id = self.client.execute(code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False)
+        outputs: list[dict] = []
+        if not await self._collect(msg_id, outputs, deadline=time.perf_counter() + timeout):
+            if await self.manager.is_alive():  # still running our snippet: free the kernel
+                await self.manager.interrupt_kernel()
+                await self._collect(msg_id, [], deadline=time.perf_counter() + INTERRUPT_GRACE)
+            return None
+        return "".join(o["text"] for o in outputs if o["output_type"] == "stream" and o["name"] == "stdout")
+
     async def _collect(self, msg_id: str, outputs: list[dict], *, deadline: float) -> bool:
         """Gather outputs of ``msg_id`` until the kernel is idle (True) or time runs out."""
         while True:

@@ -8,8 +8,6 @@ say what to fix.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -18,6 +16,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .feedback import redact
 from .settings import DEFAULT_OPENAI_MODEL, CodeInterpreter
+from .tokens import count_tokens, prompt_tokens
 
 
 @dataclass
@@ -52,11 +51,6 @@ class ToolsRejected(LLMError):
 
 def _mentions_tools(exc: openai.APIStatusError) -> bool:
     return any(word in str(exc.message).lower() for word in ("tool", "function call"))
-
-
-def estimate_tokens(text: str) -> int:
-    """Rough token count for servers that report no usage (about 4 chars a token)."""
-    return math.ceil(len(text) / 4) if text else 0
 
 
 class LLMClient:
@@ -138,10 +132,10 @@ class LLMClient:
         except openai.APIError as exc:
             raise self._translate(exc, bool(tools)) from None
         reply.tool_calls = [partial_calls[index] for index in sorted(partial_calls)]
-        if not reply.prompt_tokens:
-            reply.prompt_tokens = estimate_tokens(json.dumps(messages))
-            reply.completion_tokens = estimate_tokens(
-                reply.text + "".join(call.arguments for call in reply.tool_calls)
+        if not reply.prompt_tokens:  # the server reports no usage: count it ourselves
+            reply.prompt_tokens = prompt_tokens(messages, tools)
+            reply.completion_tokens = count_tokens(
+                reply.text + "".join(call.name + call.arguments for call in reply.tool_calls)
             )
         yield reply
 

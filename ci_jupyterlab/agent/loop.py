@@ -14,12 +14,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from .actions import RUN_CELL, RUN_CELL_TOOL, BadArguments, code_from_arguments, fenced_code
-from .events import CellDone, Done, Error, Event, RunCell, Status, TextDelta, Usage
+from .budget import DEFAULT_PROMPT_BUDGET, fit_to_budget
+from .enrich import error_hint
+from .events import CellDone, Done, Error, Event, FilesChanged, RunCell, Status, TextDelta, Usage
 from .executor import FATAL_STATUSES, ExecutionResult, Executor
 from .feedback import feedback_for_model, status_line
 from .llm import LLMClient, LLMError, Reply, ToolsRejected
 from .prompts import notebook_context, system_prompt
 from .record import RequestRecord, SessionRecord
+from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
 SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
@@ -102,6 +105,7 @@ class Agent:
         cell_timeout: float = 120.0,
         secrets: tuple[str, ...] = (),
         record: SessionRecord | None = None,
+        prompt_budget: int = DEFAULT_PROMPT_BUDGET,
     ):
         self.llm = llm
         self.executor = executor
@@ -111,6 +115,7 @@ class Agent:
         self.cell_timeout = cell_timeout
         self.secrets = secrets
         self.record = record if record is not None else SessionRecord()
+        self.prompt_budget = prompt_budget
         self.prompt_tokens = 0
         self.completion_tokens = 0
 
@@ -125,6 +130,7 @@ class Agent:
         convo = self.conversation
         parts = [request, context, notebook_context(notebook_path, convo.language)]
         convo.messages.append({"role": "user", "content": "\n\n".join(p for p in parts if p)})
+        self._request_at = len(convo.messages)  # its index once the system prompt is put first
         self.current = RequestRecord(request, notebook_path)
         self.record.requests.append(self.current)
         attempts = _Attempts()
@@ -188,15 +194,22 @@ class Agent:
     async def _ask(self) -> AsyncIterator[str | Reply]:
         """Stream one answer; fall back to fenced code if tools are refused."""
         convo = self.conversation
+        tools = [RUN_CELL_TOOL] if convo.use_tools else None
         try:
-            async for item in self.llm.stream(
-                convo.with_system_prompt(), tools=[RUN_CELL_TOOL] if convo.use_tools else None
-            ):
+            async for item in self.llm.stream(self._prompt(tools), tools=tools):
                 yield item
         except ToolsRejected:
             convo.use_tools = False
-            async for item in self.llm.stream(convo.with_system_prompt(), tools=None):
+            async for item in self.llm.stream(self._prompt(None), tools=None):
                 yield item
+
+    def _prompt(self, tools: list[dict] | None) -> list[dict]:
+        """The history as sent: system prompt first, within the prompt budget."""
+        return fit_to_budget(
+            self.conversation.with_system_prompt(),
+            self.prompt_budget - prompt_tokens([], tools),
+            current_request=self._request_at,
+        )
 
     def _actions(self, reply: Reply, attempts: _Attempts) -> tuple[list[_Action], str | None]:
         """The code the reply asks to run, and a fatal problem if any.
@@ -232,12 +245,15 @@ class Agent:
             started = time.perf_counter()
             result = await self.executor.run(cell)
             result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
+            hint = await error_hint(self.executor, result, language=self.conversation.language)
             self.conversation.add_result(
                 action.tool_call_id,
-                feedback_for_model(result, timeout=cell.timeout, secrets=self.secrets),
+                feedback_for_model(result, timeout=cell.timeout, secrets=self.secrets, hint=hint),
             )
             self.current.add_attempt(cell, result)
             yield CellDone(cell.call_id, result.status, result.error_summary())
+            if result.files:
+                yield FilesChanged(cell.call_id, result.files)
             ending = self._after_run(cell, result, attempts)
             if ending is not None:
                 for rest in actions[index + 1 :]:

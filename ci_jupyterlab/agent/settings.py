@@ -16,8 +16,12 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from jupyter_core.paths import jupyter_data_dir
 from traitlets import Float, Int, Unicode, default
 from traitlets.config import Configurable
+
+from .budget import DEFAULT_PROMPT_BUDGET
+from .feedback import environment_secrets
 
 #: The model used with OpenAI's own endpoint when none is configured.
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
@@ -78,6 +82,22 @@ class CodeInterpreter(Configurable):
         3, help="Retries, with backoff, of a model request that hit 429, 5xx or a timeout."
     ).tag(config=True)
 
+    sessions_dir = Unicode(
+        help="Directory where chat sessions are kept (one JSON file each), so they survive a "
+        "server restart. Default: <jupyter data dir>/ci_jupyterlab/sessions.",
+    ).tag(config=True)
+
+    @default("sessions_dir")
+    def _sessions_dir_default(self) -> str:
+        return os.path.join(jupyter_data_dir(), "ci_jupyterlab", "sessions")
+
+    prompt_budget = Int(
+        DEFAULT_PROMPT_BUDGET,
+        help="Prompt tokens per model call. Longer histories give way oldest first: earlier "
+        "outputs, then earlier long messages, then earlier exchanges; never the system prompt, "
+        "the current request or the latest error.",
+    ).tag(config=True)
+
     @default("model")
     def _model_from_env(self) -> str:
         return os.environ.get(MODEL_ENV_VAR, "")
@@ -122,6 +142,10 @@ class CodeInterpreter(Configurable):
     def client_key(self) -> str:
         """The key handed to the openai client; local servers often need none."""
         return self.api_key or PLACEHOLDER_KEY
+
+    def secrets(self) -> list[str]:
+        """Values never to be written to disk or shown: the key and secret-looking environment variables."""
+        return [self.api_key, *environment_secrets()]
 
     def public_view(self) -> dict:
         """What the browser may know about the configuration (no key)."""

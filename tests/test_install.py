@@ -1,0 +1,72 @@
+"""Installing packages with %pip into the kernel's own environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import answer, collect, run_cell
+
+from ci_jupyterlab.agent.events import RunCell
+from ci_jupyterlab.agent.install import install_code, install_packages
+
+PACKAGE = "ci_jupyterlab_test_pkg"
+
+
+def build_wheel(folder) -> str:
+    """A minimal pure-Python wheel, built by hand: no build backend, no network."""
+    dist_info = f"{PACKAGE}-0.1.dist-info"
+    files = {
+        f"{PACKAGE}/__init__.py": "VALUE = 42\n",
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {PACKAGE}\nVersion: 0.1\n",
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    files[f"{dist_info}/RECORD"] = "".join(f"{name},,\n" for name in [*files, f"{dist_info}/RECORD"])
+    path = folder / f"{PACKAGE}-0.1-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name, text in files.items():
+            wheel.writestr(name, text)
+    return str(path)
+
+
+@pytest.fixture
+def uninstall_afterwards():
+    yield
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", PACKAGE], check=False)
+
+
+@pytest.mark.asyncio
+async def test_a_local_wheel_installs_into_the_kernel_and_imports(kernel, tmp_path, uninstall_afterwards):
+    result = await install_packages(kernel, [build_wheel(tmp_path)])
+    assert result.status == "ok", result.outputs
+    imported = await kernel.run(RunCell("c", f"import {PACKAGE}\nprint({PACKAGE}.VALUE)", 1, 1, None, 30))
+    assert imported.outputs[-1]["text"] == "42\n"
+
+
+@pytest.mark.asyncio
+async def test_a_failing_install_is_reported_as_an_error(kernel, tmp_path):
+    result = await install_packages(kernel, [str(tmp_path / "no-such-package.whl")])
+    assert result.status == "error"
+    assert "pip install failed with exit code" in result.error_summary()["evalue"]
+
+
+def test_only_requirements_and_paths_reach_the_magic():
+    assert install_code(["scikit-learn==1.3.2", "pandas>=2,<3"]).startswith(
+        "%pip install scikit-learn==1.3.2 'pandas>=2,<3'\n"
+    )
+    for bad in ["pkg; rm -rf ~", "{__import__('os')}", "$HOME", "a\nb"]:
+        with pytest.raises(ValueError, match="not a package requirement"):
+            install_code([bad])
+    with pytest.raises(ValueError):
+        install_code([])
+
+
+@pytest.mark.asyncio
+async def test_the_model_is_told_to_ask_before_installing(llm_server, settings, kernel, make_agent):
+    llm_server.enqueue(run_cell("import ci_jupyterlab_absent"), answer("Shall I install it?"))
+    await collect(make_agent(settings, kernel), "Fit a linear model.")
+    feedback = [m["content"] for m in llm_server.chat_requests[-1]["messages"] if m["role"] == "tool"][-1]
+    assert "pip package is 'ci_jupyterlab_absent'" in feedback and "ask the user" in feedback
