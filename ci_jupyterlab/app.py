@@ -7,17 +7,18 @@ from jupyter_server.extension.application import ExtensionApp
 from .agent.llm import LLMClient
 from .agent.settings import CodeInterpreter
 from .chat import SessionStore
-from .handlers import ChatHandler, ConfigHandler
+from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler, SessionsHandler
+from .session_files import SessionFiles
 
 
 class CodeInterpreterApp(ExtensionApp):
-    """Serves the chat of the Code Interpreter panel."""
+    """Serves the chat of the Code Interpreter panel, its saved sessions and their export."""
 
     name = "ci_jupyterlab"
 
     def initialize_settings(self):
         self.interpreter = CodeInterpreter(parent=self)
-        self.sessions = SessionStore()
+        self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._llm: LLMClient | None = None
         problem = self.interpreter.problem()
         if problem:
@@ -40,5 +41,8 @@ class CodeInterpreterApp(ExtensionApp):
             [
                 (r"/ci-jupyterlab/config", ConfigHandler),
                 (r"/ci-jupyterlab/chat", ChatHandler),
+                (r"/ci-jupyterlab/sessions", SessionsHandler),
+                (r"/ci-jupyterlab/sessions/([A-Za-z0-9_.:-]{1,128})", SessionHandler),
+                (r"/ci-jupyterlab/export", ExportHandler),
             ]
         )

@@ -2,7 +2,9 @@
 
 No tornado here: a ``ChatConnection`` is given a ``send`` function and fed raw
 frames, so it can be tested without a server. Conversations live in a
-``SessionStore`` that outlives connections, so a reloaded page continues them.
+``SessionStore`` that outlives connections, so a reloaded page continues them,
+and that saves each one to disk after every request, so a restarted server
+continues them too.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .agent.events import Done, Error, RunCell, Status
 from .agent.executor import ExecutionResult
+from .agent.file_watch import FileWatchingExecutor
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
+from .agent.previews import describe_attachments
 from .agent.record import SessionRecord
 from .agent.settings import CodeInterpreter
 from .protocol import (
@@ -26,6 +31,7 @@ from .protocol import (
     UserMessage,
     parse_client_message,
 )
+from .session_files import SavedSession, SessionFiles
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +76,7 @@ class ChatSession:
     """One conversation: its model history and the request running in it."""
 
     id: str
+    notebook_path: str | None = None  # relative to the server's root
     conversation: Conversation = field(default_factory=Conversation)
     record: SessionRecord = field(default_factory=SessionRecord)
     executor: BrowserExecutor = field(default_factory=BrowserExecutor)
@@ -81,15 +88,48 @@ class ChatSession:
 
 
 class SessionStore:
-    """Every conversation this server knows, by session id."""
+    """Every conversation this server knows, by session id, kept in ``files`` if given.
 
-    def __init__(self):
+    Sessions are read from disk the first time they are asked for.
+    """
+
+    def __init__(self, files: SessionFiles | None = None):
+        self.files = files
         self._sessions: dict[str, ChatSession] = {}
 
     def get(self, session_id: str) -> ChatSession:
-        if session_id not in self._sessions:
-            self._sessions[session_id] = ChatSession(session_id)
-        return self._sessions[session_id]
+        """The session, a new one if it was never seen."""
+        session = self.find(session_id)
+        if session is None:
+            session = self._sessions[session_id] = ChatSession(session_id)
+        return session
+
+    def find(self, session_id: str) -> ChatSession | None:
+        """The session, from memory or disk; None if it was never seen."""
+        if session_id not in self._sessions and self.files is not None:
+            saved = self.files.load(session_id)
+            if saved is not None:
+                self._sessions[session_id] = ChatSession(
+                    saved.id, saved.notebook_path, saved.conversation, saved.record
+                )
+        return self._sessions.get(session_id)
+
+    def record_of(self, session_id: str) -> SessionRecord | None:
+        session = self.find(session_id)
+        return session.record if session is not None else None
+
+    def save(self, session: ChatSession) -> None:
+        """Write the session to disk; a failure is logged, the conversation goes on."""
+        if self.files is None:
+            return
+        try:
+            self.files.save(SavedSession(session.id, session.notebook_path, session.record, session.conversation))
+        except (OSError, TypeError, ValueError):
+            log.exception("Could not save the code interpreter session %s", session.id)
+
+    def summaries(self, notebook_path: str | None = None) -> list[dict]:
+        """The saved sessions (of one notebook, if given), newest first."""
+        return self.files.summaries(notebook_path) if self.files is not None else []
 
 
 class ChatConnection:
@@ -101,7 +141,9 @@ class ChatConnection:
         store: SessionStore,
         llm: Callable[[], LLMClient],
         send: Send,
+        root: Path,
     ):
+        self.root = root  # the server's root folder: notebook and attachment paths are relative to it
         self.settings = settings
         self.store = store
         self.llm = llm
@@ -151,6 +193,7 @@ class ChatConnection:
             self._send(message.session, Done("error").to_message())
             return
         session.conversation.language = message.notebook.kernel_language
+        session.notebook_path = message.notebook.path or session.notebook_path
         session.task = asyncio.create_task(self._drive(session, message))
         self._tasks.add(session.task)
         session.task.add_done_callback(self._tasks.discard)
@@ -166,7 +209,7 @@ class ChatConnection:
     async def _drive(self, session: ChatSession, message: UserMessage) -> None:
         agent = Agent(
             self.llm(),
-            session.executor,
+            self._watching(session.executor, message.notebook.path),
             session.conversation,
             max_attempts=self.settings.max_attempts,
             max_rounds=self.settings.max_rounds,
@@ -175,7 +218,8 @@ class ChatConnection:
             record=session.record,
         )
         try:
-            async for event in agent.run(message.text, notebook_path=message.notebook.path):
+            context = describe_attachments(self.root, message.attachments)
+            async for event in agent.run(message.text, notebook_path=message.notebook.path, context=context):
                 self._send(session.id, event.to_message())
         except asyncio.CancelledError:
             self._send(session.id, Status("stopped", message="Stopped by the user.").to_message())
@@ -184,6 +228,15 @@ class ChatConnection:
             log.exception("The code interpreter failed in session %s", session.id)
             self._send_error(session.id, "The code interpreter hit an internal error.", "See the server log.")
             self._send(session.id, Done("error").to_message())
+        finally:
+            self.store.save(session)
+
+    def _watching(self, executor: BrowserExecutor, notebook_path: str | None):
+        """Report the files each step writes next to the notebook (not the notebook itself)."""
+        if not notebook_path:
+            return executor
+        notebook = self.root / notebook_path
+        return FileWatchingExecutor(executor, notebook.parent, self.root, ignore={notebook.name})
 
     def _send(self, session_id: str | None, message: dict) -> None:
         self.send({**message, "session": session_id} if session_id else message)

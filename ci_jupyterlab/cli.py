@@ -3,6 +3,9 @@
 ``jupyter ci run "REQUEST"`` starts a kernel, copies the given files into the
 working directory, runs the agent loop, writes the notebook of the work and
 prints the answer. Progress goes to stderr, the answer to stdout.
+
+``jupyter ci export NOTEBOOK`` saves a notebook and its chat sessions as a
+clean notebook, re-runs it in a fresh kernel and prints how much reproduced.
 """
 
 from __future__ import annotations
@@ -15,12 +18,17 @@ from pathlib import Path
 
 import nbformat
 
-from .agent.events import CellDone, Done, Error, Event, RunCell
+from .agent.events import CellDone, Done, Error, Event, FilesChanged, RunCell
+from .agent.file_watch import FileWatchingExecutor
 from .agent.kernel_executor import KernelExecutor
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
 from .agent.settings import load_settings
+from .chat import SessionStore
+from .export import ExportError, default_export_path, export_notebook, write_new
+from .files import free_path, write_atomically
 from .record_notebook import notebook_from_record
+from .session_files import SessionFiles
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUTPUT = "ci-run.ipynb"
@@ -43,13 +51,25 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds a cell may run")
     run.add_argument("--workdir", metavar="DIR", help="the kernel's working directory (default: current)")
     run.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    export = commands.add_parser(
+        "export", help="save a notebook and its chat sessions as a clean notebook, verified by re-running it"
+    )
+    export.add_argument("notebook", help="the notebook the chat (or %%%%ci) worked in")
+    export.add_argument(
+        "--output", "-o", metavar="OUT.ipynb", help="notebook to write (default: NOTEBOOK-export.ipynb, a free name)"
+    )
+    export.add_argument("--keep-attempts", action="store_true", help="keep failed attempts, as collapsed markdown")
+    export.add_argument("--no-verify", action="store_true", help="do not re-run the export in a fresh kernel")
+    export.add_argument("--sessions-dir", metavar="DIR", help="where the chat sessions are kept (default: from configuration)")
+    export.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return asyncio.run(run_request(args))
+        command = {"run": run_request, "export": export_command}[args.command]
+        return asyncio.run(command(args))
     except UsageError as exc:
         print(f"jupyter ci: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -73,15 +93,6 @@ def copy_inputs(files: list[str], workdir: Path) -> list[Path]:
         shutil.copy2(source, target)
         placed.append(target)
     return placed
-
-
-def free_path(path: Path) -> Path:
-    """``path``, or ``stem-1.ext``, ``stem-2.ext``... whichever does not exist yet."""
-    candidate, number = path, 0
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
-    return candidate
 
 
 def announce(files: list[Path]) -> str:
@@ -120,7 +131,7 @@ async def run_request(args: argparse.Namespace) -> int:
         async with KernelExecutor(args.kernel, cwd=workdir) as kernel:
             agent = Agent(
                 llm,
-                kernel,
+                FileWatchingExecutor(kernel, workdir, workdir, ignore={out.name}),
                 Conversation(language=kernel.language),
                 max_attempts=settings.max_attempts,
                 max_rounds=settings.max_rounds,
@@ -141,6 +152,41 @@ async def run_request(args: argparse.Namespace) -> int:
     return EXIT_OK if answer.done_reason == "answered" else EXIT_FAILED
 
 
+async def export_command(args: argparse.Namespace) -> int:
+    notebook = Path(args.notebook).expanduser()
+    if not notebook.is_file():
+        raise UsageError(f"no such notebook: {args.notebook}")
+    out = Path(args.output).expanduser() if args.output else default_export_path(notebook)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; choose another --output or add --force")
+    settings = load_settings(sessions_dir=args.sessions_dir)
+    sessions = SessionStore(SessionFiles(settings.sessions_dir))
+    try:
+        export = await export_notebook(
+            notebook,
+            sessions.record_of,
+            keep_attempts=args.keep_attempts,
+            run_verification=not args.no_verify,
+            cell_timeout=settings.cell_timeout,
+            secrets=settings.secrets(),
+        )
+    except ExportError as exc:
+        raise UsageError(f"{exc.message} {exc.hint}".strip()) from None
+    if out.exists():  # --force
+        write_atomically(out, nbformat.writes(export.notebook))
+    else:
+        out = write_new(export.notebook, out)
+    print(f"Exported to {out}", file=sys.stderr)
+    verification = export.verification
+    if verification is None:
+        print("Not verified (--no-verify).")
+    else:
+        print(f"Verification: {verification.summary()}")
+        if verification.reproduced < len(verification.checks):
+            print("Some cells did not reproduce; the export was written anyway, with the reasons in its first cell.")
+    return EXIT_OK
+
+
 def report(event: Event) -> None:
     """Progress for a person watching the terminal (stderr)."""
     if isinstance(event, RunCell):
@@ -150,6 +196,9 @@ def report(event: Event) -> None:
     elif isinstance(event, CellDone):
         error = f": {event.error['ename']}: {event.error['evalue']}" if event.error else ""
         print(f"  -> {event.status}{error}", file=sys.stderr)
+    elif isinstance(event, FilesChanged):
+        for file in event.files:
+            print(f"  wrote {file['path']} ({file['change']}, {file['size']:,} bytes)", file=sys.stderr)
     elif isinstance(event, Error):
         print(f"error: {event.message}" + (f"\n  {event.hint}" if event.hint else ""), file=sys.stderr)
     elif isinstance(event, Done) and event.reason != "answered":

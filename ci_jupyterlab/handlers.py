@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
@@ -12,7 +13,9 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from .agent.feedback import redact
 from .chat import ChatConnection
+from .export import ExportError, default_export_path, export_notebook, write_new
 from .protocol import PROTOCOL_VERSION
 
 #: The resource name authorizers see for everything this extension does.
@@ -29,6 +32,77 @@ class ConfigHandler(ExtensionHandlerMixin, APIHandler):
     def get(self):
         view = self.extensionapp.interpreter.public_view()
         self.finish(json.dumps({"protocol": PROTOCOL_VERSION, **view}))
+
+
+class SessionsHandler(ExtensionHandlerMixin, APIHandler):
+    """The saved sessions, of one notebook with ``?notebook=PATH``: ``{sessions: [...]}``."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @web.authenticated
+    @authorized
+    def get(self):
+        notebook = self.get_query_argument("notebook", None)
+        self.finish(json.dumps({"sessions": self.extensionapp.sessions.summaries(notebook)}))
+
+
+class SessionHandler(ExtensionHandlerMixin, APIHandler):
+    """One session's record, from which the panel redraws the chat after a reload."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @web.authenticated
+    @authorized
+    def get(self, session_id: str):
+        session = self.extensionapp.sessions.find(session_id)
+        if session is None:
+            raise web.HTTPError(404, f"No session {session_id}.")
+        body = {"id": session.id, "notebook_path": session.notebook_path, "record": session.record.to_dict()}
+        # In memory the record holds outputs as they came; the browser never gets the key.
+        self.finish(redact(json.dumps(body), self.extensionapp.interpreter.secrets()))
+
+
+class ExportHandler(ExtensionHandlerMixin, APIHandler):
+    """``{path, keep_attempts, verify}`` -> writes ``<stem>-export.ipynb`` next to it: ``{path, verification}``.
+
+    Verifying runs the notebook in a kernel, so it needs ``execute``.
+    """
+
+    auth_resource = AUTH_RESOURCE
+
+    @web.authenticated
+    @authorized("execute")
+    async def post(self):
+        body = self.get_json_body() or {}
+        path = body.get("path")
+        if not isinstance(path, str) or not path.endswith(".ipynb"):
+            self._fail(ExportError("'path' must name a notebook (.ipynb).", "Send the notebook's path."))
+            return
+        root = Path(self.serverapp.root_dir).resolve()
+        notebook = (root / path).resolve()
+        if not notebook.is_relative_to(root):
+            self._fail(ExportError("The notebook must be inside the server's root directory.", "", status=403))
+            return
+        interpreter = self.extensionapp.interpreter
+        try:
+            export = await export_notebook(
+                notebook,
+                self.extensionapp.sessions.record_of,
+                keep_attempts=bool(body.get("keep_attempts", False)),
+                run_verification=bool(body.get("verify", True)),
+                cell_timeout=interpreter.cell_timeout,
+                secrets=interpreter.secrets(),
+            )
+        except ExportError as exc:
+            self._fail(exc)
+            return
+        written = write_new(export.notebook, default_export_path(notebook))
+        verification = export.verification.to_dict() if export.verification else None
+        self.finish(json.dumps({"path": written.relative_to(root).as_posix(), "verification": verification}))
+
+    def _fail(self, error: ExportError) -> None:
+        self.set_status(error.status)
+        self.finish(json.dumps({"message": error.message, "hint": error.hint}))
 
 
 class ChatHandler(ExtensionHandlerMixin, WebSocketMixin, WebSocketHandler, JupyterHandler):
@@ -51,7 +125,9 @@ class ChatHandler(ExtensionHandlerMixin, WebSocketMixin, WebSocketHandler, Jupyt
     def open(self, *args, **kwargs):
         super().open()  # starts the keep-alive pings
         app = self.extensionapp
-        self.connection = ChatConnection(app.interpreter, app.sessions, app.llm_client, self._send)
+        self.connection = ChatConnection(
+            app.interpreter, app.sessions, app.llm_client, self._send, Path(self.serverapp.root_dir)
+        )
         self._send(self.connection.hello())
 
     def on_message(self, message):

@@ -23,7 +23,7 @@ def notebook_from_record(
         }
     )
     for request in record.requests:
-        notebook.cells.append(new_markdown_cell(_quote(request.text)))
+        notebook.cells.append(new_markdown_cell(quote_request(request.text)))
         for step in request.steps:
             final = step.final
             cell = new_code_cell(final.code, execution_count=final.execution_count)
@@ -34,6 +34,6 @@ def notebook_from_record(
     return notebook
 
 
-def _quote(text: str) -> str:
+def quote_request(text: str) -> str:
     """The request as a markdown quote, so it reads as the question asked."""
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())

@@ -49,6 +49,7 @@ def test_run_writes_a_valid_notebook_and_prints_the_answer(run_ci, llm_server, t
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Total revenue is **42**."
     assert (run_ci.workdir / "sales.csv").read_text() == data.read_text()
+    assert "wrote" not in done.stderr  # reading a file is not writing one
     notebook = nbformat.read(run_ci.workdir / "out.ipynb", as_version=4)
     nbformat.validate(notebook)
     kinds = [cell.cell_type for cell in notebook.cells]
@@ -57,6 +58,14 @@ def test_run_writes_a_valid_notebook_and_prints_the_answer(run_ci, llm_server, t
     assert notebook.cells[1].outputs[0]["text"] == "42\n"
     assert "sales.csv" in llm_server.chat_requests[0]["messages"][1]["content"]  # the file was announced
     assert CANARY_KEY not in done.stdout + done.stderr + (run_ci.workdir / "out.ipynb").read_text()
+
+
+def test_files_the_code_writes_are_reported(run_ci, llm_server):
+    llm_server.enqueue(run_cell("open('report.txt', 'w').write('hello')"), answer("Saved report.txt."))
+    done = run_ci("run", "Save a report.")
+    assert done.returncode == 0, done.stderr
+    assert "wrote report.txt (created, 5 bytes)" in done.stderr
+    assert "ci-run.ipynb" not in done.stderr.split("Notebook written")[0]  # the output notebook is not a step's file
 
 
 def test_a_fixed_error_keeps_only_the_working_cell(run_ci, llm_server):

@@ -53,10 +53,12 @@ class Chat:
         self.received.append(message)
         return message
 
-    async def ask(self, text: str) -> list[dict]:
+    async def ask(self, text: str, **fields) -> list[dict]:
         """Send a request, run its cells in the kernel, return every message until done."""
         start = len(self.received)
-        await self.send(type="user_message", text=text, notebook={"path": "work/a.ipynb", "kernel_language": "python"})
+        await self.send(
+            type="user_message", text=text, notebook={"path": "work/a.ipynb", "kernel_language": "python"}, **fields
+        )
         while (message := await self.next())["type"] != "done":
             if message["type"] == "run_cell":
                 fields = {k: message[k] for k in ("call_id", "code", "step", "attempt", "replaces", "timeout")}
@@ -77,8 +79,8 @@ def open_chat(jp_ws_fetch, tmp_path):
     """
 
     @contextlib.asynccontextmanager
-    async def opener(session="s-1"):
-        async with KernelExecutor(cwd=tmp_path) as kernel:
+    async def opener(session="s-1", cwd=tmp_path):
+        async with KernelExecutor(cwd=cwd) as kernel:
             ws = await jp_ws_fetch("ci-jupyterlab", "chat")
             chat = Chat(ws, kernel, session)
             hello = await chat.next()
@@ -210,3 +212,24 @@ async def test_without_a_model_the_panel_is_told_how_to_configure(open_chat, ext
         error, done = await chat.next(), await chat.next()
         assert error["type"] == "error" and "No model is configured" in error["message"]
         assert done["reason"] == "error"
+
+
+async def test_attachments_are_previewed_and_written_files_reported(open_chat, llm_server, jp_root_dir):
+    work = jp_root_dir / "work"
+    work.mkdir()
+    (work / "sales.csv").write_text("month,revenue\n1,10.5\n2,31.5\n")
+    (work / "a.ipynb").write_text("{}")
+    async with open_chat(cwd=work) as chat:
+        llm_server.enqueue(
+            run_cell("import pandas as pd\npd.read_csv('sales.csv').sum().to_csv('totals.csv')"),
+            answer("Wrote totals.csv."),
+        )
+        messages = await chat.ask("Total it.", attachments=["work/sales.csv", "../secret.txt"])
+
+    told = llm_server.chat_requests[0]["messages"][1]["content"]
+    assert told.startswith("Total it.")
+    assert "work/sales.csv (" in told and "2 rows × 2 columns" in told and "revenue (float64)" in told
+    assert "../secret.txt: refused (outside the server's root folder)" in told
+    [changed] = [m for m in messages if m["type"] == "files_changed"]
+    assert changed["files"] == [{"path": "work/totals.csv", "size": changed["files"][0]["size"], "change": "created"}]
+    assert "[files written]\nwork/totals.csv (created" in llm_server.chat_requests[1]["messages"][-1]["content"]

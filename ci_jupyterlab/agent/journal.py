@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+from ..files import write_atomically
 
 JOURNAL_NAME = ".ci_journal.json"
 FORMAT_VERSION = 1
@@ -90,16 +91,7 @@ class Journal:
         recordings = self._read(set_aside_if_corrupt=True)
         recordings[recording_key(recording.request, recording.model_option)] = recording
         data = {"version": FORMAT_VERSION, "entries": {k: asdict(r) for k, r in recordings.items()}}
-        descriptor, temporary = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                json.dump(data, file, indent=1, ensure_ascii=False)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, json.dumps(data, indent=1, ensure_ascii=False))
 
     def _read(self, set_aside_if_corrupt: bool = False) -> dict[str, Recording]:
         try:

@@ -52,6 +52,9 @@ class RequestRecord:
     done_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Packages installed while working on the request, pinned where known
+    # ("openpyxl==3.1.5"); the export installs them in its first cell.
+    packages: list[str] = field(default_factory=list)
 
     def add_attempt(self, cell: RunCell, result: ExecutionResult) -> None:
         if not self.steps or self.steps[-1].number != cell.step:

@@ -1,0 +1,292 @@
+"""Exporting a notebook and its sessions as a reproducible notebook, verified by re-running it.
+
+Sessions are made by really running the agent (scripted model, real kernel);
+the notebook is written as the panel leaves it: one tagged cell per step,
+holding the step's final attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from conftest import CANARY_KEY, answer, run_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from ci_jupyterlab.agent.journal import JOURNAL_NAME, Journal, Recording
+from ci_jupyterlab.agent.kernel_executor import KernelExecutor
+from ci_jupyterlab.agent.loop import Conversation
+from ci_jupyterlab.agent.record import RequestRecord, SessionRecord
+from ci_jupyterlab.chat import SessionStore
+from ci_jupyterlab.export import export_notebook
+from ci_jupyterlab.session_files import SavedSession, SessionFiles
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+async def run_session(make_agent, settings, executor, llm_server, *requests):
+    """Run each ``(text, script)`` in one conversation; the agent holds the record."""
+    agent = make_agent(settings, executor)
+    for text, script in requests:
+        llm_server.enqueue(*script)
+        async for _event in agent.run(text, notebook_path="analysis.ipynb"):
+            pass
+    return agent
+
+
+def panel_notebook(path, agent, session="s-1", before=()):
+    """The notebook as the panel leaves it: user cells, then one tagged cell per step."""
+    notebook = new_notebook(metadata={"kernelspec": KERNELSPEC, "ci_jupyterlab": {"internal": True}})
+    notebook.cells.extend(before)
+    for request in agent.record.requests:
+        for step in request.steps:
+            final = step.final
+            cell = new_code_cell(
+                final.code,
+                execution_count=final.execution_count,
+                metadata={"ci_jupyterlab": {"session": session, "step": step.number, "call_id": final.call_id}},
+            )
+            cell.outputs = [nbformat.from_dict(output) for output in final.outputs]
+            notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+    return path
+
+
+def saved(tmp_path, agent, session="s-1") -> SessionFiles:
+    files = SessionFiles(tmp_path / "sessions", lambda: [CANARY_KEY])
+    files.save(SavedSession(session, "analysis.ipynb", agent.record, agent.conversation))
+    return files
+
+
+def finder(files: SessionFiles):
+    return lambda session_id: getattr(files.load(session_id), "record", None)
+
+
+def code_sources(notebook) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.mark.asyncio
+async def test_an_error_then_a_fix_exports_only_the_fix_and_reproduces(
+    tmp_path, kernel, settings, llm_server, make_agent
+):
+    agent = await run_session(
+        make_agent, settings, kernel, llm_server,
+        ("Is pi above 3?", [run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")]),
+    )
+    user_cell = new_code_cell("greeting = 'hi'\nprint(greeting)", execution_count=1)
+    user_cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+    path = panel_notebook(tmp_path / "analysis.ipynb", agent, before=[new_markdown_cell("# My notes"), user_cell])
+
+    export = await export_notebook(path, finder(saved(tmp_path, agent)))
+
+    notebook = export.notebook
+    nbformat.validate(notebook)
+    assert code_sources(notebook) == ["greeting = 'hi'\nprint(greeting)", "import math\nprint(math.pi > 3)"]
+    sources = [cell.source for cell in notebook.cells]
+    assert sources[1] == "# My notes" and sources[3] == "> Is pi above 3?" and sources[-1] == "Yes."
+    assert notebook.cells[-2].outputs[0]["text"] == "True\n"
+    verification = notebook.metadata["ci_jupyterlab_export"]["verification"]
+    assert (verification["reproduced"], verification["total"]) == (2, 2)
+    assert [cell["status"] for cell in verification["cells"]] == ["reproduced", "reproduced"]
+    assert "2 of 2 code cells reproduced" in notebook.cells[0].source
+    assert "scripted-model" in notebook.cells[0].source
+    assert "Python:** 3." in notebook.cells[0].source
+    text = nbformat.writes(notebook)
+    assert '"ci_jupyterlab"' not in text and "call_id" not in text
+
+
+@pytest.mark.asyncio
+async def test_unseeded_randomness_is_named_as_the_cause(tmp_path, kernel, settings, llm_server, make_agent):
+    agent = await run_session(
+        make_agent, settings, kernel, llm_server,
+        ("Pick a number.", [run_cell("import random\nvalue = random.random()"), run_cell("print(value)"), answer("Done.")]),
+    )
+    path = panel_notebook(tmp_path / "analysis.ipynb", agent)
+
+    export = await export_notebook(path, finder(saved(tmp_path, agent)))
+
+    verification = export.notebook.metadata["ci_jupyterlab_export"]["verification"]
+    assert verification["cells"][1] == {
+        "index": 3, "execution_count": 2, "status": "differs", "cause": "unseeded randomness",
+    }
+    assert (verification["reproduced"], verification["total"]) == (1, 2)
+    assert "cell [2] differs (unseeded randomness)" in export.notebook.cells[0].source
+    assert export.notebook.cells[3].outputs  # the session's output is kept, not the new one
+
+
+@pytest.mark.asyncio
+async def test_a_ci_magic_cell_becomes_its_request_and_recorded_code(tmp_path):
+    Journal(tmp_path / JOURNAL_NAME).save(
+        Recording(
+            request="Mean of 1 to 4.",
+            model_option="",
+            steps=["import statistics\nmean = statistics.mean([1, 2, 3, 4])", "print(mean)"],
+            answer="The mean is **2.5**.",
+            model="gpt-test",
+        )
+    )
+    notebook = new_notebook(metadata={"kernelspec": KERNELSPEC})
+    magic = new_code_cell("%%ci\nMean of 1 to 4.", execution_count=2)
+    magic.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "Step 1: ..."})]
+    notebook.cells = [new_code_cell("%load_ext ci_jupyterlab", execution_count=1), magic]
+    nbformat.write(notebook, tmp_path / "magic.ipynb")
+
+    export = await export_notebook(tmp_path / "magic.ipynb", lambda _id: None)
+
+    cells = export.notebook.cells
+    assert [(cell.cell_type, cell.source) for cell in cells[1:]] == [
+        ("markdown", "> Mean of 1 to 4."),
+        ("code", "import statistics\nmean = statistics.mean([1, 2, 3, 4])"),
+        ("code", "print(mean)"),
+        ("markdown", "The mean is **2.5**."),
+    ]
+    assert all("%" not in source and "ci_jupyterlab" not in source for source in code_sources(export.notebook))
+    assert cells[3].outputs[0]["text"] == "2.5\n"  # filled in by the verification run
+    verification = export.notebook.metadata["ci_jupyterlab_export"]["verification"]
+    assert [cell["status"] for cell in verification["cells"]] == ["ran", "ran"]
+    assert verification["reproduced"] == 2 and "gpt-test" in cells[0].source
+
+
+@pytest.mark.asyncio
+async def test_an_uploaded_data_file_is_recorded_with_its_sha256(tmp_path, kernel, settings, llm_server, make_agent):
+    data = b"month,revenue\n1,10\n2,32\n"
+    (tmp_path / "sales.csv").write_bytes(data)
+    agent = await run_session(
+        make_agent, settings, kernel, llm_server,
+        ("Total revenue?", [run_cell("import pandas as pd\nprint(pd.read_csv('sales.csv').revenue.sum())"), answer("42")]),
+    )
+    path = panel_notebook(tmp_path / "analysis.ipynb", agent)
+
+    export = await export_notebook(path, finder(saved(tmp_path, agent)))
+
+    provenance = export.notebook.metadata["ci_jupyterlab_export"]
+    digest = hashlib.sha256(data).hexdigest()
+    assert provenance["input_files"] == [{"name": "sales.csv", "size": len(data), "sha256": digest}]
+    assert digest in export.notebook.cells[0].source
+    assert provenance["environment"]["packages"]["pandas"]
+    assert provenance["verification"]["reproduced"] == 1
+    assert (tmp_path / "sales.csv").read_bytes() == data
+
+
+@pytest.mark.asyncio
+async def test_a_missing_file_is_reported_and_the_failing_cell_kept(tmp_path, kernel, settings, llm_server, make_agent):
+    (tmp_path / "notes.txt").write_text("hello")
+    agent = await run_session(
+        make_agent, settings, kernel, llm_server,
+        ("Read notes.", [run_cell("print(open('notes.txt').read())"), answer("It says hello.")]),
+    )
+    path = panel_notebook(tmp_path / "analysis.ipynb", agent)
+    (tmp_path / "notes.txt").unlink()
+
+    export = await export_notebook(path, finder(saved(tmp_path, agent)))
+
+    check = export.notebook.metadata["ci_jupyterlab_export"]["verification"]["cells"][0]
+    assert check["status"] == "failed" and check["cause"].startswith("a missing file")
+    assert code_sources(export.notebook) == ["print(open('notes.txt').read())"]
+
+
+@pytest.mark.asyncio
+async def test_keep_attempts_keeps_failures_as_collapsed_markdown(tmp_path, kernel, settings, llm_server, make_agent):
+    agent = await run_session(
+        make_agent, settings, kernel, llm_server,
+        ("Is pi above 3?", [run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")]),
+    )
+    path = panel_notebook(tmp_path / "analysis.ipynb", agent)
+
+    export = await export_notebook(path, finder(saved(tmp_path, agent)), keep_attempts=True, run_verification=False)
+
+    attempts = [cell for cell in export.notebook.cells if "<details>" in cell.source]
+    assert len(attempts) == 1 and attempts[0].cell_type == "markdown"
+    assert "Attempt 1 failed: NameError" in attempts[0].source and "print(math.pi > 3)" in attempts[0].source
+    assert code_sources(export.notebook) == ["import math\nprint(math.pi > 3)"]
+    assert export.notebook.metadata["ci_jupyterlab_export"]["verification"] is None
+    assert "not verified" in export.notebook.cells[0].source
+
+
+@pytest.mark.asyncio
+async def test_the_api_key_is_nowhere_in_the_sessions_or_the_export(
+    tmp_path, settings, llm_server, make_agent, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY_KEY)  # the verification kernel inherits it
+    async with KernelExecutor(cwd=tmp_path, env={"OPENAI_API_KEY": CANARY_KEY}) as kernel:
+        agent = await run_session(
+            make_agent, settings, kernel, llm_server,
+            ("Show the key.", [run_cell("import os\nprint(os.environ['OPENAI_API_KEY'])"), answer("Shown.")]),
+        )
+    path = panel_notebook(tmp_path / "analysis.ipynb", agent)
+    files = saved(tmp_path, agent)
+
+    export = await export_notebook(path, finder(files), secrets=settings.secrets())
+
+    assert CANARY_KEY not in nbformat.writes(export.notebook)
+    assert "[redacted]" in export.notebook.cells[2].outputs[0]["text"]
+    for stored in (tmp_path / "sessions").iterdir():
+        assert CANARY_KEY not in stored.read_text()
+
+
+@pytest.fixture
+def export_cli(tmp_path):
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+        return subprocess.run(
+            [sys.executable, "-m", "ci_jupyterlab.cli", "export", *args],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        )
+
+    return run
+
+
+@pytest.mark.asyncio
+async def test_the_cli_exports_and_never_overwrites(tmp_path, kernel, settings, llm_server, make_agent, export_cli):
+    agent = await run_session(
+        make_agent, settings, kernel, llm_server,
+        ("Is pi above 3?", [run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")]),
+    )
+    panel_notebook(tmp_path / "analysis.ipynb", agent)
+    saved(tmp_path, agent)
+    sessions = ["--sessions-dir", str(tmp_path / "sessions")]
+
+    done = export_cli("analysis.ipynb", *sessions)
+    assert done.returncode == 0, done.stderr
+    assert "1 of 1 code cells reproduced" in done.stdout
+    first = nbformat.read(tmp_path / "analysis-export.ipynb", as_version=4)
+    assert code_sources(first) == ["import math\nprint(math.pi > 3)"]
+
+    again = export_cli("analysis.ipynb", "--no-verify", *sessions)
+    assert again.returncode == 0 and (tmp_path / "analysis-export-1.ipynb").exists()
+    assert nbformat.read(tmp_path / "analysis-export.ipynb", as_version=4) == first
+
+    refused = export_cli("analysis.ipynb", "-o", "analysis-export.ipynb", *sessions)
+    assert refused.returncode == 2 and "--force" in refused.stderr
+    forced = export_cli("analysis.ipynb", "-o", "analysis-export.ipynb", "--force", "--no-verify", *sessions)
+    assert forced.returncode == 0, forced.stderr
+
+
+def test_the_cli_refuses_a_missing_notebook(export_cli):
+    done = export_cli("nowhere.ipynb")
+    assert done.returncode == 2 and "no such notebook: nowhere.ipynb" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_sessions_survive_a_new_store_on_the_same_directory(tmp_path):
+    record = SessionRecord([RequestRecord("Hello", "a.ipynb", packages=["openpyxl==3.1.5"])])
+    conversation = Conversation(language="python", messages=[{"role": "user", "content": "Hello"}], step=3)
+    SessionFiles(tmp_path).save(SavedSession("s:1", "work/a.ipynb", record, conversation))
+
+    store = SessionStore(SessionFiles(tmp_path))
+    session = store.get("s:1")
+    assert session.notebook_path == "work/a.ipynb" and session.conversation == conversation
+    assert session.record.requests[0].packages == ["openpyxl==3.1.5"]
+    assert [s["id"] for s in store.summaries("work/a.ipynb")] == ["s:1"] and store.summaries("b.ipynb") == []
+    (tmp_path / "index.json").write_text("{broken")  # the index is only a cache: rebuilt from the files
+    assert store.summaries("work/a.ipynb")[0]["requests"] == 1
+
+
+def test_records_saved_before_packages_existed_still_load():
+    old = {"requests": [{"text": "Hi", "steps": []}]}
+    assert SessionRecord.from_dict(old).requests[0].packages == []
