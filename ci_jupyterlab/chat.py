@@ -213,6 +213,7 @@ class ChatConnection:
             session.conversation,
             max_attempts=self.settings.max_attempts,
             max_rounds=self.settings.max_rounds,
+            prompt_budget=self.settings.prompt_budget,
             cell_timeout=self.settings.cell_timeout,
             secrets=(self.settings.api_key,),
             record=session.record,

@@ -135,6 +135,7 @@ async def run_request(args: argparse.Namespace) -> int:
                 Conversation(language=kernel.language),
                 max_attempts=settings.max_attempts,
                 max_rounds=settings.max_rounds,
+                prompt_budget=settings.prompt_budget,
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
             )

@@ -191,6 +191,7 @@ class CodeInterpreterRequest:
                 Conversation(language="python"),
                 max_attempts=settings.max_attempts,
                 max_rounds=settings.max_rounds,
+                prompt_budget=settings.prompt_budget,
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
             )
