@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,15 @@ from .agent.executor import ExecutionResult
 from .agent.file_watch import FileWatchingExecutor
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
+from .agent.kernel_context import kernel_context
 from .agent.previews import describe_attachments
 from .agent.record import SessionRecord
 from .agent.settings import CodeInterpreter
 from .protocol import (
     PROTOCOL_VERSION,
+    ApprovalMessage,
     ExecutionResultMessage,
+    InspectResultMessage,
     ProtocolError,
     StopMessage,
     UserMessage,
@@ -41,34 +45,60 @@ RESPONSE_GRACE = 60.0
 Send = Callable[[dict], None]
 
 
+class PendingReplies:
+    """Answers the client owes us, by id: a cell's result, an inspection, an approval.
+
+    The request goes out as a message first; ``wait`` is called right after,
+    before the event loop can deliver a reply, so no reply is missed.
+    """
+
+    def __init__(self):
+        self._futures: dict[str, asyncio.Future] = {}
+
+    async def wait(self, reply_id: str, timeout: float | None):
+        """The reply, or None when it did not come in time."""
+        future = asyncio.get_running_loop().create_future()
+        self._futures[reply_id] = future
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            self._futures.pop(reply_id, None)
+
+    def deliver(self, reply_id: str, value) -> bool:
+        """Hand a reply to whoever waits for it; False if nobody does (stale or stopped)."""
+        future = self._futures.get(reply_id)
+        if future is None or future.done():
+            return False
+        future.set_result(value)
+        return True
+
+
 class BrowserExecutor:
     """Runs cells in the user's notebook: the client runs each ``run_cell`` and answers.
 
     The ``run_cell`` message itself is the event the loop yields just before
     calling ``run``; ``run`` only waits for the matching ``execution_result``.
+    ``inspect`` sends its own message: the client runs the snippet silently in
+    the notebook's kernel and answers with what it printed.
     """
 
     def __init__(self, grace: float = RESPONSE_GRACE):
         self.grace = grace
-        self._pending: dict[str, asyncio.Future[ExecutionResult]] = {}
+        self.replies = PendingReplies()
+        self.send: Callable[[dict], None] | None = None  # set by the connection driving a request
 
     async def run(self, cell: RunCell) -> ExecutionResult:
-        future = asyncio.get_running_loop().create_future()
-        self._pending[cell.call_id] = future
-        try:
-            return await asyncio.wait_for(future, cell.timeout + self.grace)
-        except asyncio.TimeoutError:
-            return ExecutionResult(status="no_response")
-        finally:
-            self._pending.pop(cell.call_id, None)
+        result = await self.replies.wait(cell.call_id, cell.timeout + self.grace)
+        return result if result is not None else ExecutionResult(status="no_response")
 
-    def deliver(self, call_id: str, result: ExecutionResult) -> bool:
-        """Hand a result to the run waiting for it; False if none is (stale or stopped)."""
-        future = self._pending.get(call_id)
-        if future is None or future.done():
-            return False
-        future.set_result(result)
-        return True
+    async def inspect(self, code: str, timeout: float) -> str | None:
+        if self.send is None:
+            return None
+        call_id = f"inspect-{uuid.uuid4().hex[:12]}"
+        self.send({"type": "inspect", "call_id": call_id, "code": code, "timeout": timeout})
+        return await self.replies.wait(call_id, timeout + 1.0)
 
 
 @dataclass
@@ -80,7 +110,12 @@ class ChatSession:
     conversation: Conversation = field(default_factory=Conversation)
     record: SessionRecord = field(default_factory=SessionRecord)
     executor: BrowserExecutor = field(default_factory=BrowserExecutor)
+    approvals: PendingReplies = field(default_factory=PendingReplies)
     task: asyncio.Task | None = None
+
+    async def approve_install(self, request_id: str, packages: list[str]) -> bool:
+        """The user's answer to the approval_request just sent (no answer: no)."""
+        return bool(await self.approvals.wait(request_id, None))
 
     @property
     def busy(self) -> bool:
@@ -167,12 +202,20 @@ class ChatConnection:
             if isinstance(message, UserMessage):
                 self._start(message)
             elif isinstance(message, ExecutionResultMessage):
-                if not self.store.get(message.session).executor.deliver(message.call_id, message.result):
-                    log.debug("Ignoring a result for %s: nothing waits for it.", message.call_id)
+                self._deliver(self.store.get(message.session).executor.replies, message.call_id, message.result)
+            elif isinstance(message, InspectResultMessage):
+                self._deliver(self.store.get(message.session).executor.replies, message.call_id, message.stdout)
+            elif isinstance(message, ApprovalMessage):
+                self._deliver(self.store.get(message.session).approvals, message.request_id, message.approved)
             elif isinstance(message, StopMessage):
                 self._stop(message.session)
         except ProtocolError as exc:
             self._send_error(exc.session, exc.message, exc.hint)
+
+    @staticmethod
+    def _deliver(replies: PendingReplies, reply_id: str, value) -> None:
+        if not replies.deliver(reply_id, value):
+            log.debug("Ignoring a reply for %s: nothing waits for it.", reply_id)
 
     def close(self) -> None:
         """The client went away: nobody can run its cells any more."""
@@ -217,9 +260,14 @@ class ChatConnection:
             cell_timeout=self.settings.cell_timeout,
             secrets=(self.settings.api_key,),
             record=session.record,
+            approve_install=session.approve_install,
         )
         try:
-            context = describe_attachments(self.root, message.attachments)
+            session.executor.send = lambda out: self._send(session.id, out)
+            live = await kernel_context(agent.executor, message.notebook.kernel_language)
+            context = "\n\n".join(
+                part for part in (describe_attachments(self.root, message.attachments), live) if part
+            )
             async for event in agent.run(message.text, notebook_path=message.notebook.path, context=context):
                 self._send(session.id, event.to_message())
         except asyncio.CancelledError:

@@ -20,6 +20,7 @@ import nbformat
 
 from .agent.events import CellDone, Done, Error, Event, FilesChanged, RunCell
 from .agent.file_watch import FileWatchingExecutor
+from .agent.kernel_context import kernel_context
 from .agent.kernel_executor import KernelExecutor
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
@@ -51,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds a cell may run")
     run.add_argument("--workdir", metavar="DIR", help="the kernel's working directory (default: current)")
     run.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    run.add_argument(
+        "--allow-install", action="store_true", help="let the code install packages (otherwise they are declined)"
+    )
     export = commands.add_parser(
         "export", help="save a notebook and its chat sessions as a clean notebook, verified by re-running it"
     )
@@ -136,10 +140,14 @@ async def run_request(args: argparse.Namespace) -> int:
                 max_attempts=settings.max_attempts,
                 max_rounds=settings.max_rounds,
                 prompt_budget=settings.prompt_budget,
+                approve_install=allow_all if args.allow_install else None,
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
             )
-            async for event in agent.run(request, notebook_path=out.name, context=announce(files)):
+            context = "\n\n".join(
+                part for part in (announce(files), await kernel_context(kernel, kernel.language)) if part
+            )
+            async for event in agent.run(request, notebook_path=out.name, context=context):
                 report(event)
             notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
     finally:
@@ -186,6 +194,12 @@ async def export_command(args: argparse.Namespace) -> int:
         if verification.reproduced < len(verification.checks):
             print("Some cells did not reproduce; the export was written anyway, with the reasons in its first cell.")
     return EXIT_OK
+
+
+async def allow_all(request_id: str, packages: list[str]) -> bool:
+    """--allow-install: the person who typed the command already said yes."""
+    print(f"  installing {' '.join(packages)} (--allow-install)", file=sys.stderr)
+    return True
 
 
 def report(event: Event) -> None:

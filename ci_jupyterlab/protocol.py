@@ -10,7 +10,7 @@ from .agent.executor import ExecutionResult
 
 PROTOCOL_VERSION = 1
 
-_MESSAGE_TYPES = {"user_message", "execution_result", "stop"}
+_MESSAGE_TYPES = {"user_message", "execution_result", "stop", "inspect_result", "approval"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _RESULT_STATUSES = {
     "ok",
@@ -64,7 +64,21 @@ class StopMessage:
     session: str
 
 
-ClientMessage = UserMessage | ExecutionResultMessage | StopMessage
+@dataclass
+class InspectResultMessage:
+    session: str
+    call_id: str
+    stdout: str | None  # None: the snippet did not finish in time
+
+
+@dataclass
+class ApprovalMessage:
+    session: str
+    request_id: str
+    approved: bool
+
+
+ClientMessage = UserMessage | ExecutionResultMessage | StopMessage | InspectResultMessage | ApprovalMessage
 
 
 def _field(message: dict, name: str, kind: type | tuple[type, ...], session: str | None = None):
@@ -148,5 +162,14 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 execution_count=count if isinstance(count, int) else None,
                 duration_ms=float(duration) if isinstance(duration, (int, float)) else 0.0,
             ),
+        )
+    if kind == "inspect_result":
+        stdout = message.get("stdout")
+        return InspectResultMessage(
+            session, _field(message, "call_id", str, session), stdout if isinstance(stdout, str) else None
+        )
+    if kind == "approval":
+        return ApprovalMessage(
+            session, _field(message, "request_id", str, session), _field(message, "approved", bool, session)
         )
     return StopMessage(session)

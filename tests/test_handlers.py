@@ -41,6 +41,7 @@ class Chat:
 
     def __init__(self, ws, kernel=None, session="s-1"):
         self.ws, self.kernel, self.session = ws, kernel, session
+        self.approve = False  # the answer to approval requests
         self.received: list[dict] = []
 
     async def send(self, **message):
@@ -60,7 +61,12 @@ class Chat:
             type="user_message", text=text, notebook={"path": "work/a.ipynb", "kernel_language": "python"}, **fields
         )
         while (message := await self.next())["type"] != "done":
-            if message["type"] == "run_cell":
+            if message["type"] == "inspect":
+                stdout = await self.kernel.inspect(message["code"], message["timeout"])
+                await self.send(type="inspect_result", call_id=message["call_id"], stdout=stdout)
+            elif message["type"] == "approval_request":
+                await self.send(type="approval", request_id=message["request_id"], approved=self.approve)
+            elif message["type"] == "run_cell":
                 fields = {k: message[k] for k in ("call_id", "code", "step", "attempt", "replaces", "timeout")}
                 result = await self.kernel.run(RunCell(**fields))
                 await self.send(
@@ -233,3 +239,34 @@ async def test_attachments_are_previewed_and_written_files_reported(open_chat, l
     [changed] = [m for m in messages if m["type"] == "files_changed"]
     assert changed["files"] == [{"path": "work/totals.csv", "size": changed["files"][0]["size"], "change": "created"}]
     assert "[files written]\nwork/totals.csv (created" in llm_server.chat_requests[1]["messages"][-1]["content"]
+
+
+async def test_hints_and_live_context_come_from_the_notebooks_kernel(open_chat, llm_server):
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell("import pandas as pd\nsales = pd.DataFrame({'Revenue': [1.0]})"), answer("ok"))
+        await chat.ask("Make a table.")
+        llm_server.enqueue(run_cell("sales['revenue'].sum()"), run_cell("sales['Revenue'].sum()"), answer("1.0"))
+        messages = await chat.ask("Sum revenue.")
+
+    told = llm_server.chat_requests[2]["messages"][-1]["content"]
+    assert "Variables in the kernel:" in told and "sales: DataFrame 1 rows × 1 columns" in told
+    feedback = llm_server.chat_requests[3]["messages"][-1]["content"]
+    assert "closest to 'revenue': 'Revenue'" in feedback
+    assert [m["status"] for m in messages if m["type"] == "cell_done"] == ["error", "ok"]
+
+
+@pytest.mark.parametrize("approve", [False, True])
+async def test_installing_needs_the_users_approval(open_chat, llm_server, approve):
+    async with open_chat() as chat:
+        chat.approve = approve
+        llm_server.enqueue(run_cell("%pip install ci-jupyterlab-no-such-package-xyz"), answer("ok"))
+        messages = await chat.ask("Install it.")
+
+    [request] = [m for m in messages if m["type"] == "approval_request"]
+    assert request["packages"] == ["ci-jupyterlab-no-such-package-xyz"]
+    cells = [m for m in messages if m["type"] == "run_cell"]
+    if approve:  # it runs, pip fails, and the failure is the cell's
+        assert len(cells) == 1 and [m["status"] for m in messages if m["type"] == "cell_done"] == ["error"]
+    else:
+        assert not cells
+        assert "did not approve" in llm_server.chat_requests[1]["messages"][-1]["content"]

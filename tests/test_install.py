@@ -70,3 +70,57 @@ async def test_the_model_is_told_to_ask_before_installing(llm_server, settings, 
     await collect(make_agent(settings, kernel), "Fit a linear model.")
     feedback = [m["content"] for m in llm_server.chat_requests[-1]["messages"] if m["role"] == "tool"][-1]
     assert "pip package is 'ci_jupyterlab_absent'" in feedback and "ask the user" in feedback
+
+
+def test_install_lines_are_recognised_in_every_spelling():
+    from ci_jupyterlab.agent.install import install_request
+
+    code = "%pip install -q scikit-learn 'pandas>=2'\n!pip3 install seaborn\n!{sys.executable} -m pip install tqdm\nimport sklearn"
+    assert install_request(code) == (["scikit-learn", "pandas>=2", "seaborn", "tqdm"], "import sklearn")
+    assert install_request("x = 1  # pip install nothing") == ([], "x = 1  # pip install nothing")
+
+
+@pytest.mark.asyncio
+async def test_an_approved_install_runs_visibly_and_is_recorded_pinned(
+    llm_server, settings, kernel, make_agent, tmp_path, uninstall_afterwards
+):
+    from ci_jupyterlab.agent.events import ApprovalRequest, CellDone
+
+    asked = []
+
+    async def approve(request_id, packages):
+        asked.append(packages)
+        return True
+
+    wheel = build_wheel(tmp_path)
+    llm_server.enqueue(run_cell(f"%pip install {wheel}\nimport {PACKAGE}\nprint({PACKAGE}.VALUE)"), answer("Installed."))
+    agent = make_agent(settings, kernel, approve_install=approve)
+    events = await collect(agent, "Use the test package.")
+
+    assert asked == [[wheel]]
+    assert [e.packages for e in events if isinstance(e, ApprovalRequest)] == [[wheel]]
+    [cell] = [e for e in events if isinstance(e, RunCell)]
+    assert cell.code.startswith(f"%pip install {wheel}\nif _exit_code:")  # pip's failure fails the cell
+    assert [e.status for e in events if isinstance(e, CellDone)] == ["ok"]
+    assert agent.record.requests[0].packages == [wheel]  # a path has no version to pin
+    assert "42" in llm_server.chat_requests[1]["messages"][-1]["content"]
+
+
+@pytest.mark.asyncio
+async def test_a_declined_install_runs_nothing_and_tells_the_model(llm_server, settings, kernel, make_agent):
+    async def decline(request_id, packages):
+        return False
+
+    llm_server.enqueue(run_cell("%pip install scikit-learn\nimport sklearn"), answer("I will use numpy instead."))
+    events = await collect(make_agent(settings, kernel, approve_install=decline), "Fit a model.")
+    assert not [e for e in events if isinstance(e, RunCell)]
+    told = llm_server.chat_requests[1]["messages"][-1]["content"]
+    assert "did not approve installing scikit-learn" in told
+
+
+@pytest.mark.asyncio
+async def test_without_a_way_to_ask_installs_are_declined(llm_server, settings, kernel, make_agent):
+    llm_server.enqueue(run_cell("!pip install seaborn"), answer("ok"))
+    events = await collect(make_agent(settings, kernel), "Plot.")
+    assert not [e for e in events if isinstance(e, RunCell)]
+    assert "did not approve installing seaborn" in llm_server.chat_requests[1]["messages"][-1]["content"]

@@ -60,6 +60,16 @@ class CellDone(Event):
 
 
 @dataclass
+class ApprovalRequest(Event):
+    """The user must say yes before the code installs these packages."""
+
+    type: ClassVar[str] = "approval_request"
+    request_id: str
+    packages: list[str]
+    reason: str
+
+
+@dataclass
 class FilesChanged(Event):
     """Files a step created or modified."""
 

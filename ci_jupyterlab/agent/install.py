@@ -48,3 +48,52 @@ async def install_packages(
     """
     cell = RunCell(f"install-{uuid.uuid4().hex[:12]}", install_code(packages), 0, 1, None, timeout)
     return await executor.run(cell)
+
+
+# A notebook line that installs: "%pip install x", "!pip install x",
+# "!python -m pip install x", "!{sys.executable} -m pip install x", "%conda install x".
+_INSTALL_LINE = re.compile(
+    r"^\s*[%!]\s*(?:\{sys\.executable\}\s+-m\s+pip|python3?\s+-m\s+pip|pip3?|conda|mamba)\s+install\s+(?P<args>.*)$"
+)
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]+")
+
+
+def install_request(code: str) -> tuple[list[str], str]:
+    """The packages ``code`` installs, and the code without its install lines."""
+    packages: list[str] = []
+    kept: list[str] = []
+    for line in code.splitlines():
+        match = _INSTALL_LINE.match(line)
+        if match is None:
+            kept.append(line)
+            continue
+        try:
+            words = shlex.split(match["args"])
+        except ValueError:
+            words = match["args"].split()
+        packages += [word for word in words if not word.startswith("-")]
+    return packages, "\n".join(kept).strip("\n")
+
+
+def requirement_name(requirement: str) -> str:
+    """The distribution name of a requirement ("scikit-learn>=1.3" -> "scikit-learn")."""
+    match = _NAME.match(requirement.strip())
+    return match.group(0) if match else requirement
+
+
+def versions_probe(packages: list[str]) -> str:
+    """A silent snippet printing the installed version of each package as JSON."""
+    names = [requirement_name(package) for package in packages]
+    return (
+        "exec(\"import importlib.metadata as _m, json as _j\\n"
+        "def _v(n):\\n    try:\\n        return _m.version(n)\\n    except Exception:\\n        return None\\n"
+        f"print(_j.dumps({{n: _v(n) for n in {names!r}}}))\", {{}})"
+    )
+
+
+def pinned(packages: list[str], versions: dict) -> list[str]:
+    """``name==version`` where the version is known, else the requirement as asked."""
+    return [
+        f"{requirement_name(p)}=={versions[requirement_name(p)]}" if versions.get(requirement_name(p)) else p
+        for p in packages
+    ]

@@ -8,24 +8,35 @@ row fail. It yields ``events`` that each front end renders its own way.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from .actions import RUN_CELL, RUN_CELL_TOOL, BadArguments, code_from_arguments, fenced_code
 from .budget import DEFAULT_PROMPT_BUDGET, fit_to_budget
 from .enrich import error_hint
-from .events import CellDone, Done, Error, Event, FilesChanged, RunCell, Status, TextDelta, Usage
+from .events import ApprovalRequest, CellDone, Done, Error, Event, FilesChanged, RunCell, Status, TextDelta, Usage
 from .executor import FATAL_STATUSES, ExecutionResult, Executor
 from .feedback import feedback_for_model, status_line
+from .install import install_code, install_request, pinned, versions_probe
 from .llm import LLMClient, LLMError, Reply, ToolsRejected
 from .prompts import notebook_context, system_prompt
 from .record import RequestRecord, SessionRecord
 from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
+INSTALL_REASON = "The code installs packages into this notebook's environment."
+DECLINED_RESULT = (
+    "Not run: the user did not approve installing {}. Do the task with the packages already "
+    "installed, or explain what is missing and how the user can install it."
+)
 SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
+
+
+#: Asked, with a request id and the packages, before code that installs them runs.
+ApproveInstall = Callable[[str, list[str]], Awaitable[bool]]
 
 
 @dataclass
@@ -106,6 +117,7 @@ class Agent:
         secrets: tuple[str, ...] = (),
         record: SessionRecord | None = None,
         prompt_budget: int = DEFAULT_PROMPT_BUDGET,
+        approve_install: ApproveInstall | None = None,
     ):
         self.llm = llm
         self.executor = executor
@@ -116,6 +128,8 @@ class Agent:
         self.secrets = secrets
         self.record = record if record is not None else SessionRecord()
         self.prompt_budget = prompt_budget
+        # Asked before any code that installs packages runs; None: installs are declined.
+        self.approve_install = approve_install
         self.prompt_tokens = 0
         self.completion_tokens = 0
 
@@ -239,6 +253,21 @@ class Agent:
     async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
         """Run each action in order; stop the turn at the first failure."""
         for index, action in enumerate(actions):
+            packages, rest_of_code = install_request(action.code)
+            if packages:
+                try:
+                    # pip's failure must fail the cell, which a bare %pip line does not do
+                    install = install_code(packages)
+                except ValueError as exc:
+                    self.conversation.add_result(action.tool_call_id, f"Not run: {exc}.")
+                    continue
+                request_id = f"install-{uuid.uuid4().hex[:12]}"
+                if self.approve_install is not None:
+                    yield ApprovalRequest(request_id, packages, INSTALL_REASON)
+                if self.approve_install is None or not await self.approve_install(request_id, packages):
+                    self.conversation.add_result(action.tool_call_id, DECLINED_RESULT.format(" ".join(packages)))
+                    continue
+                action.code = f"{install}\n{rest_of_code}".rstrip()
             cell = self._next_cell(action.code, attempts)
             yield cell
             yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
@@ -251,6 +280,8 @@ class Agent:
                 feedback_for_model(result, timeout=cell.timeout, secrets=self.secrets, hint=hint),
             )
             self.current.add_attempt(cell, result)
+            if packages and result.ok:
+                self.current.packages += await self._pinned(packages)
             yield CellDone(cell.call_id, result.status, result.error_summary())
             if result.files:
                 yield FilesChanged(cell.call_id, result.files)
@@ -262,6 +293,17 @@ class Agent:
                 for event in ending:
                     yield event
                 return
+
+    async def _pinned(self, packages: list[str]) -> list[str]:
+        """The installed packages with their versions, for a reproducible export."""
+        inspect = getattr(self.executor, "inspect", None)
+        versions = {}
+        if inspect is not None:
+            try:
+                versions = json.loads((await inspect(versions_probe(packages), 5.0) or "{}").strip() or "{}")
+            except (ValueError, TypeError):
+                versions = {}
+        return pinned(packages, versions)
 
     def _next_cell(self, code: str, attempts: _Attempts) -> RunCell:
         """A new step, or the next attempt at the step that just failed."""
