@@ -80,3 +80,30 @@ async def make_agent():
 
 def of_type(events: list[Event], kind: type) -> list:
     return [event for event in events if isinstance(event, kind)]
+
+
+@pytest.fixture
+def sessions_dir(tmp_path):
+    return tmp_path / "sessions"
+
+
+@pytest.fixture
+def jp_server_config(llm_server, sessions_dir):
+    """A Jupyter server with the extension on the scripted model; sessions saved in tmp_path."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"ci_jupyterlab": True}},
+        "CodeInterpreter": {
+            "base_url": llm_server.base_url,
+            "api_key": CANARY_KEY,
+            "model": "scripted-model",
+            "max_retries": 1,
+            "cell_timeout": 20,
+            "sessions_dir": str(sessions_dir),
+        },
+    }
+
+
+@pytest.fixture
+def extension(jp_serverapp):
+    """The running CodeInterpreterApp of the test server."""
+    return jp_serverapp.extension_manager.extension_apps["ci_jupyterlab"].pop()

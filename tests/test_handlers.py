@@ -17,25 +17,6 @@ from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 
 
-@pytest.fixture
-def jp_server_config(llm_server):
-    return {
-        "ServerApp": {"jpserver_extensions": {"ci_jupyterlab": True}},
-        "CodeInterpreter": {
-            "base_url": llm_server.base_url,
-            "api_key": CANARY_KEY,
-            "model": "scripted-model",
-            "max_retries": 1,
-            "cell_timeout": 20,
-        },
-    }
-
-
-@pytest.fixture
-def extension(jp_serverapp):
-    return jp_serverapp.extension_manager.extension_apps["ci_jupyterlab"].pop()
-
-
 class Chat:
     """A minimal client of the chat protocol, backed by a real kernel."""
 

@@ -16,31 +16,6 @@ from ci_jupyterlab.chat import ChatConnection, SessionStore
 from ci_jupyterlab.session_files import SessionFiles
 
 
-@pytest.fixture
-def sessions_dir(tmp_path):
-    return tmp_path / "sessions"
-
-
-@pytest.fixture
-def jp_server_config(llm_server, sessions_dir):
-    return {
-        "ServerApp": {"jpserver_extensions": {"ci_jupyterlab": True}},
-        "CodeInterpreter": {
-            "base_url": llm_server.base_url,
-            "api_key": CANARY_KEY,
-            "model": "scripted-model",
-            "max_retries": 1,
-            "cell_timeout": 20,
-            "sessions_dir": str(sessions_dir),
-        },
-    }
-
-
-@pytest.fixture
-def extension(jp_serverapp):
-    return jp_serverapp.extension_manager.extension_apps["ci_jupyterlab"].pop()
-
-
 async def chat_session(jp_ws_fetch, llm_server, workdir) -> list[dict]:
     """One request over the websocket, its cells run in a kernel in ``workdir``; its run_cell messages."""
     async with KernelExecutor(cwd=workdir) as kernel:
