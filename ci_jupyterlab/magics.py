@@ -12,7 +12,7 @@ code runs in this kernel's namespace and shows its outputs under the cell.
 Each successful request is recorded in a journal in the working directory, and
 re-running the unchanged cell replays the recorded code without the model, so
 "Restart Kernel and Run All" gives the same results with no model at all.
-See docs/magic.md.
+See "The %%ci magic" in README.md.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ class CodeInterpreterMagics(Magics):
         """Ask the code interpreter to do something, in this kernel.
 
         Usage: %%ci [--model M] [--max-attempts N] [--no-run] [--fresh] <request>
-        (or %ci with the request on the same line). See docs/magic.md.
+        (or %ci with the request on the same line). See "The %%ci magic" in README.md.
         """
         try:
             options, request = parse_magic(line, cell)
