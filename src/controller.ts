@@ -1,17 +1,25 @@
 /**
  * Wires the chat websocket, the chat model and the notebook runner together:
- * sends requests, runs the cells the server asks for and answers with their
- * results.
+ * sends requests with their attached files, runs the cells the server asks
+ * for and answers with their results, restores saved conversations and
+ * exports notebooks.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
+import { PathExt, URLExt } from '@jupyterlab/coreutils';
+import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { ChatClient, ConnectionState } from './chatClient';
-import type { ChatModel, IStepEntry } from './model';
+import type { IApprovalEntry, IStepEntry } from './entries';
+import { exportReproducible } from './exporter';
+import { restoreConversation } from './history';
+import { inspectSilently } from './kernelInspector';
+import type { ChatModel, Conversation } from './model';
 import type { NotebookRunner } from './notebookRunner';
 import {
+  IInspectMessage,
   INotebookInfo,
   IRunCellMessage,
   PROTOCOL_VERSION,
@@ -21,6 +29,7 @@ import { fetchConfig } from './request';
 import { revealStepCell } from './stepCells';
 import { Timer } from './timer';
 import type { ICodeInterpreter } from './tokens';
+import { uploadFile } from './uploads';
 
 /** The kernel of notebooks created for a request. */
 const NEW_NOTEBOOK_KERNEL = 'python3';
@@ -59,12 +68,14 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   }
 
   /**
-   * Send a request from the active notebook.
+   * Send a request from the active notebook, with the files attached to its
+   * conversation.
    *
    * When no notebook is open, a new Python notebook is created (and becomes
-   * the active, focused widget). Waits for the notebook's kernel to learn its
-   * name and language. Does nothing while a request runs, while the server
-   * cannot take requests, or for blank text.
+   * the active, focused widget). Waits for the notebook's saved conversation
+   * to be restored, then for the notebook's kernel to learn its name and
+   * language. Does nothing while a request runs or files upload, while the
+   * server cannot take requests, or for blank text.
    */
   async send(text: string): Promise<void> {
     const request = text.trim();
@@ -77,7 +88,12 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     }
     const conversation = this.model.conversationFor(panel.context.path);
     this.model.activePath = panel.context.path;
-    conversation.startRequest(request);
+    await this._restore(conversation);
+    const attachments = conversation.takeAttachments();
+    conversation.startRequest(
+      request,
+      attachments.map(attachment => attachment.name)
+    );
     this._unsent.add(conversation.session);
     try {
       const notebook = await describeNotebook(panel);
@@ -90,7 +106,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
         protocol: PROTOCOL_VERSION,
         session: conversation.session,
         text: request,
-        notebook
+        notebook,
+        ...(attachments.length > 0 && {
+          attachments: attachments.map(attachment => attachment.path)
+        })
       });
       if (!sent) {
         throw new Error('Not connected to the server.');
@@ -109,9 +128,102 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   get canSend(): boolean {
     return (
       !this.model.busy &&
+      !this.model.target?.uploading &&
       this.model.problem === null &&
       this.model.connection === 'open'
     );
+  }
+
+  /**
+   * Attach files to the next request of the shown conversation: each one is
+   * saved in its notebook's directory, under a new name if its name is taken
+   * (see uploadFile), and shows as a chip with its progress until sent.
+   *
+   * When no notebook is open, a new Python notebook is created first. A file
+   * that cannot be saved is dropped, with an error in the chat.
+   */
+  async attach(files: File[]): Promise<void> {
+    if (files.length === 0) {
+      return;
+    }
+    let conversation = this.model.target;
+    if (!conversation) {
+      const panel = await this._createNotebook();
+      if (!panel) {
+        return;
+      }
+      conversation = this.model.conversationFor(panel.context.path);
+    }
+    const directory = PathExt.dirname(conversation.path);
+    await Promise.all(
+      files.map(file => this._upload(conversation, directory, file))
+    );
+  }
+
+  /** Answer an install request of the assistant. */
+  answerApproval(entry: IApprovalEntry, approved: boolean): void {
+    const conversation = this.model.conversationOf(entry.session);
+    const sent = this._client.send({
+      type: 'approval',
+      protocol: PROTOCOL_VERSION,
+      session: entry.session,
+      request_id: entry.requestId,
+      approved
+    });
+    if (sent) {
+      conversation?.decideApproval(entry.requestId, approved);
+    } else {
+      conversation?.addNotice(
+        'The answer could not be sent: not connected to the server.',
+        'It reconnects by itself; answer again then.'
+      );
+    }
+  }
+
+  /** Open a file of the server in JupyterLab, as the active tab. */
+  openFile(path: string): Promise<void> {
+    return this._open(path);
+  }
+
+  /** The URL that downloads a file of the server. */
+  downloadUrl(path: string): string {
+    return URLExt.join(
+      this._app.serviceManager.serverSettings.baseUrl,
+      'files',
+      URLExt.encodeParts(path)
+    );
+  }
+
+  /**
+   * Whether the shown conversation's notebook can be exported now: it is
+   * open, no request changes it and no export of it runs.
+   */
+  get canExport(): boolean {
+    const conversation = this.model.target;
+    return (
+      conversation !== null &&
+      !conversation.busy &&
+      !conversation.exporting &&
+      this._panelOfPath(conversation.path) !== null
+    );
+  }
+
+  /**
+   * Export the shown conversation's notebook as a reproducible notebook
+   * (see exportReproducible): the notebook is saved first, the export opens
+   * to its right, and the notebook is activated again, so the chat keeps
+   * showing its conversation, where the verification shows.
+   */
+  async exportNotebook(): Promise<void> {
+    const conversation = this.model.target;
+    const panel = conversation ? this._panelOfPath(conversation.path) : null;
+    if (!conversation || !panel || !this.canExport) {
+      return;
+    }
+    await exportReproducible(panel, conversation, async path => {
+      await this._open(path, { mode: 'split-right' });
+      this._app.shell.activateById(panel.id);
+    });
   }
 
   /** Stop the shown conversation's request, interrupting its running cell. */
@@ -171,7 +283,33 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     this.model.handle(message);
     if (message.type === 'run_cell') {
       void this._runCell(message);
+    } else if (message.type === 'inspect') {
+      void this._inspect(message);
     }
+  }
+
+  /**
+   * Answer a silent lookup in the session's notebook kernel (see
+   * inspectSilently); null when there is no kernel or it did not finish.
+   */
+  private async _inspect(request: IInspectMessage): Promise<void> {
+    const kernel =
+      this._panelOf(request.session)?.sessionContext.session?.kernel ?? null;
+    let stdout: string | null = null;
+    if (kernel) {
+      try {
+        stdout = await inspectSilently(kernel, request.code, request.timeout);
+      } catch (error) {
+        console.warn('ci-jupyterlab: a silent lookup failed', error);
+      }
+    }
+    this._client.send({
+      type: 'inspect_result',
+      protocol: PROTOCOL_VERSION,
+      session: request.session,
+      call_id: request.call_id,
+      stdout
+    });
   }
 
   /** Run one cell and answer with its result, whatever happens. */
@@ -181,7 +319,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       this._panelOf(request.session),
       request
     );
-    conversation?.setStepState(request.call_id, result.status);
+    conversation?.updateStep(request.call_id, {
+      state: result.status,
+      outputs: result.outputs
+    });
     this._client.send({
       type: 'execution_result',
       protocol: PROTOCOL_VERSION,
@@ -201,8 +342,65 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     }
   }
 
+  /** Show the active notebook's conversation, restored once per page load. */
   private _onCurrentChanged(): void {
-    this.model.activePath = this._tracker.currentWidget?.context.path ?? null;
+    const path = this._tracker.currentWidget?.context.path ?? null;
+    this.model.activePath = path;
+    if (path !== null) {
+      void this._restore(this.model.conversationFor(path));
+    }
+  }
+
+  /** Restore a conversation's saved session, once; resolves when done. */
+  private _restore(conversation: Conversation): Promise<void> {
+    let restored = this._restored.get(conversation);
+    if (!restored) {
+      restored = restoreConversation(conversation);
+      this._restored.set(conversation, restored);
+    }
+    return restored;
+  }
+
+  /** Open a file of the server; tells the user when it cannot be opened. */
+  private async _open(
+    path: string,
+    options?: DocumentRegistry.IOpenOptions
+  ): Promise<void> {
+    try {
+      await this._app.commands.execute('docmanager:open', {
+        path,
+        options: { ...options }
+      });
+    } catch (error) {
+      Notification.error(
+        `${path} could not be opened: ${(error as Error).message}`,
+        { autoClose: 5000 }
+      );
+    }
+  }
+
+  /** Upload one attached file, shown as a chip of the conversation. */
+  private async _upload(
+    conversation: Conversation,
+    directory: string,
+    file: File
+  ): Promise<void> {
+    const id = conversation.addAttachment(file.name, file.size);
+    try {
+      const path = await uploadFile(
+        this._app.serviceManager.contents,
+        file,
+        directory,
+        progress => conversation.updateAttachment(id, { progress })
+      );
+      conversation.updateAttachment(id, { path, name: PathExt.basename(path) });
+    } catch (error) {
+      conversation.removeAttachment(id);
+      conversation.addNotice(
+        `${file.name} could not be uploaded: ${(error as Error).message}`,
+        'Your message is still in the input box; attach the file again to retry.'
+      );
+    }
   }
 
   private _onWidgetAdded(_: INotebookTracker, panel: NotebookPanel): void {
@@ -221,6 +419,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   /** The open notebook of a session's conversation, if any. */
   private _panelOf(session: string): NotebookPanel | null {
     const path = this.model.conversationOf(session)?.path;
+    return path === undefined ? null : this._panelOfPath(path);
+  }
+
+  /** The open notebook at a path, if any. */
+  private _panelOfPath(path: string): NotebookPanel | null {
     return this._tracker.find(panel => panel.context.path === path) ?? null;
   }
 
@@ -245,6 +448,8 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private _isDisposed = false;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
+  /** The restoration of each conversation's saved session. */
+  private _restored = new WeakMap<Conversation, Promise<void>>();
 }
 
 export namespace ChatController {

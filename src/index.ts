@@ -21,6 +21,8 @@ export { ICodeInterpreter } from './tokens';
 namespace CommandIDs {
   /** Show the Code Interpreter sidebar and focus its input. */
   export const open = 'ci-jupyterlab:open';
+  /** Export the chat's notebook as a reproducible notebook, verified. */
+  export const exportNotebook = 'ci-jupyterlab:export';
 }
 
 /** The palette category of our commands. */
@@ -51,8 +53,8 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
 
 /**
  * Create the chat model, the websocket client, the notebook runner and the
- * sidebar panel; add the open command to the palette; read the server
- * configuration.
+ * sidebar panel; add the open and export commands to the palette; read the
+ * server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -84,7 +86,16 @@ function activateCodeInterpreter(
     caption: 'Show the Code Interpreter chat',
     execute: () => app.shell.activateById(panel.id)
   });
+  app.commands.addCommand(CommandIDs.exportNotebook, {
+    label: 'Export Reproducible Notebook',
+    caption:
+      "Save a clean copy of the Code Interpreter's notebook, verified by re-running it in a fresh kernel",
+    isEnabled: () => controller.canExport,
+    execute: () => controller.exportNotebook()
+  });
+
   palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
+  palette?.addItem({ command: CommandIDs.exportNotebook, category: CATEGORY });
 
   return controller;
 }

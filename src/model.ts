@@ -7,65 +7,54 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ConnectionState } from './chatClient';
 import { NOT_INSTALLED_MESSAGE } from './request';
+import {
+  approvalEntry,
+  assistantEntry,
+  ChatEntry,
+  doneNotice,
+  exportEntry,
+  IApprovalEntry,
+  IExportEntry,
+  INoticeEntry,
+  IStepEntry,
+  nextId,
+  noticeEntry,
+  stepEntry,
+  userEntry
+} from './entries';
 import type {
   DoneReason,
-  ExecutionStatus,
-  ICellError,
   IConfig,
   IProblem,
-  IRunCellMessage,
   IStatusMessage,
   IUsageMessage,
   ServerMessage
 } from './protocol';
 
-/** What the user asked. */
-export interface IUserEntry {
-  kind: 'user';
-  id: string;
-  text: string;
-}
-
-/** A block of assistant markdown, growing while it streams. */
-export interface IAssistantEntry {
-  kind: 'assistant';
-  id: string;
-  text: string;
-}
-
-/** A step's state: running, or how its run ended. */
-export type StepState = 'running' | ExecutionStatus;
-
-/** One attempt at one step: a cell the assistant ran. */
-export interface IStepEntry {
-  kind: 'step';
-  id: string;
-  session: string;
-  callId: string;
-  step: number;
-  attempt: number;
-  code: string;
-  state: StepState;
-  error: ICellError | null;
-}
-
-/** An error from the server, or a notice about how a request ended. */
-export interface INoticeEntry {
-  kind: 'notice';
-  id: string;
-  level: 'error' | 'info';
-  message: string;
-  hint: string | null;
-}
-
-/** One item of a conversation. Entries are replaced, never mutated. */
-export type ChatEntry =
-  IUserEntry | IAssistantEntry | IStepEntry | INoticeEntry;
-
 /** Token counts of a request so far. */
 export type Usage = Pick<
   IUsageMessage,
   'prompt_tokens' | 'completion_tokens' | 'total_tokens'
+>;
+
+/** A file attached to the next request: uploading, or saved at `path`. */
+export interface IAttachment {
+  id: string;
+  /** The file's name; once saved, the name it was saved under. */
+  name: string;
+  size: number;
+  /** Where it was saved, relative to the server root; null while uploading. */
+  path: string | null;
+  /** The share uploaded so far, from 0 to 1. */
+  progress: number;
+}
+
+/** An attachment whose upload finished. */
+export type ISavedAttachment = IAttachment & { path: string };
+
+/** What may change in a step card after it was created. */
+export type StepUpdate = Partial<
+  Pick<IStepEntry, 'state' | 'error' | 'outputs' | 'files'>
 >;
 
 const ENABLE_HINT =
@@ -74,16 +63,9 @@ const ENABLE_HINT =
 const CONFIGURE_HINT =
   'The model is configured on the server, never in the browser: set c.CodeInterpreter.model (and c.CodeInterpreter.base_url for another OpenAI-compatible server) in jupyter_server_config.py, put the API key in the OPENAI_API_KEY environment variable of the server, then restart JupyterLab.';
 
-/** Why a request ended, when that deserves a line in the chat. */
-const DONE_NOTICES: Partial<Record<DoneReason, string>> = {
-  max_attempts:
-    'Gave up: the code kept failing after the maximum number of attempts.',
-  stuck: 'Gave up: the same code failed with the same error twice.',
-  kernel: 'Stopped: the kernel died or restarted.'
-};
-
 /**
- * The conversation of one notebook, with its session id for this page load.
+ * The conversation of one notebook: its entries, its session id, the files
+ * attached to its next request and the state of its current request.
  */
 export class Conversation {
   constructor(path: string) {
@@ -100,14 +82,37 @@ export class Conversation {
     this._changed.emit();
   }
 
-  /** The protocol session id: one per notebook per page load. */
-  readonly session = UUID.uuid4();
+  /**
+   * The protocol session id: a new one, or the saved session of the
+   * notebook once restored.
+   */
+  get session(): string {
+    return this._session;
+  }
 
   /** The notebook's kernel language when the last request was sent. */
   language: string | null = null;
 
   get entries(): ReadonlyArray<ChatEntry> {
     return this._entries;
+  }
+
+  /** The files that go with the next request. */
+  get attachments(): ReadonlyArray<IAttachment> {
+    return this._attachments;
+  }
+
+  /** Whether an attached file is still uploading. */
+  get uploading(): boolean {
+    return this._attachments.some(attachment => attachment.path === null);
+  }
+
+  /** Whether an export of the notebook runs. */
+  get exporting(): boolean {
+    return this._entries.some(
+      entry =>
+        entry.kind === 'export' && entry.result === null && entry.error === null
+    );
   }
 
   /** The last `status` message of the current or last request. */
@@ -130,20 +135,34 @@ export class Conversation {
     return this._changed;
   }
 
-  /** A new request starts: show the text, forget the last status and usage. */
-  startRequest(text: string): void {
+  /**
+   * Continue a saved session: take its id, and show its history before
+   * whatever this conversation already shows.
+   */
+  restore(session: string, history: ChatEntry[], usage: Usage | null): void {
+    this._session = session;
+    this._entries = [...history, ...this._entries];
+    this._usage = usage;
+    this._changed.emit();
+  }
+
+  /**
+   * A new request starts: show the text and the names of the attached files,
+   * forget the last status and usage.
+   */
+  startRequest(text: string, attachments: string[] = []): void {
     this._busy = true;
     this._status = null;
     this._usage = null;
-    this._push({ kind: 'user', id: nextId(), text });
+    this._push(userEntry(text, attachments));
   }
 
   /** The request is over, for the given reason. */
   finishRequest(reason: DoneReason): void {
     this._busy = false;
-    const notice = DONE_NOTICES[reason];
+    const notice = doneNotice(reason);
     if (notice) {
-      this._entries.push(noticeEntry(notice, 'info'));
+      this._entries.push(notice);
     }
     this._changed.emit();
   }
@@ -157,6 +176,24 @@ export class Conversation {
     this._push(noticeEntry(message, level, hint));
   }
 
+  /** Show an export in progress; returns its entry's id. */
+  startExport(): string {
+    const entry = exportEntry();
+    this._push(entry);
+    return entry.id;
+  }
+
+  /** Show how an export ended. */
+  finishExport(
+    id: string,
+    outcome: Pick<IExportEntry, 'result' | 'error'>
+  ): void {
+    this._replace(
+      entry => entry.kind === 'export' && entry.id === id,
+      entry => ({ ...(entry as IExportEntry), ...outcome })
+    );
+  }
+
   /** Apply one message of this conversation's session. */
   handle(message: ServerMessage): void {
     switch (message.type) {
@@ -167,7 +204,18 @@ export class Conversation {
         this._push(stepEntry(message));
         break;
       case 'cell_done':
-        this.setStepState(message.call_id, message.status, message.error);
+        this.updateStep(
+          message.call_id,
+          message.error
+            ? { state: message.status, error: message.error }
+            : { state: message.status }
+        );
+        break;
+      case 'files_changed':
+        this.updateStep(message.call_id, { files: message.files });
+        break;
+      case 'approval_request':
+        this._push(approvalEntry(message));
         break;
       case 'status':
         this._status = message;
@@ -184,25 +232,63 @@ export class Conversation {
         this.finishRequest(message.reason);
         break;
       case 'hello':
+      case 'inspect':
         break;
     }
   }
 
-  /** Record how a step's run ended (the error, when known, as `ename: evalue`). */
-  setStepState(
-    callId: string,
-    state: StepState,
-    error: ICellError | null = null
-  ): void {
-    const index = this._entries.findIndex(
-      entry => entry.kind === 'step' && entry.callId === callId
+  /** Change a step card: how its run ended, its outputs, its files. */
+  updateStep(callId: string, update: StepUpdate): void {
+    this._replace(
+      entry => entry.kind === 'step' && entry.callId === callId,
+      entry => ({ ...(entry as IStepEntry), ...update })
     );
-    if (index < 0) {
-      return;
-    }
-    const step = this._entries[index] as IStepEntry;
-    this._entries[index] = { ...step, state, error: error ?? step.error };
+  }
+
+  /** Record the user's answer to an install request. */
+  decideApproval(requestId: string, approved: boolean): void {
+    this._replace(
+      entry => entry.kind === 'approval' && entry.requestId === requestId,
+      entry => ({ ...(entry as IApprovalEntry), approved })
+    );
+  }
+
+  /** Show a file that starts uploading; returns its attachment id. */
+  addAttachment(name: string, size: number): string {
+    const id = nextId();
+    this._attachments = [
+      ...this._attachments,
+      { id, name, size, path: null, progress: 0 }
+    ];
     this._changed.emit();
+    return id;
+  }
+
+  /** Change an attachment: its progress, or where it was saved. */
+  updateAttachment(
+    id: string,
+    update: Partial<Pick<IAttachment, 'name' | 'path' | 'progress'>>
+  ): void {
+    this._attachments = this._attachments.map(attachment =>
+      attachment.id === id ? { ...attachment, ...update } : attachment
+    );
+    this._changed.emit();
+  }
+
+  /** Drop an attachment from the next request (the saved file stays). */
+  removeAttachment(id: string): void {
+    this._attachments = this._attachments.filter(a => a.id !== id);
+    this._changed.emit();
+  }
+
+  /** The saved attachments, for a request that is being sent; they are cleared. */
+  takeAttachments(): ISavedAttachment[] {
+    const saved = this._attachments.filter(
+      (a): a is ISavedAttachment => a.path !== null
+    );
+    this._attachments = this._attachments.filter(a => a.path === null);
+    this._changed.emit();
+    return saved;
   }
 
   /** Streamed text extends the last assistant block, or starts one. */
@@ -215,8 +301,21 @@ export class Conversation {
       };
       this._changed.emit();
     } else {
-      this._push({ kind: 'assistant', id: nextId(), text });
+      this._push(assistantEntry(text));
     }
+  }
+
+  /** Replace the first entry that matches; nothing happens when none does. */
+  private _replace(
+    matches: (entry: ChatEntry) => boolean,
+    change: (entry: ChatEntry) => ChatEntry
+  ): void {
+    const index = this._entries.findIndex(matches);
+    if (index < 0) {
+      return;
+    }
+    this._entries[index] = change(this._entries[index]);
+    this._changed.emit();
   }
 
   private _push(entry: ChatEntry): void {
@@ -225,7 +324,9 @@ export class Conversation {
   }
 
   private _path: string;
+  private _session = UUID.uuid4();
   private _entries: ChatEntry[] = [];
+  private _attachments: IAttachment[] = [];
   private _status: IStatusMessage | null = null;
   private _usage: Usage | null = null;
   private _busy = false;
@@ -413,33 +514,3 @@ const DEFAULT_CONFIG: IConfig = {
   cell_timeout: 0,
   problem: null
 };
-
-let lastId = 0;
-
-/** A unique id for a chat entry (a React key). */
-function nextId(): string {
-  lastId += 1;
-  return `entry-${lastId}`;
-}
-
-function noticeEntry(
-  message: string,
-  level: INoticeEntry['level'],
-  hint: string | null = null
-): INoticeEntry {
-  return { kind: 'notice', id: nextId(), level, message, hint };
-}
-
-function stepEntry(message: IRunCellMessage): IStepEntry {
-  return {
-    kind: 'step',
-    id: nextId(),
-    session: message.session,
-    callId: message.call_id,
-    step: message.step,
-    attempt: message.attempt,
-    code: message.code,
-    state: 'running',
-    error: null
-  };
-}

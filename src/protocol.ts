@@ -42,6 +42,74 @@ export type ExecutionStatus =
   | 'notebook_closed'
   | 'cancelled';
 
+/* ------------------------------ REST answers ------------------------------ */
+
+/** One saved session, in the answer of `GET ci-jupyterlab/sessions`. */
+export interface ISessionSummary {
+  id: string;
+  notebook_path: string | null;
+  updated: number;
+  requests: number;
+}
+
+/** One run of one step, as the session record keeps it. */
+export interface IRecordedAttempt {
+  call_id: string;
+  code: string;
+  /** An ExecutionStatus, or a status only the server knows (e.g. `no_response`). */
+  status: string;
+  outputs: nbformat.IOutput[];
+  execution_count: number | null;
+  duration_ms: number;
+}
+
+export interface IRecordedStep {
+  number: number;
+  attempts: IRecordedAttempt[];
+}
+
+export interface IRecordedRequest {
+  text: string;
+  steps: IRecordedStep[];
+  answer: string;
+  done_reason: DoneReason | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  model: string | null;
+  packages?: string[];
+}
+
+/** The answer of `GET ci-jupyterlab/sessions/ID`. */
+export interface ISessionRecord {
+  id: string;
+  notebook_path: string | null;
+  record: { requests: IRecordedRequest[] };
+}
+
+/** How one code cell of an export fared when it was re-run. */
+export interface ICellCheck {
+  /** The cell's position in the exported notebook. */
+  index: number;
+  /** Its number as the notebook shows it, `[n]`. */
+  execution_count?: number;
+  status: 'reproduced' | 'ran' | 'differs' | 'failed' | 'not_run';
+  cause: string | null;
+}
+
+export interface IVerification {
+  reproduced: number;
+  total: number;
+  cells: ICellCheck[];
+  /** Why the run stopped early, if it did. */
+  problem?: string | null;
+}
+
+/** The answer of `POST ci-jupyterlab/export`. */
+export interface IExportResult {
+  path: string;
+  verification: IVerification | null;
+}
+
 /* ----------------------------- client → server ---------------------------- */
 
 export interface IUserMessage {
@@ -50,6 +118,8 @@ export interface IUserMessage {
   session: string;
   text: string;
   notebook: INotebookInfo;
+  /** Files the user attached, saved next to the notebook (server-root paths). */
+  attachments?: string[];
 }
 
 export interface IExecutionResultMessage {
@@ -69,8 +139,30 @@ export interface IStopMessage {
   session: string;
 }
 
+/** The user's answer to an `approval_request`. */
+export interface IApprovalMessage {
+  type: 'approval';
+  protocol: number;
+  session: string;
+  request_id: string;
+  approved: boolean;
+}
+
+/** What a silent `inspect` snippet printed; null if it ran past its timeout. */
+export interface IInspectResultMessage {
+  type: 'inspect_result';
+  protocol: number;
+  session: string;
+  call_id: string;
+  stdout: string | null;
+}
+
 export type ClientMessage =
-  IUserMessage | IExecutionResultMessage | IStopMessage;
+  | IUserMessage
+  | IExecutionResultMessage
+  | IStopMessage
+  | IApprovalMessage
+  | IInspectResultMessage;
 
 /* ----------------------------- server → client ---------------------------- */
 
@@ -162,6 +254,40 @@ export interface IDoneMessage {
   reason: DoneReason;
 }
 
+/** A file a step created or modified. */
+export interface IChangedFile {
+  /** Relative to the server root. */
+  path: string;
+  size: number;
+  change: 'created' | 'modified';
+}
+
+export interface IFilesChangedMessage {
+  type: 'files_changed';
+  session: string;
+  call_id: string;
+  files: IChangedFile[];
+}
+
+/** The server asks for a silent lookup in the notebook's kernel. */
+export interface IInspectMessage {
+  type: 'inspect';
+  session: string;
+  call_id: string;
+  code: string;
+  /** Seconds after which the client interrupts the kernel and answers null. */
+  timeout: number;
+}
+
+/** The assistant asks before installing packages into the kernel's environment. */
+export interface IApprovalRequestMessage {
+  type: 'approval_request';
+  session: string;
+  request_id: string;
+  packages: string[];
+  reason: string;
+}
+
 export type ServerMessage =
   | IHelloMessage
   | IStatusMessage
@@ -170,7 +296,10 @@ export type ServerMessage =
   | ICellDoneMessage
   | IUsageMessage
   | IErrorMessage
-  | IDoneMessage;
+  | IDoneMessage
+  | IFilesChangedMessage
+  | IInspectMessage
+  | IApprovalRequestMessage;
 
 const SERVER_TYPES = new Set<ServerMessage['type']>([
   'hello',
@@ -180,7 +309,10 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'cell_done',
   'usage',
   'error',
-  'done'
+  'done',
+  'files_changed',
+  'inspect',
+  'approval_request'
 ]);
 
 /**

@@ -1,7 +1,12 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { IConfig } from './protocol';
+import type {
+  IConfig,
+  IExportResult,
+  ISessionRecord,
+  ISessionSummary
+} from './protocol';
 
 /** The URL namespace of the server extension. */
 export const API_NAMESPACE = 'ci-jupyterlab';
@@ -52,4 +57,48 @@ export function fetchConfig(
   settings?: ServerConnection.ISettings
 ): Promise<IConfig> {
   return requestAPI<IConfig>('config', {}, settings);
+}
+
+/** The saved sessions of a notebook, newest first. */
+export async function fetchSessions(
+  notebookPath: string,
+  settings?: ServerConnection.ISettings
+): Promise<ISessionSummary[]> {
+  const query = URLExt.objectToQueryString({ notebook: notebookPath });
+  const answer = await requestAPI<{ sessions: ISessionSummary[] }>(
+    `sessions${query}`,
+    {},
+    settings
+  );
+  return answer.sessions;
+}
+
+/** One saved session with its record. */
+export function fetchSession(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<ISessionRecord> {
+  return requestAPI<ISessionRecord>(
+    `sessions/${encodeURIComponent(id)}`,
+    {},
+    settings
+  );
+}
+
+/**
+ * Ask the server to export a notebook (as saved on disk) as a clean,
+ * reproducible notebook next to it, verified in a fresh kernel.
+ */
+export function requestExport(
+  path: string,
+  settings?: ServerConnection.ISettings
+): Promise<IExportResult> {
+  return requestAPI<IExportResult>(
+    'export',
+    {
+      method: 'POST',
+      body: JSON.stringify({ path, keep_attempts: false, verify: true })
+    },
+    settings
+  );
 }

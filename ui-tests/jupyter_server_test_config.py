@@ -4,6 +4,8 @@ The Code Interpreter talks to the scripted LLM that playwright.config.js
 starts on port 8765, so the tests script every model answer.
 """
 
+from tempfile import mkdtemp
+
 from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
@@ -15,3 +17,11 @@ c.CodeInterpreter.base_url = "http://127.0.0.1:8765/v1"  # noqa: F821
 c.CodeInterpreter.api_key = "test-key"  # noqa: F821
 c.CodeInterpreter.model = "scripted-model"  # noqa: F821
 c.CodeInterpreter.cell_timeout = 30  # noqa: F821
+
+# Each test server starts without the saved conversations of earlier runs,
+# which the panel would otherwise restore for notebooks of the same path.
+c.CodeInterpreter.sessions_dir = mkdtemp(prefix="ci-sessions-")  # noqa: F821
+
+# Only the default Python kernel, as on a fresh CI machine (a developer's
+# environment may hold others, which Galata would pick first).
+c.KernelSpecManager.allowed_kernelspecs = {"python3"}  # noqa: F821

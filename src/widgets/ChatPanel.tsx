@@ -1,19 +1,33 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import {
+  fileUploadIcon,
+  ReactWidget,
+  saveIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import React, { useEffect, useRef, useState } from 'react';
 
 import type { ChatController } from '../controller';
+import type { ChatEntry } from '../entries';
 import { chatIcon } from '../icons';
-import type { ChatEntry, Conversation, IStepEntry } from '../model';
+import type { Conversation } from '../model';
 import type { IProblem } from '../protocol';
+import type { IEntryActions } from './actions';
+import { ApprovalCard } from './ApprovalCard';
+import { Attachments } from './Attachments';
+import { ExportCard } from './ExportCard';
 import { baseName, phaseLabel, usageLabel } from './labels';
 import { Markdown } from './Markdown';
 import { StepCard } from './StepCard';
 
+/** Marks the panel while files are dragged over it. */
+const DROP_TARGET_CLASS = 'jp-mod-dropTarget';
+
 /**
  * The "Code Interpreter" sidebar: the conversation of the target notebook,
- * the status of the running request and the message input.
+ * the status of the running request and the message input. Files dropped on
+ * it are attached to the next request.
  */
 export class ChatPanel extends ReactWidget {
   constructor(options: ChatPanel.IOptions) {
@@ -34,7 +48,6 @@ export class ChatPanel extends ReactWidget {
           <ChatView
             controller={this._controller}
             rendermime={this._rendermime}
-            onGoToCell={this._goToCell}
           />
         )}
       </UseSignal>
@@ -53,13 +66,52 @@ export class ChatPanel extends ReactWidget {
     });
   }
 
-  /** One function for all step cards, so unchanged cards skip re-rendering. */
-  private _goToCell = (step: IStepEntry): void => {
-    void this._controller.goToStep(step);
-  };
+  /** Handle the DOM events of dragging files onto the panel. */
+  handleEvent(event: Event): void {
+    const drag = event as DragEvent;
+    if (!drag.dataTransfer?.types.includes('Files')) {
+      return;
+    }
+    switch (event.type) {
+      case 'dragenter':
+      case 'dragover':
+        drag.preventDefault();
+        drag.dataTransfer.dropEffect = 'copy';
+        this.addClass(DROP_TARGET_CLASS);
+        break;
+      case 'dragleave':
+        if (!this.node.contains(drag.relatedTarget as Node | null)) {
+          this.removeClass(DROP_TARGET_CLASS);
+        }
+        break;
+      case 'drop':
+        drag.preventDefault();
+        drag.stopPropagation();
+        this.removeClass(DROP_TARGET_CLASS);
+        void this._controller.attach(Array.from(drag.dataTransfer.files));
+        break;
+    }
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    for (const type of DRAG_EVENTS) {
+      this.node.addEventListener(type, this);
+    }
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    for (const type of DRAG_EVENTS) {
+      this.node.removeEventListener(type, this);
+    }
+    super.onBeforeDetach(msg);
+  }
+
   private _controller: ChatController;
   private _rendermime: IRenderMimeRegistry;
 }
+
+const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
 
 export namespace ChatPanel {
   export interface IOptions {
@@ -71,14 +123,9 @@ export namespace ChatPanel {
 interface IChatViewProps {
   controller: ChatController;
   rendermime: IRenderMimeRegistry;
-  onGoToCell: (step: IStepEntry) => void;
 }
 
-function ChatView({
-  controller,
-  rendermime,
-  onGoToCell
-}: IChatViewProps): JSX.Element {
+function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
   const { model } = controller;
   const conversation = model.target;
   const problem = model.problem;
@@ -92,6 +139,16 @@ function ChatView({
               {model.modelName}
             </span>
           )}
+          <button
+            type="button"
+            className="jp-ci-IconButton jp-ci-ExportButton"
+            aria-label="Export reproducible notebook"
+            title="Export a clean copy of the notebook, verified in a fresh kernel"
+            disabled={!controller.canExport}
+            onClick={() => void controller.exportNotebook()}
+          >
+            <saveIcon.react tag="span" />
+          </button>
         </div>
         <div
           className="jp-ci-Target"
@@ -106,7 +163,7 @@ function ChatView({
         <Messages
           conversation={conversation}
           rendermime={rendermime}
-          onGoToCell={onGoToCell}
+          actions={controller}
         />
       ) : (
         <div className="jp-ci-Messages jp-ci-Empty">{EMPTY_TEXT}</div>
@@ -116,6 +173,7 @@ function ChatView({
           conversation={conversation}
           connected={model.connection === 'open'}
         />
+        {conversation && <Attachments conversation={conversation} />}
         {problem ? (
           <ProblemBox problem={problem} />
         ) : (
@@ -132,14 +190,14 @@ const EMPTY_TEXT =
 interface IMessagesProps {
   conversation: Conversation;
   rendermime: IRenderMimeRegistry;
-  onGoToCell: (step: IStepEntry) => void;
+  actions: IEntryActions;
 }
 
 /** The conversation, kept scrolled to the newest entry unless the user scrolled up. */
 function Messages({
   conversation,
   rendermime,
-  onGoToCell
+  actions
 }: IMessagesProps): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -183,7 +241,7 @@ function Messages({
             entry={entry}
             language={language}
             rendermime={rendermime}
-            onGoToCell={onGoToCell}
+            actions={actions}
           />
         ))}
       </div>
@@ -195,19 +253,26 @@ interface IEntryProps {
   entry: ChatEntry;
   language: string;
   rendermime: IRenderMimeRegistry;
-  onGoToCell: (step: IStepEntry) => void;
+  actions: IEntryActions;
 }
 
 function Entry({
   entry,
   language,
   rendermime,
-  onGoToCell
+  actions
 }: IEntryProps): JSX.Element {
   switch (entry.kind) {
     case 'user':
       return (
-        <div className="jp-ci-Message jp-ci-Message-user">{entry.text}</div>
+        <div className="jp-ci-Message jp-ci-Message-user">
+          {entry.text}
+          {entry.attachments.length > 0 && (
+            <div className="jp-ci-SentFiles">
+              Attached: {entry.attachments.join(', ')}
+            </div>
+          )}
+        </div>
       );
     case 'assistant':
       return (
@@ -221,9 +286,13 @@ function Entry({
           step={entry}
           language={language}
           rendermime={rendermime}
-          onGoToCell={onGoToCell}
+          actions={actions}
         />
       );
+    case 'approval':
+      return <ApprovalCard entry={entry} actions={actions} />;
+    case 'export':
+      return <ExportCard entry={entry} actions={actions} />;
     case 'notice':
       return (
         <div
@@ -273,10 +342,11 @@ function StatusLine({
   );
 }
 
-/** The message input with its Send and Stop buttons. */
+/** The message input with its Attach, Send and Stop buttons. */
 function Composer({ controller }: { controller: ChatController }): JSX.Element {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const busy = controller.model.target?.busy ?? false;
   const canSend = controller.canSend && text.trim() !== '';
 
@@ -321,6 +391,28 @@ function Composer({ controller }: { controller: ChatController }): JSX.Element {
         onKeyDown={onKeyDown}
       />
       <div className="jp-ci-Buttons">
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          className="jp-ci-FilePicker"
+          aria-label="Files to attach"
+          onChange={event => {
+            const files = Array.from(event.target.files ?? []);
+            event.target.value = '';
+            void controller.attach(files);
+          }}
+        />
+        <button
+          type="button"
+          className="jp-ci-IconButton jp-ci-AttachButton"
+          aria-label="Attach files"
+          title="Attach files: they are saved next to the notebook"
+          onClick={() => picker.current?.click()}
+        >
+          <fileUploadIcon.react tag="span" />
+        </button>
         <button
           type="button"
           className="jp-ci-Button jp-ci-StopButton"

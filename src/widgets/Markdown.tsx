@@ -2,7 +2,7 @@ import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { MimeModel } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import React, { useEffect, useRef } from 'react';
+import React, { useEffect, useLayoutEffect, useRef } from 'react';
 
 export interface IMarkdownProps {
   /** The markdown text; it may grow while it streams. */
@@ -25,7 +25,9 @@ export const Markdown = React.memo(function Markdown({
   const frame = useRef(0);
   const rendering = useRef<Promise<void>>(Promise.resolve());
 
-  useEffect(() => {
+  // A layout effect: its cleanup runs while the host is still in the page,
+  // which disposing an attached widget requires.
+  useLayoutEffect(() => {
     const widget = rendermime.createRenderer('text/markdown');
     Widget.attach(widget, host.current!);
     renderer.current = widget;

@@ -1,24 +1,30 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import React from 'react';
 
-import type { IStepEntry } from '../model';
+import type { IStepEntry } from '../entries';
+import type { IEntryActions } from './actions';
+import { ChangedFiles } from './ChangedFiles';
 import { stepStateLabel } from './labels';
 import { fencedCode, Markdown } from './Markdown';
+import { StepOutputs } from './StepOutputs';
 
 export interface IStepCardProps {
   step: IStepEntry;
   /** The kernel language, for highlighting. */
   language: string;
   rendermime: IRenderMimeRegistry;
-  onGoToCell: (step: IStepEntry) => void;
+  actions: IEntryActions;
 }
 
-/** One attempt at one step: its code, how it ended and a link to its cell. */
+/**
+ * One attempt at one step: its code, how it ended, its outputs, the files it
+ * wrote and a link to its cell.
+ */
 export const StepCard = React.memo(function StepCard({
   step,
   language,
   rendermime,
-  onGoToCell
+  actions
 }: IStepCardProps): JSX.Element {
   const title =
     step.attempt > 1
@@ -34,7 +40,7 @@ export const StepCard = React.memo(function StepCard({
         <button
           type="button"
           className="jp-ci-LinkButton jp-ci-GoToCell"
-          onClick={() => onGoToCell(step)}
+          onClick={() => void actions.goToStep(step)}
         >
           Go to cell
         </button>
@@ -43,10 +49,16 @@ export const StepCard = React.memo(function StepCard({
         source={fencedCode(step.code, language)}
         rendermime={rendermime}
       />
+      {step.outputs.length > 0 && (
+        <StepOutputs outputs={step.outputs} rendermime={rendermime} />
+      )}
       <div className="jp-ci-StepState" role="status">
         {step.state === 'running' && <span className="jp-ci-Spinner" />}
         {stepStateLabel(step)}
       </div>
+      {step.files.length > 0 && (
+        <ChangedFiles files={step.files} actions={actions} />
+      )}
     </div>
   );
 });

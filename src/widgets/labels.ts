@@ -1,6 +1,7 @@
 /** The words the chat panel shows for states of the protocol. */
-import type { IStepEntry, Usage } from '../model';
-import type { IStatusMessage } from '../protocol';
+import type { IStepEntry } from '../entries';
+import type { Usage } from '../model';
+import type { ICellCheck, IStatusMessage, IVerification } from '../protocol';
 
 /** The status line for a `status` message. */
 export function phaseLabel(status: IStatusMessage): string {
@@ -56,4 +57,47 @@ export function usageLabel(usage: Usage): string {
 /** The file name of a path. */
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
+}
+
+const SIZE_UNITS = ['KB', 'MB', 'GB', 'TB'];
+
+/** A file size, e.g. "532 B", "1.4 MB". */
+export function fileSizeLabel(bytes: number): string {
+  if (bytes < 1024) {
+    return `${bytes} B`;
+  }
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${SIZE_UNITS[unit]}`;
+}
+
+/** The verification of an export in a line, e.g. "12 of 12 cells reproduced". */
+export function verificationLabel(verification: IVerification | null): string {
+  if (!verification) {
+    return 'Not verified.';
+  }
+  const { reproduced, total } = verification;
+  return `${reproduced} of ${total} ${total === 1 ? 'cell' : 'cells'} reproduced in a fresh kernel.`;
+}
+
+const CHECK_STATUS_LABELS: Record<ICellCheck['status'], string> = {
+  reproduced: 'reproduced',
+  ran: 'ran (nothing recorded to compare)',
+  differs: 'differs',
+  failed: 'failed',
+  not_run: 'did not run'
+};
+
+/** How one exported cell fared, e.g. "Cell [3] differs: unseeded randomness". */
+export function cellCheckLabel(check: ICellCheck): string {
+  const name =
+    check.execution_count !== undefined
+      ? `Cell [${check.execution_count}]`
+      : `Cell ${check.index + 1}`;
+  const cause = check.cause ? `: ${check.cause}` : '';
+  return `${name} ${CHECK_STATUS_LABELS[check.status]}${cause}`;
 }

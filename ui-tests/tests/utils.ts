@@ -96,8 +96,40 @@ export function chat(page: IJupyterLabPageFixture) {
     status: panel.locator('.jp-ci-Status'),
     target: panel.locator('.jp-ci-Target'),
     steps: panel.locator('.jp-ci-Step'),
-    assistant: panel.locator('.jp-ci-Message-assistant')
+    assistant: panel.locator('.jp-ci-Message-assistant'),
+    user: panel.locator('.jp-ci-Message-user'),
+    filePicker: panel.getByLabel('Files to attach'),
+    chips: panel.locator('.jp-ci-Chip'),
+    exportButton: panel.getByRole('button', {
+      name: 'Export reproducible notebook'
+    })
   };
+}
+
+/**
+ * Collect the messages the page sends on the chat websocket from now on.
+ *
+ * Only sockets opened after this call are seen: reload the page after it.
+ */
+export function recordChatMessages(
+  page: IJupyterLabPageFixture
+): Record<string, any>[] {
+  const sent: Record<string, any>[] = [];
+  page.on('websocket', socket => {
+    if (socket.url().includes('ci-jupyterlab/chat')) {
+      socket.on('framesent', frame => {
+        if (typeof frame.payload === 'string') {
+          sent.push(JSON.parse(frame.payload));
+        }
+      });
+    }
+  });
+  return sent;
+}
+
+/** Wait until the panel's attached files are all uploaded. */
+export async function uploadsDone(page: IJupyterLabPageFixture): Promise<void> {
+  await expect(page.locator('.jp-ci-ChatPanel .jp-ci-Progress')).toHaveCount(0);
 }
 
 /** Type a request in the panel and send it with Enter. */

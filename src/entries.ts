@@ -1,0 +1,161 @@
+/**
+ * The items a conversation shows, and how they are made. Entries are plain
+ * data, replaced rather than mutated, so React can skip unchanged ones.
+ */
+import type * as nbformat from '@jupyterlab/nbformat';
+
+import type {
+  DoneReason,
+  ExecutionStatus,
+  IApprovalRequestMessage,
+  ICellError,
+  IChangedFile,
+  IExportResult,
+  IRunCellMessage
+} from './protocol';
+
+/** What the user asked. */
+export interface IUserEntry {
+  kind: 'user';
+  id: string;
+  text: string;
+  /** The names of the files attached to the request. */
+  attachments: string[];
+}
+
+/** A block of assistant markdown, growing while it streams. */
+export interface IAssistantEntry {
+  kind: 'assistant';
+  id: string;
+  text: string;
+}
+
+/** A step's state: running, or how its run ended. */
+export type StepState = 'running' | ExecutionStatus;
+
+/** One attempt at one step: a cell the assistant ran. */
+export interface IStepEntry {
+  kind: 'step';
+  id: string;
+  session: string;
+  callId: string;
+  step: number;
+  attempt: number;
+  code: string;
+  state: StepState;
+  error: ICellError | null;
+  /** The cell's outputs once the run ended (empty while it runs). */
+  outputs: nbformat.IOutput[];
+  /** Files the step created or modified. */
+  files: IChangedFile[];
+}
+
+/** The assistant asks to install packages; `approved` is null until answered. */
+export interface IApprovalEntry {
+  kind: 'approval';
+  id: string;
+  session: string;
+  requestId: string;
+  packages: string[];
+  reason: string;
+  approved: boolean | null;
+}
+
+/** An export of the notebook: running, done (with its result) or failed. */
+export interface IExportEntry {
+  kind: 'export';
+  id: string;
+  result: IExportResult | null;
+  error: string | null;
+}
+
+/** An error from the server, or a notice about how a request ended. */
+export interface INoticeEntry {
+  kind: 'notice';
+  id: string;
+  level: 'error' | 'info';
+  message: string;
+  hint: string | null;
+}
+
+/** One item of a conversation. */
+export type ChatEntry =
+  | IUserEntry
+  | IAssistantEntry
+  | IStepEntry
+  | IApprovalEntry
+  | IExportEntry
+  | INoticeEntry;
+
+/** Why a request ended, when that deserves a line in the chat. */
+const DONE_NOTICES: Partial<Record<DoneReason, string>> = {
+  max_attempts:
+    'Gave up: the code kept failing after the maximum number of attempts.',
+  stuck: 'Gave up: the same code failed with the same error twice.',
+  kernel: 'Stopped: the kernel died or restarted.'
+};
+
+let lastId = 0;
+
+/** A unique id for a chat entry (a React key). */
+export function nextId(): string {
+  lastId += 1;
+  return `entry-${lastId}`;
+}
+
+export function userEntry(text: string, attachments: string[]): IUserEntry {
+  return { kind: 'user', id: nextId(), text, attachments };
+}
+
+export function assistantEntry(text: string): IAssistantEntry {
+  return { kind: 'assistant', id: nextId(), text };
+}
+
+export function noticeEntry(
+  message: string,
+  level: INoticeEntry['level'],
+  hint: string | null = null
+): INoticeEntry {
+  return { kind: 'notice', id: nextId(), level, message, hint };
+}
+
+/** The notice for how a request ended, or null when it needs none. */
+export function doneNotice(reason: DoneReason | null): INoticeEntry | null {
+  const notice = reason ? DONE_NOTICES[reason] : undefined;
+  return notice ? noticeEntry(notice, 'info') : null;
+}
+
+/** The card of a step the server just asked to run. */
+export function stepEntry(message: IRunCellMessage): IStepEntry {
+  return {
+    kind: 'step',
+    id: nextId(),
+    session: message.session,
+    callId: message.call_id,
+    step: message.step,
+    attempt: message.attempt,
+    code: message.code,
+    state: 'running',
+    error: null,
+    outputs: [],
+    files: []
+  };
+}
+
+export function approvalEntry(
+  message: IApprovalRequestMessage
+): IApprovalEntry {
+  return {
+    kind: 'approval',
+    id: nextId(),
+    session: message.session,
+    requestId: message.request_id,
+    packages: message.packages,
+    reason: message.reason,
+    approved: null
+  };
+}
+
+export function exportEntry(): IExportEntry {
+  return { kind: 'export', id: nextId(), result: null, error: null };
+}

@@ -1,0 +1,125 @@
+/**
+ * The saved conversation of a notebook: found on the server and turned back
+ * into chat entries, so that a reloaded page shows it and continues it.
+ */
+import * as nbformat from '@jupyterlab/nbformat';
+
+import {
+  assistantEntry,
+  ChatEntry,
+  doneNotice,
+  IStepEntry,
+  nextId,
+  StepState,
+  userEntry
+} from './entries';
+import type { Conversation, Usage } from './model';
+import type {
+  ExecutionStatus,
+  ICellError,
+  IRecordedAttempt,
+  IRecordedRequest
+} from './protocol';
+import { fetchSession, fetchSessions } from './request';
+
+/**
+ * Continue the notebook's newest saved session in this conversation, if the
+ * server has one: the conversation takes its id and shows its history.
+ *
+ * Any failure (no saved session, or a server without the sessions
+ * endpoints) leaves the conversation as it is, a fresh session.
+ */
+export async function restoreConversation(
+  conversation: Conversation
+): Promise<void> {
+  try {
+    const [newest] = await fetchSessions(conversation.path);
+    if (!newest) {
+      return;
+    }
+    const { id, record } = await fetchSession(newest.id);
+    if (conversation.busy || conversation.entries.length > 0) {
+      return; // The user started without the history meanwhile.
+    }
+    const last = record.requests[record.requests.length - 1];
+    conversation.restore(
+      id,
+      record.requests.flatMap(request => requestEntries(id, request)),
+      last ? recordedUsage(last) : null
+    );
+  } catch (error) {
+    console.debug('ci-jupyterlab: no saved conversation restored', error);
+  }
+}
+
+/** The chat entries of one recorded request, in the order they happened. */
+export function requestEntries(
+  session: string,
+  request: IRecordedRequest
+): ChatEntry[] {
+  const entries: ChatEntry[] = [userEntry(request.text, [])];
+  for (const step of request.steps) {
+    step.attempts.forEach((attempt, index) =>
+      entries.push(attemptEntry(session, step.number, index + 1, attempt))
+    );
+  }
+  if (request.answer) {
+    entries.push(assistantEntry(request.answer));
+  }
+  const notice = doneNotice(request.done_reason);
+  if (notice) {
+    entries.push(notice);
+  }
+  return entries;
+}
+
+/** The token counts of a recorded request. */
+function recordedUsage(request: IRecordedRequest): Usage {
+  return {
+    prompt_tokens: request.prompt_tokens,
+    completion_tokens: request.completion_tokens,
+    total_tokens: request.prompt_tokens + request.completion_tokens
+  };
+}
+
+function attemptEntry(
+  session: string,
+  step: number,
+  attempt: number,
+  recorded: IRecordedAttempt
+): IStepEntry {
+  return {
+    kind: 'step',
+    id: nextId(),
+    session,
+    callId: recorded.call_id,
+    step,
+    attempt,
+    code: recorded.code,
+    state: recordedState(recorded.status),
+    error: firstError(recorded.outputs),
+    outputs: recorded.outputs,
+    files: []
+  };
+}
+
+const EXECUTION_STATUSES = new Set<string>([
+  'ok',
+  'error',
+  'timeout',
+  'kernel_dead',
+  'kernel_restarted',
+  'notebook_closed',
+  'cancelled'
+] satisfies ExecutionStatus[]);
+
+/** A recorded status as a card state; one only the server knows is an error. */
+function recordedState(status: string): StepState {
+  return EXECUTION_STATUSES.has(status) ? (status as ExecutionStatus) : 'error';
+}
+
+/** The first error among outputs, as `ename: evalue`. */
+function firstError(outputs: nbformat.IOutput[]): ICellError | null {
+  const error = outputs.find(nbformat.isError);
+  return error ? { ename: error.ename, evalue: error.evalue } : null;
+}

@@ -1,0 +1,52 @@
+import { closeIcon } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import type { Conversation } from '../model';
+import { fileSizeLabel } from './labels';
+
+/**
+ * The files attached to the next request, as chips: uploading ones with a
+ * progress bar; each can be removed before sending (the saved file stays).
+ */
+export function Attachments({
+  conversation
+}: {
+  conversation: Conversation;
+}): JSX.Element | null {
+  if (conversation.attachments.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-ci-Attachments" aria-label="Attached files">
+      {conversation.attachments.map(attachment => (
+        <li
+          key={attachment.id}
+          className="jp-ci-Chip"
+          title={attachment.path ?? `Uploading ${attachment.name}`}
+        >
+          <span className="jp-ci-ChipName">{attachment.name}</span>
+          <span className="jp-ci-ChipSize">
+            {fileSizeLabel(attachment.size)}
+          </span>
+          {attachment.path === null && (
+            <progress
+              className="jp-ci-Progress"
+              max={1}
+              value={attachment.progress}
+              aria-label={`Uploading ${attachment.name}`}
+            />
+          )}
+          <button
+            type="button"
+            className="jp-ci-ChipRemove"
+            aria-label={`Remove ${attachment.name}`}
+            title="Do not send this file"
+            onClick={() => conversation.removeAttachment(attachment.id)}
+          >
+            <closeIcon.react tag="span" />
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

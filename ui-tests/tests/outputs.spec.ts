@@ -1,0 +1,72 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import { ask, chat, openPanel, runCell, scriptModel } from './utils';
+
+/** A 2×2 PNG, so no plotting library is needed in the kernel. */
+const PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGOQL98CRAwQCgAh0gUpRKDcEgAAAABJRU5ErkJggg==';
+
+const PLOT = `import base64
+from IPython.display import Image, display
+display(Image(data=base64.b64decode('${PNG_BASE64}'), width=80))`;
+
+const TABLE = `from IPython.display import HTML, display
+display(HTML('<table><tr><th>city</th></tr><tr><td>Oslo</td></tr></table><script>console.log(1)</script>'))`;
+
+const LONG = "print('\\n'.join(f'line {i}' for i in range(200)))";
+
+test('a step shows its image in the notebook and in the chat', async ({
+  page,
+  request
+}) => {
+  await scriptModel(request, [runCell(PLOT), { text: 'Here is the plot.' }]);
+  await page.notebook.createNew('plot.ipynb');
+  await openPanel(page);
+  const { status, steps } = chat(page);
+  await ask(page, 'Plot it.');
+  await expect(status).toHaveText('Done', { timeout: 60000 });
+
+  await expect(
+    page.locator('.jp-NotebookPanel .jp-OutputArea-output img')
+  ).toBeVisible();
+  await expect(steps.first().locator('.jp-ci-StepOutputs img')).toBeVisible();
+});
+
+test('HTML outputs are sanitized and long outputs are collapsed', async ({
+  page,
+  request
+}) => {
+  await scriptModel(request, [
+    runCell(TABLE),
+    runCell(LONG),
+    { text: 'Done.' }
+  ]);
+  await page.notebook.createNew('table.ipynb');
+  await openPanel(page);
+  const { status, steps } = chat(page);
+  await ask(page, 'A table, then many lines.');
+  await expect(status).toHaveText('Done', { timeout: 60000 });
+
+  // The table renders; its script is dropped (the notebook, which trusts
+  // what the user ran, keeps it).
+  await expect(steps.nth(0).locator('.jp-ci-StepOutputs td')).toHaveText(
+    'Oslo'
+  );
+  await expect(steps.nth(0).locator('.jp-ci-StepOutputs script')).toHaveCount(
+    0
+  );
+  await expect(
+    steps.nth(0).getByRole('button', { name: 'Show more' })
+  ).toHaveCount(0);
+
+  // 200 lines are cut until the user asks for more.
+  const outputs = steps.nth(1).locator('.jp-ci-OutputsHost');
+  const more = steps.nth(1).getByRole('button', { name: 'Show more' });
+  await expect(more).toBeVisible();
+  const collapsed = (await outputs.boundingBox())!.height;
+  await more.click();
+  await expect(
+    steps.nth(1).getByRole('button', { name: 'Show less' })
+  ).toHaveAttribute('aria-expanded', 'true');
+  expect((await outputs.boundingBox())!.height).toBeGreaterThan(collapsed);
+});
