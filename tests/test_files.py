@@ -52,6 +52,18 @@ def test_tsv_json_zip_image_and_other_previews(tmp_path):
     assert "blob.bin (300 bytes): a file of type" in preview_file(tmp_path / "blob.bin")
 
 
+def test_excel_preview_lists_every_sheet(tmp_path):
+    import pandas as pd
+
+    with pd.ExcelWriter(tmp_path / "book.xlsx") as writer:
+        pd.DataFrame({"region": ["north", "south"], "revenue": [1.5, 2.5]}).to_excel(writer, sheet_name="sales", index=False)
+        pd.DataFrame({"id": [1]}).to_excel(writer, sheet_name="ids", index=False)
+    text = preview_file(tmp_path / "book.xlsx")
+    assert "Excel workbook, 2 sheet(s)" in text
+    assert "sheet 'sales': 2 rows" in text and "revenue (float64)" in text and "north" in text
+    assert "sheet 'ids': 1 rows" in text
+
+
 def test_an_unreadable_file_is_said_not_raised(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     assert "could not be read (JSONDecodeError" in preview_file(tmp_path / "bad.json")
