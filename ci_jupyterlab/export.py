@@ -28,7 +28,7 @@ from .agent.feedback import redact
 from .agent.journal import JOURNAL_NAME, Journal
 from .agent.record import RequestRecord, SessionRecord, Step
 from .files import free_path, sha256_of
-from .magics import OptionError, parse_magic
+from .magic_options import OptionError, parse_magic
 from .record_notebook import quote_request
 from .verification import Verification, verify
 

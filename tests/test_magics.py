@@ -18,7 +18,7 @@ from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executor import ExecutionResult
 from ci_jupyterlab.agent.journal import JOURNAL_NAME, Journal, Recording
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-from ci_jupyterlab.magics import OptionError, parse_magic
+from ci_jupyterlab.magic_options import OptionError, parse_magic
 
 
 def model_env(base_url: str, config_dir) -> dict[str, str]:
