@@ -106,7 +106,7 @@ class _Builder:
         for number, attempt in enumerate(step.attempts, 1):
             if attempt.ok:
                 continue
-            error = next((o for o in attempt.outputs if o.get("output_type") == "error"), None)
+            error = attempt.error_output
             why = f"{error['ename']}: {error['evalue']}" if error else attempt.status
             self.add(
                 new_markdown_cell(
@@ -263,10 +263,17 @@ def input_files(cells: Iterable[nbformat.NotebookNode], directory: Path) -> list
     return found
 
 
-def _string_literals(code: str) -> set[str]:
+def _syntax_tree(code: str) -> ast.AST | None:
+    """The code's syntax tree, magics and shell escapes left out; None if it is not Python."""
     try:
-        tree = ast.parse(_python_only(code))
+        return ast.parse(_python_only(code))
     except SyntaxError:
+        return None
+
+
+def _string_literals(code: str) -> set[str]:
+    tree = _syntax_tree(code)
+    if tree is None:
         return set()
     return {
         node.value
@@ -279,11 +286,8 @@ def imported_modules(cells: Iterable[nbformat.NotebookNode]) -> set[str]:
     """Top-level names of the modules the code imports, for the environment report."""
     modules: set[str] = set()
     for cell in cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(_python_only(cell.source))
-        except SyntaxError:
+        tree = _syntax_tree(cell.source) if cell.cell_type == "code" else None
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

@@ -16,15 +16,13 @@ the hint says what it can without facts, often nothing.
 from __future__ import annotations
 
 import ast
-import asyncio
 import difflib
-import json
 import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .executor import ExecutionResult
+from .executor import ExecutionResult, inspect_json
 from .feedback import failing_line, strip_ansi
 
 #: Seconds one probe may take before the hint goes without its facts.
@@ -341,15 +339,7 @@ def probe_code(question: dict) -> str:
 
 async def ask_kernel(executor, question: dict, timeout: float = PROBE_TIMEOUT) -> dict:
     """The probe's facts, or {} if the executor cannot inspect or the probe fails."""
-    inspect = getattr(executor, "inspect", None)
-    if inspect is None:
-        return {}
-    try:
-        printed = await asyncio.wait_for(inspect(probe_code(question), timeout), timeout + 1.0)
-        facts = json.loads(printed.strip().splitlines()[-1]) if printed and printed.strip() else {}
-    except Exception:  # a hint is a nicety: a failing probe must not fail the request
-        return {}
-    return facts if isinstance(facts, dict) else {}
+    return await inspect_json(executor, probe_code(question), timeout)
 
 
 async def error_hint(executor, result: ExecutionResult, *, language: str | None,

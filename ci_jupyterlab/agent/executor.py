@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -75,6 +78,31 @@ class Inspector(Protocol):
     """
 
     async def inspect(self, code: str, timeout: float) -> str | None: ...
+
+
+async def inspect_quietly(executor, code: str, timeout: float) -> str:
+    """What a silent snippet printed, or "" if the executor cannot inspect or the snippet fails.
+
+    Lookups in the kernel are a help (hints, context, versions): they never
+    fail a request, and never wait much past ``timeout``.
+    """
+    inspect = getattr(executor, "inspect", None)
+    if inspect is None:
+        return ""
+    try:
+        return (await asyncio.wait_for(inspect(code, timeout), timeout + 1.0) or "").strip()
+    except Exception:
+        return ""
+
+
+async def inspect_json(executor, code: str, timeout: float) -> dict:
+    """The JSON object a silent snippet printed on its last line, or {}."""
+    printed = await inspect_quietly(executor, code, timeout)
+    try:
+        value = json.loads(printed.splitlines()[-1]) if printed else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def append_output(outputs: list[dict], output: dict) -> None:

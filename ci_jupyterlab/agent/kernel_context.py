@@ -8,8 +8,9 @@ history entry, and the kernel needs nothing of ours installed.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
+
+from .executor import inspect_quietly
 
 #: Seconds the probe may take; a busy or huge namespace gives no context rather than a wait.
 CONTEXT_TIMEOUT = 3.0
@@ -43,11 +44,6 @@ def context_probe() -> str:
 
 async def kernel_context(executor, language: str | None) -> str:
     """The summary of the kernel's state, or "" if it cannot be had quickly."""
-    inspect = getattr(executor, "inspect", None)
-    if inspect is None or (language or "").lower() != "python":
+    if (language or "").lower() != "python":
         return ""  # other kernels: the prompt still names their language
-    try:
-        printed = await asyncio.wait_for(inspect(context_probe(), CONTEXT_TIMEOUT), CONTEXT_TIMEOUT + 1)
-    except Exception:  # context is a help, never a reason to fail the request
-        return ""
-    return (printed or "").strip()
+    return await inspect_quietly(executor, context_probe(), CONTEXT_TIMEOUT)

@@ -8,7 +8,6 @@ row fail. It yields ``events`` that each front end renders its own way.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,7 +17,7 @@ from .actions import RUN_CELL, RUN_CELL_TOOL, BadArguments, code_from_arguments,
 from .budget import DEFAULT_PROMPT_BUDGET, fit_to_budget
 from .enrich import error_hint
 from .events import ApprovalRequest, CellDone, Done, Error, Event, FilesChanged, RunCell, Status, TextDelta, Usage
-from .executor import FATAL_STATUSES, ExecutionResult, Executor
+from .executor import FATAL_STATUSES, ExecutionResult, Executor, inspect_json
 from .feedback import feedback_for_model, status_line
 from .install import install_code, install_request, pinned, versions_probe
 from .llm import LLMClient, LLMError, Reply, ToolsRejected
@@ -27,6 +26,8 @@ from .record import RequestRecord, SessionRecord
 from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
+#: Seconds to read back the versions of freshly installed packages.
+VERSIONS_TIMEOUT = 5.0
 INSTALL_REASON = "The code installs packages into this notebook's environment."
 DECLINED_RESULT = (
     "Not run: the user did not approve installing {}. Do the task with the packages already "
@@ -296,14 +297,7 @@ class Agent:
 
     async def _pinned(self, packages: list[str]) -> list[str]:
         """The installed packages with their versions, for a reproducible export."""
-        inspect = getattr(self.executor, "inspect", None)
-        versions = {}
-        if inspect is not None:
-            try:
-                versions = json.loads((await inspect(versions_probe(packages), 5.0) or "{}").strip() or "{}")
-            except (ValueError, TypeError):
-                versions = {}
-        return pinned(packages, versions)
+        return pinned(packages, await inspect_json(self.executor, versions_probe(packages), VERSIONS_TIMEOUT))
 
     def _next_cell(self, code: str, attempts: _Attempts) -> RunCell:
         """A new step, or the next attempt at the step that just failed."""

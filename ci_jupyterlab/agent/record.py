@@ -28,6 +28,11 @@ class Attempt:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    @property
+    def error_output(self) -> dict | None:
+        """The error the attempt raised, if any (as its run's result would say)."""
+        return ExecutionResult(self.status, self.outputs).error_output
+
 
 @dataclass
 class Step:
