@@ -24,6 +24,7 @@ from .agent.kernel_context import kernel_context
 from .agent.kernel_executor import KernelExecutor
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
+from .agent.previews import describe_attachments
 from .agent.settings import load_settings
 from .chat import SessionStore
 from .export import ExportError, default_export_path, export_notebook, write_new
@@ -99,14 +100,6 @@ def copy_inputs(files: list[str], workdir: Path) -> list[Path]:
     return placed
 
 
-def announce(files: list[Path]) -> str:
-    """What the model is told about the files it was given."""
-    if not files:
-        return ""
-    listing = "\n".join(f"- {path.name} ({path.stat().st_size:,} bytes)" for path in files)
-    return f"Files in the working directory:\n{listing}"
-
-
 def output_path(args: argparse.Namespace, workdir: Path) -> Path:
     if args.output is None:
         return free_path(workdir / DEFAULT_OUTPUT)
@@ -145,7 +138,7 @@ async def run_request(args: argparse.Namespace) -> int:
                 secrets=(settings.api_key,),
             )
             context = "\n\n".join(
-                part for part in (announce(files), await kernel_context(kernel, kernel.language)) if part
+                part for part in (describe_attachments(workdir, [f.name for f in files]), await kernel_context(kernel, kernel.language)) if part
             )
             async for event in agent.run(request, notebook_path=out.name, context=context):
                 report(event)

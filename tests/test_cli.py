@@ -56,7 +56,8 @@ def test_run_writes_a_valid_notebook_and_prints_the_answer(run_ci, llm_server, t
     assert kinds == ["markdown", "code", "markdown"]
     assert notebook.cells[0].source == "> Total revenue?"
     assert notebook.cells[1].outputs[0]["text"] == "42\n"
-    assert "sales.csv" in llm_server.chat_requests[0]["messages"][1]["content"]  # the file was announced
+    told = llm_server.chat_requests[0]["messages"][1]["content"]  # the file was announced, with a preview
+    assert "sales.csv" in told and "2 rows × 2 columns" in told
     assert CANARY_KEY not in done.stdout + done.stderr + (run_ci.workdir / "out.ipynb").read_text()
 
 
