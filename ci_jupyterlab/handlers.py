@@ -13,7 +13,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from .agent.feedback import redact
+from .agent.redaction import redact
 from .chat import ChatConnection
 from .export import ExportError, default_export_path, export_notebook, write_new
 from .protocol import PROTOCOL_VERSION

@@ -26,7 +26,6 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .agent.context import describe_namespace
 from .agent.events import Done, RunCell
-from .agent.feedback import environment_secrets, redact
 from .agent.inkernel_executor import InKernelRunner
 from .agent.journal import JOURNAL_NAME, Journal, Recording
 from .agent.llm import LLMClient
@@ -148,11 +147,8 @@ class CodeInterpreterRequest:
     def _variables(self) -> str:
         namespace = self.shell.user_ns
         hidden = self.shell.user_ns_hidden
-        summary = describe_namespace(
-            {name: value for name, value in namespace.items() if name not in hidden}, CONTEXT_BUDGET
-        )
-        # The user's variables may hold keys (say, read from the environment).
-        return redact(summary, [self.settings.api_key, *environment_secrets()])
+        # Redacted with everything else model-bound, by the agent.
+        return describe_namespace({name: value for name, value in namespace.items() if name not in hidden}, CONTEXT_BUDGET)
 
     def _record(self, steps: list[str]) -> None:
         recording = Recording(

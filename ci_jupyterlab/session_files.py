@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from urllib.parse import quote
 
-from .agent.feedback import redact
+from .agent.redaction import redact
 from .agent.loop import Conversation
 from .agent.record import SessionRecord
 from .files import write_atomically

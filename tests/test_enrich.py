@@ -11,6 +11,7 @@ from ci_jupyterlab.agent.enrich import closest, error_hint, failure_of, hint_for
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executor import ExecutionResult
 from ci_jupyterlab.agent.feedback import feedback_for_model
+from ci_jupyterlab.agent.redaction import Redactor
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 
 # One kernel for the module: starting one per test would dominate the run time.
@@ -183,7 +184,7 @@ async def test_hints_pass_through_redaction(kernel, monkeypatch):
     result = await kernel.run(cell("leak['tok-abcdef12345']"))
     hint = await error_hint(kernel, result, language="python")
     assert "tok-abcdef123456" in hint  # the raw fact...
-    text = feedback_for_model(result, hint=hint)
+    text = Redactor().text(feedback_for_model(result, hint=hint))  # as the agent's choke point does
     assert "tok-abcdef123456" not in text and "[redacted]" in text  # ...never reaches the model
 
 

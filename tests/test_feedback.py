@@ -13,7 +13,8 @@ import pytest_asyncio
 from ci_jupyterlab.agent.actions import BadArguments, code_from_arguments, fenced_code
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executor import ExecutionResult
-from ci_jupyterlab.agent.feedback import feedback_for_model, redact, truncate_middle
+from ci_jupyterlab.agent.feedback import feedback_for_model, truncate_middle
+from ci_jupyterlab.agent.redaction import redact
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 from ci_jupyterlab.protocol import ExecutionResultMessage, ProtocolError, UserMessage, parse_client_message
 

@@ -1,13 +1,13 @@
 """Turn a cell's outputs into the compact text the model reads.
 
 ``feedback_for_model`` is the one door through which outputs reach the model:
-everything passes its truncation and secret redaction.
+everything passes its truncation. Secrets are removed by the agent, at the one
+choke point of everything model-bound (``Agent._for_model``).
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import re
 import struct
 from collections.abc import Iterable
@@ -20,10 +20,6 @@ STREAM_LIMIT = 3000
 TOTAL_LIMIT = 8000
 #: Lines of one stream or result kept (head and tail together).
 MAX_LINES = 60
-#: Environment variable names whose values are never shown to the model.
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
-#: Secrets shorter than this are too likely to be ordinary words.
-MIN_SECRET_LENGTH = 8
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 _USER_FRAME = re.compile(r"^(Cell In\s*\[|Input In\s*\[|File <ipython-input-|<ipython-input-)")
@@ -175,23 +171,6 @@ def describe_outputs(outputs: Iterable[dict]) -> list[str]:
     return blocks
 
 
-def environment_secrets(environ: dict[str, str] | None = None) -> list[str]:
-    """Values of environment variables whose names say they are secrets."""
-    environ = os.environ if environ is None else environ
-    return [
-        value
-        for name, value in environ.items()
-        if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH
-    ]
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every known secret value in ``text``."""
-    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-    return text
-
-
 def status_line(result: ExecutionResult, timeout: float = 0.0) -> str:
     """One sentence on how the run ended."""
     if result.status == "timeout":
@@ -199,13 +178,11 @@ def status_line(result: ExecutionResult, timeout: float = 0.0) -> str:
     return _STATUS_LINES.get(result.status, f"The run ended with status {result.status}.")
 
 
-def feedback_for_model(
-    result: ExecutionResult, *, timeout: float = 0.0, secrets: Iterable[str] = (), hint: str = ""
-) -> str:
+def feedback_for_model(result: ExecutionResult, *, timeout: float = 0.0, hint: str = "") -> str:
     """The text the model is sent about one run: status, outputs, error.
 
     ``hint`` (from ``enrich.error_hint``) comes last, so the tail that
-    truncation keeps holds it, and it is redacted like everything else.
+    truncation keeps holds it.
     """
     status = status_line(result, timeout)
     blocks = describe_outputs(result.outputs) or ["(no output)"]
@@ -214,5 +191,4 @@ def feedback_for_model(
         blocks.append(f"[files written]\n{written}")
     if hint:
         blocks.append(f"[hint]\n{truncate_middle(hint, STREAM_LIMIT)}")
-    text = truncate_middle("\n".join([status, *blocks]), TOTAL_LIMIT, max_lines=4 * MAX_LINES)
-    return redact(text, [*secrets, *environment_secrets()])
+    return truncate_middle("\n".join([status, *blocks]), TOTAL_LIMIT, max_lines=4 * MAX_LINES)

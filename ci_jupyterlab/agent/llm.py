@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from .feedback import redact
+from .redaction import redact
 from .settings import DEFAULT_OPENAI_MODEL, CodeInterpreter
 from .tokens import count_tokens, prompt_tokens
 

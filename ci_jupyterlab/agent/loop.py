@@ -23,6 +23,7 @@ from .install import install_code, install_request, pinned, versions_probe
 from .llm import LLMClient, LLMError, Reply, ToolsRejected
 from .prompts import notebook_context, system_prompt
 from .record import RequestRecord, SessionRecord
+from .redaction import Redactor
 from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
@@ -126,7 +127,8 @@ class Agent:
         self.max_attempts = max_attempts
         self.max_rounds = max_rounds
         self.cell_timeout = cell_timeout
-        self.secrets = secrets
+        # The one choke point of model-bound text: everything but the user's own words passes it.
+        self.redactor = Redactor(secrets)
         self.record = record if record is not None else SessionRecord()
         self.prompt_budget = prompt_budget
         # Asked before any code that installs packages runs; None: installs are declined.
@@ -143,8 +145,8 @@ class Agent:
         but is not recorded as part of what the user asked.
         """
         convo = self.conversation
-        parts = [request, context, notebook_context(notebook_path, convo.language)]
-        convo.messages.append({"role": "user", "content": "\n\n".join(p for p in parts if p)})
+        about = "\n\n".join(p for p in (context, notebook_context(notebook_path, convo.language)) if p)
+        convo.messages.append({"role": "user", "content": f"{request}\n\n{self._for_model(about)}"})
         self._request_at = len(convo.messages)  # its index once the system prompt is put first
         self.current = RequestRecord(request, notebook_path)
         self.record.requests.append(self.current)
@@ -203,6 +205,14 @@ class Agent:
         yield Status("error", message=message)
         yield Done("max_rounds")
 
+    def _for_model(self, text: str) -> str:
+        """Model-bound text without secrets: the key, secret environment values, key-shaped strings."""
+        return self.redactor.text(text)
+
+    def _tell_model(self, call_id: str | None, text: str) -> None:
+        """Answer a code request (or, in fenced mode, report its output), redacted."""
+        self.conversation.add_result(call_id, self._for_model(text))
+
     def _attempt(self, attempts: _Attempts) -> tuple[int, int]:
         return attempts.failures + 1, self.max_attempts
 
@@ -248,7 +258,7 @@ class Agent:
                 if attempts.bad_arguments_reported:
                     return [], f"The model's tool call was malformed again: {exc}."
                 attempts.bad_arguments_reported = True
-                self.conversation.add_result(call.id, f"Error: {exc}. Nothing was run.")
+                self._tell_model(call.id, f"Error: {exc}. Nothing was run.")
         return actions, None
 
     async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
@@ -260,13 +270,13 @@ class Agent:
                     # pip's failure must fail the cell, which a bare %pip line does not do
                     install = install_code(packages)
                 except ValueError as exc:
-                    self.conversation.add_result(action.tool_call_id, f"Not run: {exc}.")
+                    self._tell_model(action.tool_call_id, f"Not run: {exc}.")
                     continue
                 request_id = f"install-{uuid.uuid4().hex[:12]}"
                 if self.approve_install is not None:
                     yield ApprovalRequest(request_id, packages, INSTALL_REASON)
                 if self.approve_install is None or not await self.approve_install(request_id, packages):
-                    self.conversation.add_result(action.tool_call_id, DECLINED_RESULT.format(" ".join(packages)))
+                    self._tell_model(action.tool_call_id, DECLINED_RESULT.format(" ".join(packages)))
                     continue
                 action.code = f"{install}\n{rest_of_code}".rstrip()
             cell = self._next_cell(action.code, attempts)
@@ -276,9 +286,9 @@ class Agent:
             result = await self.executor.run(cell)
             result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
             hint = await error_hint(self.executor, result, language=self.conversation.language)
-            self.conversation.add_result(
+            self._tell_model(
                 action.tool_call_id,
-                feedback_for_model(result, timeout=cell.timeout, secrets=self.secrets, hint=hint),
+                feedback_for_model(result, timeout=cell.timeout, hint=hint),
             )
             self.current.add_attempt(cell, result)
             if packages and result.ok:
@@ -290,7 +300,7 @@ class Agent:
             if ending is not None:
                 for rest in actions[index + 1 :]:
                     if rest.tool_call_id is not None:
-                        self.conversation.add_result(rest.tool_call_id, SKIPPED_RESULT)
+                        self._tell_model(rest.tool_call_id, SKIPPED_RESULT)
                 for event in ending:
                     yield event
                 return

@@ -21,7 +21,7 @@ from traitlets import Float, Int, Unicode, default
 from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
-from .feedback import environment_secrets
+from .redaction import environment_secrets
 
 #: The model used with OpenAI's own endpoint when none is configured.
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"

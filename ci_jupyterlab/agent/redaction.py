@@ -1,0 +1,95 @@
+"""Secrets out of everything that leaves the server: one redactor for every door.
+
+A ``Redactor`` replaces, with ``[redacted]``:
+
+- the values it is given (the configured API key), and those values reversed
+  (code can print a key backwards to slip past an exact match);
+- values of environment variables whose names say they are secrets
+  (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``...), read at each call;
+- strings shaped like common credentials, whoever they belong to: OpenAI-style
+  ``sk-…`` keys, GitHub tokens, AWS access key ids, JWTs, PEM private keys.
+
+``text`` works on plain text; ``data`` on JSON-like data (dicts, lists,
+strings), before it is serialised, so a secret holding ``"``, ``\\`` or
+non-ASCII characters is found as it is rather than in its escaped form.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+#: Environment variable names whose values are never shown.
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+#: Known values shorter than this are too likely to be ordinary words.
+MIN_SECRET_LENGTH = 8
+
+#: Credentials recognisable by their shape alone.
+KEY_SHAPES = re.compile(
+    "|".join(
+        (
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            r"\bsk-[A-Za-z0-9][A-Za-z0-9_\-]{18,}",  # OpenAI, Anthropic and their look-alikes
+            r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}",  # GitHub tokens
+            r"\bgithub_pat_[A-Za-z0-9_]{40,}",
+            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key ids
+            r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",  # JWTs
+            r"\bxox[abprs]-[A-Za-z0-9\-]{10,}",  # Slack tokens
+            r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face tokens
+        )
+    )
+)
+
+
+def environment_secrets(environ: dict[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names say they are secrets."""
+    environ = os.environ if environ is None else environ
+    return [value for name, value in environ.items() if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH]
+
+
+class Redactor:
+    """Replaces secrets in text and in JSON-like data."""
+
+    def __init__(self, known: Iterable[str] = (), *, environment: bool = True):
+        values = {value for value in known if value and len(value) >= MIN_SECRET_LENGTH}
+        self._known = values | {value[::-1] for value in values}
+        self._environment = environment
+
+    def values(self) -> list[str]:
+        """The literal values replaced, longest first (so no secret is half-replaced)."""
+        values = set(self._known)
+        if self._environment:
+            values.update(environment_secrets())
+        return sorted(values, key=len, reverse=True)
+
+    def text(self, text: str) -> str:
+        return _replace(text, self.values())
+
+    def data(self, value):
+        """A copy of ``value`` with every string in it (keys included) redacted."""
+        values = self.values()
+        return _walk(value, lambda text: _replace(text, values))
+
+
+def _replace(text: str, values: list[str]) -> str:
+    for value in values:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return KEY_SHAPES.sub(REDACTED, text)
+
+
+def _walk(value, change):
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {_walk(key, change) if isinstance(key, str) else key: _walk(item, change) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_walk(item, change) for item in value]
+    return value
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with ``secrets``, secret-looking environment values and key-shaped strings replaced."""
+    return Redactor(secrets).text(text)

@@ -1,0 +1,56 @@
+"""The one redactor: known values, secret environment values, key-shaped strings, in text and data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ci_jupyterlab.agent.redaction import REDACTED, Redactor
+
+# Shaped like real credentials, made up for the test.
+KEY_SHAPED = {
+    "openai": "sk-proj-Zx81kLmN0pQrStUvWxYz12345",
+    "anthropic": "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv",
+    "github classic": "ghp_0123456789abcdefghijABCDEFGHIJ0123",
+    "github fine-grained": "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFG",
+    "aws access key id": "AKIAIOSFODNN7EXAMPLE",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "slack": "xoxb-1234567890-abcdefghij",
+    "hugging face": "hf_abcdefghijklmnopqrstuvwxyzABCDEF",
+    "pem private key": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_SHAPED))
+def test_key_shaped_strings_are_redacted_whoever_owns_them(kind):
+    secret = KEY_SHAPED[kind]
+    text = Redactor().text(f"token = '{secret}' # from the vault")
+    assert secret not in text and REDACTED in text
+    assert text.startswith("token = '") and text.endswith("' # from the vault")
+
+
+def test_ordinary_text_is_left_alone():
+    text = "sk-learn is not a key; scikit-learn, AKIA, eyJ and ghp_ alone are words; df['sk-id'] too"
+    assert Redactor(environment=False).text(text) == text
+
+
+def test_known_values_and_their_reversal(monkeypatch):
+    redactor = Redactor(["plain-secret-value"], environment=False)
+    assert redactor.text("a plain-secret-value b eulav-terces-nialp") == f"a {REDACTED} b {REDACTED}"
+
+
+def test_environment_values_are_read_at_each_call(monkeypatch):
+    redactor = Redactor()
+    assert "late-token-1234" in redactor.text("late-token-1234")
+    monkeypatch.setenv("WAREHOUSE_TOKEN", "late-token-1234")
+    assert redactor.text("late-token-1234") == REDACTED
+
+
+@pytest.mark.parametrize("secret", ['with"quote-and\\slash', "naïve-ünïcode-sécret", "tab\tand\nnewline-x"])
+def test_data_is_redacted_before_it_is_escaped(secret):
+    redactor = Redactor([secret], environment=False)
+    data = {"outputs": [{"text": f"printed {secret}!"}], secret: 1}
+    dumped = json.dumps(redactor.data(data), ensure_ascii=True)
+    assert json.dumps(secret)[1:-1] not in dumped and secret not in dumped
+    assert REDACTED in dumped
