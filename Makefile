@@ -37,7 +37,13 @@ lab: setup
 
 test: test-python test-ui test-package
 
-test-python: setup
+# The error hints are tested on pandas 3 (.venv) and on pandas 2 (a kernel of its own).
+PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
+
+$(PANDAS2_KERNEL): scripts/setup_pandas2_kernel.sh | $(VENV)/.installed
+	bash scripts/setup_pandas2_kernel.sh
+
+test-python: setup $(PANDAS2_KERNEL)
 	$(BIN)/python -m pytest
 
 ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
@@ -52,4 +58,4 @@ test-package: setup
 	bash scripts/check_package.sh
 
 clean:
-	rm -rf $(VENV) node_modules ui-tests/node_modules lib ci_jupyterlab/labextension
+	rm -rf $(VENV) .venv-pandas2 node_modules ui-tests/node_modules lib ci_jupyterlab/labextension

@@ -5,6 +5,9 @@ reference cells:
 
 - column: a column name in ``df['col']`` or ``df.col`` with its first letter's
   case changed (or, if that is also a column, a letter dropped);
+- argument: the same for a column name passed as a string anywhere else:
+  ``groupby('col')``, ``sort_values(['a', 'col'])``, ``...)['col']``, ``on='col'``
+  (the errors pandas words differently from one version to the next);
 - import: a cell using ``pd.``/``np.`` run while the alias is not defined, as if
   the import cell had been left out;
 - file: a typo (one letter dropped) in an ``inputs/...`` file name;
@@ -17,7 +20,9 @@ mutant that raises goes through the real pipeline (``enrich.error_hint``, then
 real column name, the import statement, the real file name, the right method
 name. The same check on the plain feedback (no hint) is the baseline.
 
-Needs the "dseval" kernel (benchmarks/setup_dseval_kernel.sh).
+Any kernel with pandas will do (``--kernel``, default ``python3``): the checks
+read the feedback, not the outputs. docs/benchmarks.md reports ``python3``
+(pandas 3) and ``python3-pandas2`` (scripts/setup_pandas2_kernel.sh).
 Run: python benchmarks/feedback_sufficiency.py [--kernel NAME] [--per-kind N]
 """
 
@@ -35,17 +40,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ci_jupyterlab.agent.enrich import error_hint
+from ci_jupyterlab.agent.enrich import error_hint, subjects_of
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.feedback import feedback_for_model
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 
 DSEVAL = Path(__file__).resolve().parents[2] / "shared/benchmarks/dseval"
-KINDS = ("column", "import", "file", "method")
+KINDS = ("column", "argument", "import", "file", "method")
 IMPORTS = {"pd": "import pandas as pd", "np": "import numpy as np"}
 
 _SUBSCRIPT = re.compile(r"\b([A-Za-z_]\w*)\[\s*(['\"])([^'\"\n]+)\2\s*\](?!\s*=[^=])")
 _ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b(?!\s*\()(?!\s*=[^=])")
+_STRING = re.compile(r"(['\"])([^'\"\n]+)\1")
 _FILE = re.compile(r"inputs/([\w.\-]+)")
 _METHOD = re.compile(r"\.([a-z_]{4,})\(")
 
@@ -92,21 +98,41 @@ async def columns_of(kernel: KernelExecutor, name: str) -> list[str]:
     return json.loads(printed or "[]")
 
 
+def misspelt(column: str, columns: list[str] | set[str]) -> str | None:
+    """``column`` with its first letter's case changed, else a letter dropped; None if both are columns."""
+    wrong = column[0].swapcase() + column[1:]
+    if wrong in columns or wrong == column:
+        wrong = typo(column)
+    return None if wrong in columns or not wrong else wrong
+
+
 async def column_mutants(kernel: KernelExecutor, code: str) -> list[Mutant]:
     mutants = []
     for pattern, group in ((_SUBSCRIPT, 3), (_ATTRIBUTE, 2)):
         for match in pattern.finditer(code):
-            columns = await columns_of(kernel, match.group(1))
-            column = match.group(group)
-            if column not in columns:
-                continue
-            wrong = column[0].swapcase() + column[1:]
-            if wrong in columns or wrong == column:
-                wrong = typo(column)
-            if wrong in columns or not wrong:
+            columns, column = await columns_of(kernel, match.group(1)), match.group(group)
+            wrong = misspelt(column, columns) if column in columns else None
+            if wrong is None:
                 continue
             start, end = match.span(group)
             mutants.append(Mutant("column", code[:start] + wrong + code[end:], repr(column)))
+    return mutants
+
+
+async def argument_mutants(kernel: KernelExecutor, code: str) -> list[Mutant]:
+    """Column names of the tables in ``code`` passed as strings, other than in ``df['col']``."""
+    columns = set()
+    for name in subjects_of(code):
+        columns.update(await columns_of(kernel, name))
+    subscripts = {match.span(3) for match in _SUBSCRIPT.finditer(code)}
+    mutants = []
+    for match in _STRING.finditer(code):
+        column = match.group(2)
+        wrong = misspelt(column, columns) if column in columns else None
+        if wrong is None or match.span(2) in subscripts:
+            continue
+        start, end = match.span(2)
+        mutants.append(Mutant("argument", code[:start] + wrong + code[end:], repr(column)))
     return mutants
 
 
@@ -200,6 +226,7 @@ async def measure_set(task: dict, kernel_name: str, per_kind: int) -> tuple[list
                 if item["question"] is not None:
                     candidates = [
                         *await column_mutants(kernel, code),
+                        *await argument_mutants(kernel, code),
                         *import_mutants(code),
                         *file_mutants(code),
                         *method_mutants(code),
@@ -220,9 +247,15 @@ async def measure_set(task: dict, kernel_name: str, per_kind: int) -> tuple[list
     return outcomes, ran_ok
 
 
-def report(outcomes: list[Outcome], ran_ok: int, sets: int) -> str:
+async def pandas_version(kernel_name: str) -> str:
+    """The pandas version a kernel runs: the error messages differ between 2.x and 3.x."""
+    async with KernelExecutor(kernel_name) as kernel:
+        return (await kernel.inspect("import pandas; print(pandas.__version__)", timeout=30) or "?").strip()
+
+
+def report(outcomes: list[Outcome], ran_ok: int, sets: int, where: str) -> str:
     lines = [
-        f"{len(outcomes)} broken first attempts from {sets} DSEval Exercise sets "
+        f"{where}: {len(outcomes)} broken first attempts from {sets} DSEval Exercise sets "
         f"({ran_ok} more mutants ran without error and are not counted).",
         "",
         "| mutation | attempts | errors seen | enriched: has the fix | share | plain: has the fix | share |",
@@ -255,7 +288,7 @@ def report(outcomes: list[Outcome], ran_ok: int, sets: int) -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kernel", default="dseval")
+    parser.add_argument("--kernel", default="python3", help="kernel to run in (python3-pandas2: pandas 2.x)")
     parser.add_argument("--per-kind", type=int, default=10, help="mutants of each kind per set")
     parser.add_argument("--show-misses", action="store_true", help="print the feedback that lacked the fix")
     args = parser.parse_args()
@@ -271,7 +304,8 @@ async def main() -> None:
         for outcome in missed if args.show_misses else []:
             print(f"--- {outcome.kind}\n{outcome.code}\n--- feedback:\n{outcome.feedback}\n", flush=True)
     print()
-    print(report(outcomes, ran_ok, len(exercise)))
+    where = f"Kernel {args.kernel} (pandas {await pandas_version(args.kernel)})"
+    print(report(outcomes, ran_ok, len(exercise), where))
 
 
 if __name__ == "__main__":

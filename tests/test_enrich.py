@@ -1,13 +1,21 @@
-"""Error hints: the facts a fix needs, looked up in a real kernel by a silent probe."""
+"""Error hints: the facts a fix needs, looked up in a real kernel by a silent probe.
+
+The kernel tests run twice: on ``python3`` (this venv, pandas 3.x) and on
+``python3-pandas2`` (scripts/setup_pandas2_kernel.sh), since the two pandas
+versions word their errors differently.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 import pytest_asyncio
 
-from ci_jupyterlab.agent.enrich import closest, error_hint, failure_of, hint_for, question_for, subjects_of
+from jupyter_client.kernelspec import KernelSpecManager
+
+from ci_jupyterlab.agent.enrich import Failure, closest, error_hint, failure_of, hint_for, question_for, subjects_of
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executor import ExecutionResult
 from ci_jupyterlab.agent.feedback import feedback_for_model
@@ -24,13 +32,28 @@ settings = {'alpha': 1, 'beta': 2}
 """
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def kernel(tmp_path_factory):
+#: The kernels the hints are tested on, and the pandas major version each must have.
+PANDAS_OF_KERNEL = {"python3": "3", "python3-pandas2": "2"}
+
+
+def require_kernel(name: str) -> None:
+    """Fail (or skip, if CI_SKIP_PANDAS2=1) when a kernel is not installed."""
+    if name in KernelSpecManager().find_kernel_specs():
+        return
+    if name == "python3-pandas2" and os.environ.get("CI_SKIP_PANDAS2") == "1":
+        pytest.skip("CI_SKIP_PANDAS2=1: the pandas 2 kernel is not tested")
+    pytest.fail(f"kernel {name!r} is not installed: run `bash scripts/setup_pandas2_kernel.sh` "
+                "(or set CI_SKIP_PANDAS2=1 to skip its tests)", pytrace=False)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=list(PANDAS_OF_KERNEL))
+async def kernel(request, tmp_path_factory):
+    require_kernel(request.param)
     folder = tmp_path_factory.mktemp("work")
     (folder / "inputs").mkdir()
     for name in ("chipotle.tsv", "chipo_orders.csv", "euro12.csv"):
         (folder / "inputs" / name).write_text("a,b\n1,2\n")
-    async with KernelExecutor(cwd=folder) as executor:
+    async with KernelExecutor(request.param, cwd=folder) as executor:
         assert (await executor.run(cell(SETUP))).ok
         yield executor
 
@@ -46,6 +69,13 @@ async def hint_after(kernel, code: str) -> str:
 
 
 # -- per error kind, against the real kernel -------------------------------------
+
+
+@in_module_loop
+async def test_each_kernel_runs_the_pandas_it_is_named_for(kernel):
+    result = await kernel.run(cell("pd.__version__"))
+    version = result.outputs[0]["data"]["text/plain"].strip("'")
+    assert version.split(".")[0] == PANDAS_OF_KERNEL[kernel.kernel_name], version
 
 
 @in_module_loop
@@ -67,6 +97,61 @@ async def test_key_error_of_a_column_list_and_of_a_dict(kernel):
     assert "Keys of settings (2): ['alpha', 'beta']; closest to 'alpah': 'alpha'" in await hint_after(
         kernel, "settings['alpah']"
     )
+
+
+#: Common pandas mistakes, each with the key it gets wrong (and the real column).
+#: pandas 2 and 3 word several of them differently: see ``enrich._missing_keys``.
+PANDAS_MISTAKES = [
+    "sales[['revenue', 'Month']]",
+    "sales[['revenue']]",
+    "sales.groupby('revenue')",
+    "sales.groupby('Region')['revenue']",
+    "sales.groupby('Region')[['revenue', 'Month']]",
+    "sales.groupby('Region').agg({'revenue': 'sum'})",
+    "sales.groupby('Region').agg(total=('revenue', 'sum'))",
+    "sales.sort_values(['Region', 'revenue'])",
+    "sales.drop(columns=['revenue'])",
+    "sales.loc[:, 'revenue']",
+    "sales.loc[:, ['Month', 'revenue']]",
+    "sales.pivot_table(index='Month', values='revenue')",
+    "sales.pivot(index='Month', columns='Region', values='revenue')",
+    "sales.merge(sales, on='revenue')",
+    "sales.set_index('revenue')",
+    "sales.rename(columns={'revenue': 'r'}, errors='raise')",
+    "sales.agg({'revenue': 'sum'})",
+    "sales.dropna(subset=['revenue'])",
+    "sales.drop_duplicates(subset=['revenue'])",
+    "sales.melt(id_vars=['revenue'])",
+    "pd.get_dummies(sales, columns=['revenue'])",
+    "sales.astype({'revenue': float})",
+    "sales.set_index(['Region', 'Month']).unstack('revenue')",
+    "sales.query('revenue > 10')",
+]
+
+
+@in_module_loop
+@pytest.mark.parametrize("code", PANDAS_MISTAKES)
+async def test_pandas_key_errors_name_the_key_and_the_closest_columns(kernel, code):
+    hint = await hint_after(kernel, code)
+    # The one key, alone: no dtype ('str') or argument name ('values') taken for a key.
+    assert "Columns of sales (3): ['Revenue', 'Month', 'Region']; closest to 'revenue': 'Revenue'." in hint
+
+
+@in_module_loop
+async def test_accessor_on_the_wrong_dtype_gives_the_dtypes_and_the_conversion(kernel):
+    text = await hint_after(kernel, "sales['Revenue'].str.lower()")
+    assert "`.str` works only on string values: convert first, e.g. `col.astype(str)`." in text
+    assert "Dtypes: sales['Revenue']: int64." in text
+    dates = await hint_after(kernel, "sales.Month.dt.year")
+    assert "pd.to_datetime(col)" in dates and "Dtypes: sales['Month']: " in dates
+    series = await hint_after(kernel, "revenue = sales.Revenue\nrevenue.dt.year")
+    assert "Dtypes: revenue: int64." in series
+
+
+@in_module_loop
+async def test_pandas_api_since_removed_is_named_with_its_replacement(kernel):
+    hint = await hint_after(kernel, "sales.append(sales)")
+    assert "DataFrame.append was removed in pandas 2.0: use pd.concat([df, other]) instead." in hint
 
 
 @in_module_loop
@@ -208,6 +293,36 @@ def test_questions_read_the_error_text():
     assert question_for(failure_of(name_error("pd")))["name"] == "pd"
     syntax = ExecutionResult("error", [{"output_type": "error", "ename": "SyntaxError", "evalue": "x", "traceback": []}])
     assert question_for(failure_of(syntax)) is None
+
+
+@pytest.mark.parametrize("evalue, keys", [
+    ("'x'", ["x"]),
+    ("['x', 'y']", ["x", "y"]),
+    ("\"['x'] not in index\"", ["x"]),
+    ("\"['x'] not found in axis\"", ["x"]),
+    ("\"None of [Index(['x', 'y'], dtype='object')] are in the [columns]\"", ["x", "y"]),  # pandas 2
+    ("\"None of [Index(['x', 'y'], dtype='str')] are in the [columns]\"", ["x", "y"]),  # pandas 3
+    ("\"None of [Index([0, 1], dtype='int64')] are in the [columns]\"", ["0", "1"]),
+    ("Index(['x'], dtype='str')", ["x"]),
+    ("\"Column(s) ['x'] do not exist\"", ["x"]),  # pandas 2
+    ("\"Label(s) ['x'] do not exist\"", ["x"]),  # pandas 3
+    ("\"The following 'values' labels are not columns of the DataFrame: ['x']\"", ["x"]),  # pandas 3
+    ("\"The following id_vars or value_vars are not present in the DataFrame: ['x']\"", ["x"]),
+    ("\"Columns not found: 'x', 'y'\"", ["x", "y"]),
+    ("'Column not found: x y'", ["x y"]),
+    ("'Level x not found'", ["x"]),
+    ("\"None of ['x'] are in the columns\"", ["x"]),
+    ("5", ["5"]),
+])
+def test_key_errors_in_every_shape_pandas_gives_them(evalue, keys):
+    assert question_for(Failure("KeyError", evalue, ""))["keys"] == keys
+
+
+def test_removed_pandas_api_is_named_only_where_pandas_had_it():
+    applymap = Failure("AttributeError", "'DataFrame' object has no attribute 'applymap'", "df.applymap(f)")
+    assert "DataFrame.applymap was removed in pandas 3.0: use .map(func) instead." in hint_for(question_for(applymap), {})
+    other = question_for(Failure("AttributeError", "'DataFrame' object has no attribute 'ravel'", "df.ravel()"))
+    assert "removed" not in hint_for(other, {})
 
 
 def test_modules_are_named_by_their_pip_package():

@@ -4,7 +4,10 @@ After a failed run the loop asks ``error_hint`` for a few lines to add to the
 feedback: the real column names after a ``KeyError``, the names defined (and
 the import probably missing) after a ``NameError``, the files that do exist
 after a ``FileNotFoundError``, the pip package after a ``ModuleNotFoundError``,
-close attribute names after an ``AttributeError``.
+close attribute names (or the replacement of a pandas method since removed)
+after an ``AttributeError``, the dtypes after a pandas accessor (``.str``,
+``.dt``) meets the wrong one. pandas 2 and 3 word their errors differently
+(``_missing_keys`` lists the shapes); the tests run on both.
 
 Three steps, the first and last pure: ``question_for`` reads the error and the
 failing line and says what to look up; one silent probe (``kernel_probe.py``,
@@ -85,6 +88,37 @@ PIP_PACKAGE = {
     "mpl_toolkits": "matplotlib",
 }
 
+#: pandas API removed in 2.0 or 3.0 that code written for older versions still calls:
+#: ``"Owner.name"`` to the version that removed it and what replaces it.
+PANDAS_REMOVED = {
+    f"{owner}.{name}": (version, replacement)
+    for owners, name, version, replacement in (
+        ("DataFrame", "applymap", "3.0", ".map(func)"),
+        ("DataFrame Series", "swapaxes", "3.0", ".transpose()"),
+        ("DataFrame Series", "first", "3.0", ".loc[:obj.index[0] + pd.Timedelta(...)]"),
+        ("DataFrame Series", "last", "3.0", ".loc[obj.index[-1] - pd.Timedelta(...):]"),
+        ("DataFrame Series", "bool", "3.0", ".item()"),
+        ("DataFrame Series", "pad", "3.0", ".ffill()"),
+        ("DataFrame Series", "backfill", "3.0", ".bfill()"),
+        ("Series", "view", "3.0", ".astype(dtype)"),
+        ("Series", "ravel", "3.0", ".to_numpy().ravel()"),
+        ("DataFrame Series", "append", "2.0", "pd.concat([df, other])"),
+        ("DataFrame Series", "iteritems", "2.0", ".items()"),
+        ("DataFrame Series", "mad", "2.0", "(s - s.mean()).abs().mean()"),
+        ("Series", "is_monotonic", "2.0", ".is_monotonic_increasing"),
+        ("DatetimeProperties", "weekofyear", "2.0", ".isocalendar().week"),
+        ("DatetimeProperties", "week", "2.0", ".isocalendar().week"),
+    )
+    for owner in owners.split()
+}
+
+#: What a pandas accessor works on, and the conversion that makes a column fit it.
+ACCESSORS = {
+    "str": ("string", "col.astype(str)"),
+    "dt": ("datetime", "pd.to_datetime(col)"),
+    "cat": ("categorical", "col.astype('category')"),
+}
+
 _LAST_QUOTED = re.compile(r"""'((?:[^'\\]|\\.)*)'\s*$""")
 _QUOTED = re.compile(r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\"""")
 _ATTRIBUTE_ERRORS = (
@@ -92,6 +126,10 @@ _ATTRIBUTE_ERRORS = (
     (re.compile(r"^type object '([\w.]+)' has no attribute '(\w+)'"), "class"),
     (re.compile(r"^'([\w.]+)' object has no attribute '(\w+)'"), "object"),
 )
+_ACCESSOR_ERROR = re.compile(r"^Can only use \.(\w+) accessor with")
+_LISTED = re.compile(r"\[([^\[\]]*)\]")
+_UNQUOTED_KEY = re.compile(r"^(?:Column not found: (.+)|Level (.+) not found)$")
+_NOT_DEFINED = re.compile(r"^name '(\w+)' is not defined")
 _CANNOT_IMPORT = re.compile(r"^cannot import name '(\w+)' from '([\w.]+)'")
 _IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 
@@ -136,11 +174,15 @@ def closest(word: str, candidates: list[str], n: int = MAX_CLOSE, cutoff: float 
     return [candidate for _score, candidate in sorted(scored)[:n]]
 
 
+def _joined(texts: list[str], limit: int = MAX_SHOWN) -> str:
+    """At most ``limit`` texts, comma-separated, counting the rest."""
+    rest = f", … +{len(texts) - limit} more" if len(texts) > limit else ""
+    return ", ".join(texts[:limit]) + rest
+
+
 def _shown(items: list[str], limit: int = MAX_SHOWN) -> str:
     """A Python-looking list of at most ``limit`` items, counting the rest."""
-    head = ", ".join(repr(item) for item in items[:limit])
-    rest = f", … +{len(items) - limit} more" if len(items) > limit else ""
-    return f"[{head}{rest}]"
+    return f"[{_joined([repr(item) for item in items], limit)}]"
 
 
 def _closest_phrase(word: str, candidates: list[str]) -> str:
@@ -153,20 +195,66 @@ def _closest_phrase(word: str, candidates: list[str]) -> str:
 # --- what to ask the kernel, per error -------------------------------------
 
 
+def _listed(text: str) -> list[str]:
+    """The items of the Python lists written in ``text``; ``[columns]`` is not one."""
+    items = []
+    for inside in _LISTED.findall(text):
+        try:
+            items += [str(item) for item in ast.literal_eval(f"[{inside}]")]
+        except (ValueError, SyntaxError):
+            continue
+    return items
+
+
 def _missing_keys(evalue: str) -> list[str]:
-    """The keys a ``KeyError`` names: ``'x'``, ``"['x', 'y'] not in index"``, …"""
+    """The keys a ``KeyError`` names, in each shape pandas 2.x and 3.x give them.
+
+    ``'x'`` (most lookups); ``['x']`` (``dropna(subset=)``); ``"['x'] not in index"``
+    (``[[...]]``, ``.loc``); ``"['x'] not found in axis"`` (``drop``, ``rename``);
+    ``"None of [Index(['x'], dtype='str')] are in the [columns]"`` (all of a ``[[...]]``;
+    ``dtype='object'`` in 2.x); ``"Index(['x'], dtype='str')"`` (``drop_duplicates``);
+    ``"Label(s) ['x'] do not exist"`` (``agg``; ``Column(s)`` in 2.x);
+    ``"The following 'index' labels are not columns of the DataFrame: ['x']"``
+    (``pivot`` in 3.x; ``'x'`` in 2.x); ``"Columns not found: 'x', 'y'"``;
+    ``'Column not found: x'`` (``groupby(...)['x']``); ``'Level x not found'``.
+    A list wins over the other quoted words: those are dtypes and argument names.
+    """
     try:
         value = ast.literal_eval(evalue)
     except (ValueError, SyntaxError):
         value = evalue
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
     text = str(value)
+    unquoted = _UNQUOTED_KEY.match(text)
+    if unquoted:
+        return [unquoted.group(1) or unquoted.group(2)]
     quoted = [single or double for single, double in _QUOTED.findall(text)]
-    return quoted or [text]
+    return _listed(text) or quoted or [text]
 
 
 def _ask_key(failure: Failure) -> dict:
     keys = _missing_keys(failure.evalue)
     return {"kind": "key", "keys": keys, "tables": True, "subjects": subjects_of(failure.line)}
+
+
+def _ask_query_name(failure: Failure) -> dict | None:
+    """``df.query('revenu > 1')``: the unknown name is a column name gone wrong."""
+    match = _NOT_DEFINED.match(failure.evalue)
+    if match is None:
+        return None
+    return {"kind": "key", "keys": [match.group(1)], "tables": True, "subjects": subjects_of(failure.line)}
+
+
+def _ask_accessor(failure: Failure) -> dict | None:
+    """``.str`` or ``.dt`` on a column of another dtype: which columns have which dtype."""
+    match = _ACCESSOR_ERROR.match(failure.evalue)
+    if match is None or match.group(1) not in ACCESSORS:
+        return None
+    named = [single or double for single, double in _QUOTED.findall(failure.line)]
+    named += re.findall(r"\.(\w+)", _QUOTED.sub("''", failure.line))
+    return {"kind": "accessor", "accessor": match.group(1), "named": named,
+            "dtypes": True, "subjects": subjects_of(failure.line)}
 
 
 def _ask_attribute(failure: Failure) -> dict | None:
@@ -191,7 +279,7 @@ def _ask_import(failure: Failure) -> dict | None:
 
 
 def _ask_name(failure: Failure) -> dict | None:
-    match = re.match(r"^name '(\w+)' is not defined", failure.evalue)
+    match = _NOT_DEFINED.match(failure.evalue)
     if match is None:
         return None
     return {"kind": "name", "name": match.group(1), "names": [match.group(1)]}
@@ -213,7 +301,8 @@ def _ask_module(failure: Failure) -> dict | None:
 
 _QUESTIONS = {
     "KeyError": _ask_key,
-    "AttributeError": _ask_attribute,
+    "UndefinedVariableError": _ask_query_name,
+    "AttributeError": lambda failure: _ask_accessor(failure) or _ask_attribute(failure),
     "ImportError": _ask_import,
     "NameError": _ask_name,
     "FileNotFoundError": _ask_file,
@@ -251,6 +340,9 @@ def _attribute_hint(question: dict, facts: dict) -> list[str]:
                 "(for example a pandas method called with inplace=True)."]
     found = facts.get("attribute", {})
     lines = []
+    if f"{owner}.{name}" in PANDAS_REMOVED:
+        version, replacement = PANDAS_REMOVED[f"{owner}.{name}"]
+        lines.append(f"{owner}.{name} was removed in pandas {version}: use {replacement} instead.")
     if found.get("attributes"):
         matches = closest(name, found["attributes"])
         listed = ", ".join(repr(match) for match in matches) if matches else "none"
@@ -258,6 +350,22 @@ def _attribute_hint(question: dict, facts: dict) -> list[str]:
     # ``df.revenue`` fails the same way whether a column or a method was meant.
     tables = {table: columns for table, columns in found.get("tables", {}).items() if closest(name, columns["items"])}
     return lines + _tables_hint(tables, [name])
+
+
+def _accessor_hint(question: dict, facts: dict) -> list[str]:
+    accessor = question["accessor"]
+    kind, conversion = ACCESSORS[accessor]
+    dtypes = []
+    for name, found in facts.get("dtypes", {}).items():
+        if isinstance(found, str):  # a Series
+            dtypes.append(f"{name}: {found}")
+            continue
+        named = [column for column in found if column in question["named"]] or list(found)
+        dtypes += [f"{name}[{column!r}]: {found[column]}" for column in named]
+    lines = [f"`.{accessor}` works only on {kind} values: convert first, e.g. `{conversion}`."]
+    if dtypes:
+        lines.append(f"Dtypes: {_joined(dtypes)}.")
+    return lines
 
 
 def _name_hint(question: dict, facts: dict) -> list[str]:
@@ -312,6 +420,7 @@ def _module_hint(question: dict, facts: dict) -> list[str]:
 _HINTS = {
     "key": _key_hint,
     "attribute": _attribute_hint,
+    "accessor": _accessor_hint,
     "name": _name_hint,
     "file": _file_hint,
     "module": _module_hint,

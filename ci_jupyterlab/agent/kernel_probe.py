@@ -56,6 +56,19 @@ def tables(subjects, namespace):
     return found
 
 
+def dtypes(subjects, namespace):
+    """The dtype of each named Series, and of each column of each named table."""
+    found = {}
+    for name in subjects:
+        value = namespace.get(name)
+        if _is_table(value):
+            pairs = list(value.dtypes.items())[:MAX_ITEMS]
+            found[name] = {str(column): str(dtype) for column, dtype in pairs}
+        elif hasattr(value, "dtype") and hasattr(value, "index") and not isinstance(value, type):
+            found[name] = str(value.dtype)
+    return found
+
+
 def names(candidates, namespace):
     """The user's names, and which of ``candidates`` are importable modules."""
     importable = [name for name in candidates if importlib.util.find_spec(name) is not None]
@@ -138,6 +151,7 @@ def answer(question, namespace):
     facts = {}
     parts = {
         "tables": lambda: tables(subjects, namespace),
+        "dtypes": lambda: dtypes(subjects, namespace),
         "names": lambda: names(question["names"], namespace),
         "attribute": lambda: attributes(question["attribute"], subjects, namespace),
         "path": lambda: files(question["path"]),
