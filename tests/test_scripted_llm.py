@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import os
@@ -175,6 +176,88 @@ async def test_stop_mid_stream_leaves_server_healthy(llm, aclient, capsys):
     answer = await aclient.chat.completions.create(model=MODEL, messages=HELLO)
     assert answer.choices[0].message.content == "still alive"
     assert "Traceback" not in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# Stream faults
+# ---------------------------------------------------------------------------
+
+
+def raw_stream(llm: ScriptedLLM) -> tuple[http.client.HTTPResponse, list[str], bool]:
+    """POST a streamed chat request; return the response, its events' data, and whether the body ended."""
+    connection = http.client.HTTPConnection("127.0.0.1", llm.port, timeout=5)
+    body = {"model": MODEL, "messages": HELLO, "stream": True}
+    connection.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    try:
+        raw, complete = response.read(), True
+    except http.client.IncompleteRead as cut:
+        raw, complete = cut.partial, False
+    connection.close()
+    events = [event.removeprefix("data: ") for event in raw.decode().split("\n\n") if event]
+    return response, events, complete
+
+
+def test_cut_after_drops_the_connection_mid_answer(llm, client, capsys):
+    llm.enqueue({"text": "x" * 40, "cut_after": 3}, {"text": "still alive"})
+    _, events, complete = raw_stream(llm)
+
+    assert not complete
+    chunks = [json.loads(data) for data in events]  # no [DONE]
+    assert len(chunks) == 3
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert [c["choices"][0]["finish_reason"] for c in chunks] == [None, None, None]
+    assert client.chat.completions.create(model=MODEL, messages=HELLO).choices[0].message.content == "still alive"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_end_early_after_ends_the_body_cleanly_but_unfinished(llm):
+    llm.enqueue({"text": "x" * 40, "end_early_after": 2})
+    response, events, complete = raw_stream(llm)
+
+    assert complete and response.status == 200
+    chunks = [json.loads(data) for data in events]  # no [DONE]
+    assert [c["choices"][0]["finish_reason"] for c in chunks] == [None, None]
+    assert chunks[1]["choices"][0]["delta"]["content"] == "x" * 8
+
+
+def test_garbage_is_sent_as_an_event(llm):
+    llm.enqueue({"garbage": "not json"}, {"text": "Hi", "garbage": "{oops"})
+    assert raw_stream(llm)[1] == ["not json", "[DONE]"]
+
+    _, events, _ = raw_stream(llm)
+    assert events[-2:] == ["{oops", "[DONE]"]
+    assert "".join(json.loads(data)["choices"][0]["delta"].get("content", "") for data in events[:-2]) == "Hi"
+
+
+def test_body_is_sent_as_is(llm):
+    page = "<html><body>Please log in</body></html>"
+    llm.enqueue({"body": page}, {"body": "{}", "content_type": "application/json"})
+
+    response, events, complete = raw_stream(llm)
+    assert (response.status, response.getheader("content-type")) == (200, "text/html; charset=utf-8")
+    assert complete and events == [page]
+    assert raw_stream(llm)[0].getheader("content-type") == "application/json"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"cut_after": 2},
+        {"text": "x", "cut_after": -1},
+        {"text": "x", "end_early_after": True},
+        {"text": "x", "cut_after": 1, "end_early_after": 1},
+        {"text": "x", "cut_after": 1, "garbage": "no"},
+        {"error": {"status": 500}, "garbage": "no"},
+        {"garbage": 42},
+        {"body": "<html>", "text": "x"},
+        {"text": "x", "content_type": "text/html"},
+    ],
+)
+def test_bad_fault_items_are_refused(llm, item):
+    with pytest.raises(ScriptError):
+        llm.enqueue(item)
+    assert llm.pending == 0
 
 
 # ---------------------------------------------------------------------------

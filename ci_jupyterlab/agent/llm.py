@@ -1,18 +1,21 @@
 """The model, reached through ``openai.AsyncOpenAI`` (Chat Completions, streaming).
 
 Retries of 429, 5xx, timeouts and dropped connections, with exponential
-backoff that honours ``Retry-After``, are the openai client's own; what is ours
-is merging streamed tool-call deltas and turning failures into messages that
-say what to fix.
+backoff that honours ``Retry-After``, are the openai client's own until the
+answer starts; what is ours is asking once more for an answer cut off mid-way,
+merging streamed tool-call deltas and turning failures into messages that say
+what to fix.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
 from .redaction import redact
 from .settings import DEFAULT_OPENAI_MODEL, CodeInterpreter
@@ -36,6 +39,13 @@ class Reply:
     completion_tokens: int = 0
 
 
+@dataclass
+class CutOff:
+    """The answer streamed so far was cut off and is being asked for again."""
+
+    message: str
+
+
 class LLMError(Exception):
     """A failure to tell the user about, with what to do about it."""
 
@@ -47,6 +57,30 @@ class LLMError(Exception):
 
 class ToolsRejected(LLMError):
     """The endpoint refuses the ``tools`` parameter; use fenced code instead."""
+
+
+class _Interrupted(Exception):
+    """The stream stopped before the answer was finished (``reason`` says how)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# What a dropped connection or a stalled stream raises while the answer streams
+# in: openai >= 3 wraps transport errors in APIConnectionError (APITimeoutError
+# for timeouts); older versions let httpx's own errors through, and need httpx.
+_TIMEOUTS: tuple[type[Exception], ...] = (openai.APITimeoutError,)
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (openai.APIConnectionError,)
+try:
+    import httpx
+except ImportError:  # openai >= 3 uses httpx2, whose errors it wraps
+    pass
+else:
+    _TIMEOUTS += (httpx.TimeoutException,)
+    _TRANSPORT_ERRORS += (httpx.TransportError,)
+
+_SSE_TYPE = "text/event-stream"
 
 
 def _mentions_tools(exc: openai.APIStatusError) -> bool:
@@ -93,8 +127,16 @@ class LLMClient:
 
     async def stream(
         self, messages: list[dict], *, tools: list[dict] | None
-    ) -> AsyncIterator[str | Reply]:
-        """Yield text deltas as they arrive, then the complete ``Reply``."""
+    ) -> AsyncIterator[str | CutOff | Reply]:
+        """Yield text deltas as they arrive, then the complete ``Reply``.
+
+        An answer that stops before the server says it is finished (the
+        connection dropped, the stream stalled or just ended) is never taken as
+        complete: it is asked for once more, after yielding a ``CutOff``. The
+        text deltas after a ``CutOff`` start again from the beginning of the
+        answer, so front ends should drop the text they showed. A second
+        cut-off raises ``LLMError``.
+        """
         body = {
             "model": await self.model(),
             "messages": messages,
@@ -102,6 +144,26 @@ class LLMClient:
             "stream_options": {"include_usage": True},
             **({"tools": tools} if tools else {}),
         }
+        where = self.settings.endpoint
+        for last_try in (False, True):
+            try:
+                async for item in self._answer(body, messages, tools):
+                    yield item
+                return
+            except _Interrupted as cut:
+                reason = cut.reason
+            if not last_try:
+                yield CutOff(f"The model's answer from {where} was cut off ({reason}); asking again.")
+        raise LLMError(
+            f"The model's answer from {where} was cut off twice ({reason}).",
+            "The model server or the network to it may be unstable, or a proxy may be "
+            "limiting how long an answer can take; try again, and check the server's logs.",
+        )
+
+    async def _answer(
+        self, body: dict, messages: list[dict], tools: list[dict] | None
+    ) -> AsyncIterator[str | Reply]:
+        """One try at the answer: text deltas, then the ``Reply``; ``_Interrupted`` if cut off."""
         try:
             # Posted as-is: our messages are already wire-format dicts, and
             # ``chat.completions.create`` would re-walk the whole history through
@@ -117,13 +179,16 @@ class LLMClient:
             )
             reply = Reply()
             partial_calls: dict[int, ToolCall] = {}
+            finished = received = False
             async with stream:
-                async for chunk in stream:
+                async for chunk in self._chunks(stream):
+                    received = True
                     if chunk.usage:
                         reply.prompt_tokens = chunk.usage.prompt_tokens or 0
                         reply.completion_tokens = chunk.usage.completion_tokens or 0
                     for choice in chunk.choices:
-                        delta = choice.delta
+                        finished = finished or bool(choice.finish_reason)
+                        delta = choice.delta or ChoiceDelta()
                         if delta.content:
                             reply.text += delta.content
                             yield delta.content
@@ -131,6 +196,11 @@ class LLMClient:
                             _merge_tool_call(partial_calls, piece)
         except openai.APIError as exc:
             raise self._translate(exc, bool(tools)) from None
+        if not finished:
+            content_type = stream.response.headers.get("content-type", "")
+            if not received and not content_type.lower().startswith(_SSE_TYPE):
+                raise self._not_a_stream(content_type)
+            raise _Interrupted("the stream ended before the answer was finished")
         reply.tool_calls = [partial_calls[index] for index in sorted(partial_calls)]
         if not reply.prompt_tokens:  # the server reports no usage: count it ourselves
             reply.prompt_tokens = prompt_tokens(messages, tools)
@@ -138,6 +208,45 @@ class LLMClient:
                 reply.text + "".join(call.name + call.arguments for call in reply.tool_calls)
             )
         yield reply
+
+    async def _chunks(self, stream: openai.AsyncStream) -> AsyncIterator[ChatCompletionChunk]:
+        """The stream's chunks, checked: the client parses them but does not validate them.
+
+        A transport failure here comes after the answer began, so it is a
+        cut-off rather than a failure to connect.
+        """
+        try:
+            async for chunk in stream:
+                if not _is_chunk(chunk):
+                    raise self._malformed("a JSON event that is not a Chat Completions chunk")
+                yield chunk
+        except _TIMEOUTS:
+            raise _Interrupted(f"no data for {self.settings.request_timeout:g} seconds") from None
+        except _TRANSPORT_ERRORS:
+            raise _Interrupted("the connection dropped") from None
+        except json.JSONDecodeError as exc:
+            raise self._malformed(f"an event that is not JSON: {exc.doc[:60]!r}") from None
+        except UnicodeDecodeError:
+            raise self._malformed("bytes that are not UTF-8 text") from None
+
+    def _malformed(self, detail: str) -> LLMError:
+        """The server's stream does not follow the Chat Completions format."""
+        message = f"The model server at {self.settings.endpoint} sent a malformed streamed answer ({detail})."
+        return LLMError(
+            redact(message, [self.settings.api_key]),  # the detail quotes what the server sent
+            "Check that c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at an "
+            "OpenAI-compatible API, usually ending in /v1.",
+        )
+
+    def _not_a_stream(self, content_type: str) -> LLMError:
+        """The server answered, but with something else than a stream of events."""
+        return LLMError(
+            f"The model server at {self.settings.endpoint} answered with "
+            f"{content_type.split(';')[0] or 'an unlabelled body'} instead of a streamed answer.",
+            "A proxy or a web page may be answering in the server's place: check that "
+            "c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at the model server's "
+            "OpenAI-compatible API, usually ending in /v1.",
+        )
 
     def _translate(self, exc: openai.APIError, sent_tools: bool = False) -> LLMError:
         """An ``LLMError`` that names the setting to fix; never contains the key."""
@@ -193,6 +302,15 @@ class LLMClient:
             error = LLMError(f"The model server at {where} answered with an error: {detail}")
         error.message = redact(error.message, [self.settings.api_key])
         return error
+
+
+def _is_chunk(chunk) -> bool:
+    """Whether an event has the shape of a chunk, down to each choice's delta."""
+    return (
+        isinstance(chunk, ChatCompletionChunk)
+        and isinstance(chunk.choices, list)
+        and all(isinstance(c, Choice) and isinstance(c.delta, (ChoiceDelta, type(None))) for c in chunk.choices)
+    )
 
 
 def _merge_tool_call(partial: dict[int, ToolCall], piece) -> None:

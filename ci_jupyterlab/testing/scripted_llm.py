@@ -28,6 +28,16 @@ Script items (JSON objects):
   the arguments verbatim instead of JSON-encoding ``arguments``.
 * ``{"error": {"status": 429, "message": ..., "type": ..., "headers": {...}}}``
   -- an HTTP error with an OpenAI-style body.
+* ``{"text": "...", "cut_after": N}`` -- a streamed answer that stops after
+  its first N chunks (the first carries only the role) by dropping the
+  connection mid-body, as a crashed server or a broken network would.
+* ``{"text": "...", "end_early_after": N}`` -- a streamed answer whose body
+  ends cleanly after N chunks, without the finishing chunk or ``[DONE]``.
+* ``{"garbage": "not json"}`` -- a streamed event ``data: not json`` (after
+  the answer's chunks, if the item has ``text`` or ``tool_calls``).
+* ``{"body": "<html>...</html>", "content_type": "text/html"}`` -- a 200
+  response with this body as-is, as from a proxy that answers in the model's
+  place (``content_type`` defaults to ``text/html; charset=utf-8``).
 * Any item may add ``"delay"`` (seconds before answering), ``"chunk_delay"``
   (seconds between streamed chunks), ``"repeat"`` (answer that many requests)
   and ``"usage"`` (override the estimated token counts).
@@ -40,6 +50,7 @@ import collections
 import copy
 import http
 import ipaddress
+import itertools
 import json
 import math
 import signal
@@ -65,6 +76,7 @@ ADMIN_PATHS = ("/_script", "/_reset", "/_config", "/_requests")
 DISCONNECT_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 ITEM_KEYS = {"text", "tool_calls", "error", "delay", "chunk_delay", "repeat", "usage"}
+FAULT_KEYS = {"cut_after", "end_early_after", "garbage", "body", "content_type"}
 TOOL_CALL_KEYS = {"name", "arguments", "arguments_raw", "id"}
 ERROR_KEYS = {"status", "message", "type", "param", "code", "headers"}
 USAGE_KEYS = {"prompt_tokens", "completion_tokens", "total_tokens"}
@@ -83,6 +95,7 @@ ERROR_DEFAULTS = {
     502: ("Bad gateway", "server_error", None),
     503: ("The engine is currently overloaded, please try again later", "server_error", None),
 }
+DEFAULT_BODY_TYPE = "text/html; charset=utf-8"
 # The openai client retries 429 and 5xx; a tiny retry-after keeps test retries fast.
 RETRYABLE_ERROR_HEADERS = {"retry-after-ms": "10"}
 
@@ -135,6 +148,27 @@ def _check_error(error: Any) -> None:
     )
 
 
+def _check_faults(item: dict) -> None:
+    """Check the keys that break a streamed answer (or replace it with a raw body)."""
+    endings = [key for key in ("cut_after", "end_early_after", "garbage") if key in item]
+    _require(len(endings) <= 1, f"give only one of {endings}")
+    for key in ("cut_after", "end_early_after"):
+        if key in item:
+            count = item[key]
+            ok = isinstance(count, int) and not isinstance(count, bool) and count >= 0
+            _require(ok, f"{key!r} must be an int >= 0 (chunks to send)")
+            _require("text" in item or "tool_calls" in item, f"{key!r} needs 'text' or 'tool_calls' to cut")
+    if "garbage" in item:
+        _require(isinstance(item["garbage"], str), "'garbage' must be a string")
+    if "body" in item:
+        _require(isinstance(item["body"], str), "'body' must be a string")
+        _require(not set(item) & {"text", "tool_calls", "error"}, "'body' cannot be combined with an answer")
+        _require(not endings, "'body' replaces the stream; it cannot be combined with " + ", ".join(endings))
+    if "content_type" in item:
+        _require("body" in item, "'content_type' only goes with 'body'")
+        _require(isinstance(item["content_type"], str), "'content_type' must be a string")
+
+
 def validate_item(item: Any) -> dict:
     """Check a script item and return a private deep copy of it.
 
@@ -142,15 +176,17 @@ def validate_item(item: Any) -> dict:
     written, instead of as a puzzling answer much later.
     """
     _require(isinstance(item, dict), "a script item must be an object")
-    unknown = set(item) - ITEM_KEYS
+    unknown = set(item) - ITEM_KEYS - FAULT_KEYS
     _require(not unknown, f"unknown script item keys: {sorted(unknown)}")
     _require(
-        any(key in item for key in ("text", "tool_calls", "error")),
-        "a script item needs 'text', 'tool_calls' or 'error'",
+        any(key in item for key in ("text", "tool_calls", "error", "garbage", "body")),
+        "a script item needs 'text', 'tool_calls', 'error', 'garbage' or 'body'",
     )
     if "error" in item:
-        _require("text" not in item and "tool_calls" not in item, "'error' cannot be combined with an answer")
+        others = sorted(set(item) & {"text", "tool_calls", "cut_after", "end_early_after", "garbage"})
+        _require(not others, f"'error' cannot be combined with an answer ({others})")
         _check_error(item["error"])
+    _check_faults(item)
     if "text" in item:
         _require(isinstance(item["text"], str), "'text' must be a string")
     if "tool_calls" in item:
@@ -340,6 +376,25 @@ def stream_chunks(request: dict, text: str, tool_calls: list[dict], usage: dict)
     yield chunk({}, finish_reason(tool_calls))
     if include_usage:
         yield {**base, "choices": [], "usage": usage}
+
+
+def stream_events(
+    item: dict, request: dict, text: str, tool_calls: list[dict], usage: dict
+) -> tuple[Iterator[str], str]:
+    """The ``data`` of each event of a streamed answer, and how the stream ends.
+
+    The ending is ``"done"`` normally, ``"drop"`` for ``cut_after`` and
+    ``"early"`` for ``end_early_after`` (see ``ScriptedHandler._stream``).
+    """
+    chunks = (json.dumps(chunk) for chunk in stream_chunks(request, text, tool_calls, usage))
+    if "cut_after" in item:
+        return itertools.islice(chunks, item["cut_after"]), "drop"
+    if "end_early_after" in item:
+        return itertools.islice(chunks, item["end_early_after"]), "early"
+    if "garbage" in item:
+        answered = "text" in item or "tool_calls" in item
+        return itertools.chain(chunks if answered else (), [item["garbage"]]), "done"
+    return chunks, "done"
 
 
 def sse_event(data: str) -> bytes:
@@ -596,17 +651,33 @@ class ScriptedHandler(BaseHTTPRequestHandler):
             status, payload, headers = scripted_error(item["error"])
             self._send_json(status, payload, headers)
             return
+        if "body" in item:
+            self._send_raw(item["body"], item.get("content_type", DEFAULT_BODY_TYPE))
+            return
         text = item.get("text", "")
         tool_calls = resolve_tool_calls(item)
         usage = build_usage(body, text, tool_calls, item.get("usage", {}))
         if body.get("stream") is True:
-            self._stream(stream_chunks(body, text, tool_calls, usage), item.get("chunk_delay", 0))
+            self._stream(*stream_events(item, body, text, tool_calls, usage), item.get("chunk_delay", 0))
         else:
             content = text if text or not tool_calls else None  # OpenAI sends null beside tool calls
             self._send_json(200, chat_completion(body, content, tool_calls, usage))
 
-    def _stream(self, chunks: Iterator[dict], chunk_delay: float) -> None:
-        """Send chunks as Server-Sent Events over a chunked HTTP response."""
+    def _send_raw(self, body: str, content_type: str) -> None:
+        """Send a 200 response with ``body`` as-is (not JSON, not a stream)."""
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, events: Iterator[str], ending: str, chunk_delay: float) -> None:
+        """Send events (``data`` strings) as Server-Sent Events over a chunked HTTP response.
+
+        ``ending`` is ``"done"`` (``[DONE]``, then the end of the body),
+        ``"early"`` (the end of the body only) or ``"drop"`` (no end at all).
+        """
         # HTTP/1.0 has no chunked encoding: there the end of the body is the connection's end.
         self._chunked = self.request_version != "HTTP/1.0"
         self.send_response(200)
@@ -619,13 +690,19 @@ class ScriptedHandler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", "req_" + uuid.uuid4().hex)
         self.end_headers()
         first = True
-        for chunk in chunks:
+        for data in events:
             if not first and not self._wait(chunk_delay):
                 self.close_connection = True  # shutting down: cut the stream like a dead server
                 return
             first = False
-            self._write_chunk(sse_event(json.dumps(chunk)))
-        self._write_chunk(sse_event("[DONE]"))
+            self._write_chunk(sse_event(data))
+        if ending == "drop":
+            # Closing with the chunked body unfinished is what the client sees of a
+            # dead server. (Over HTTP/1.0 the close is the body's normal end.)
+            self.close_connection = True
+            return
+        if ending == "done":
+            self._write_chunk(sse_event("[DONE]"))
         if self._chunked:
             self.wfile.write(b"0\r\n\r\n")
 
