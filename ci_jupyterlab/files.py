@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file and rename it over ``path``: a crash never leaves half a file."""
-    descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+def write_atomically(path: Path, text: str, mode: int = 0o666) -> None:
+    """Write ``text`` to a temporary file and rename it over ``path``: a crash never leaves half a file.
+
+    The file gets ``mode`` less the umask, as ``open()`` gives it: 0o666 for what the user
+    shares as usual (notebooks, exports), 0o600 for what only they may read.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    # O_BINARY (Windows): the newlines are Python's to translate, not the C runtime's.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
@@ -18,7 +24,7 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

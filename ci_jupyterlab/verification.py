@@ -1,11 +1,11 @@
 """Re-run an exported notebook in a fresh kernel and compare what comes out.
 
 The run happens in a temporary copy of the notebook's directory, so the user's
-files are never touched. Outputs are compared after normalising what is
-expected to vary between runs: colour codes, trailing spaces, memory addresses
-(``0x7f...``) and image bytes (images are compared by type and pixel size).
-A cell that differs is named with a likely cause; a cell that fails is always
-reported, never hidden.
+files are never touched (symlinks that lead out of it are left out of the copy).
+Outputs are compared after normalising what is expected to vary between runs:
+colour codes, trailing spaces, memory addresses (``0x7f...``) and image bytes
+(images are compared by type and pixel size). A cell that differs is named
+with a likely cause; a cell that fails is always reported, never hidden.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -128,7 +129,7 @@ async def verify(
     problem = None
     with tempfile.TemporaryDirectory(prefix="ci-export-") as temporary:
         workdir = Path(temporary) / (directory.name or "notebook")
-        await asyncio.to_thread(shutil.copytree, directory, workdir, ignore=_hidden, ignore_dangling_symlinks=True)
+        await asyncio.to_thread(shutil.copytree, directory, workdir, ignore=_not_copied(directory))
         client = NotebookClient(
             run,
             timeout=cell_timeout,
@@ -145,9 +146,34 @@ async def verify(
     return Verification(_checks(notebook, run, unrecorded), run, environment, problem)
 
 
-def _hidden(directory: str, names: list[str]) -> list[str]:
-    """Hidden files and folders (.git, .ipynb_checkpoints, a virtualenv...) are not copied."""
-    return [name for name in names if name.startswith(".") or name == "__pycache__"]
+def _not_copied(directory: Path) -> Callable[[str, list[str]], list[str]]:
+    """What ``copytree`` leaves out of the copy of ``directory``.
+
+    Hidden files and folders (.git, .ipynb_checkpoints, a virtualenv...) and
+    caches; symlinks to anything outside ``directory`` (its content is not the
+    notebook's to copy) or to a folder above them (a loop); and what is neither
+    a file nor a folder (copying a FIFO fails, a device may never end).
+    """
+    root = directory.resolve()
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        here = Path(folder).resolve()
+        return [
+            name
+            for name in names
+            if name.startswith(".") or name == "__pycache__" or not _copyable(here / name, root)
+        ]
+
+    return ignore
+
+
+def _copyable(path: Path, root: Path) -> bool:
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+    inside = target.is_relative_to(root) and not path.parent.is_relative_to(target)
+    return inside and (target.is_file() or target.is_dir())
 
 
 def _language(notebook: nbformat.NotebookNode) -> str:
