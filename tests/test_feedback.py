@@ -115,13 +115,13 @@ def test_code_from_arguments():
 
 def test_protocol_parses_requests_and_results():
     message = parse_client_message(json.dumps({
-        "type": "user_message", "protocol": 1, "session": "nb:1", "text": " Plot it ",
+        "type": "user_message", "protocol": 2, "session": "nb:1", "text": " Plot it ",
         "notebook": {"path": "a.ipynb", "kernel_name": "python3", "kernel_language": "python"},
     }))
     assert isinstance(message, UserMessage) and message.text == "Plot it"
     assert message.notebook.kernel_language == "python"
     result = parse_client_message(json.dumps({
-        "type": "execution_result", "protocol": 1, "session": "nb:1", "call_id": "c1", "status": "timeout",
+        "type": "execution_result", "protocol": 2, "session": "nb:1", "call_id": "c1", "status": "timeout",
         "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}], "execution_count": 3,
     }))
     assert isinstance(result, ExecutionResultMessage)
@@ -130,7 +130,7 @@ def test_protocol_parses_requests_and_results():
 
 def test_protocol_refuses_huge_requests():
     with pytest.raises(ProtocolError, match="limit"):
-        parse_client_message(json.dumps({"type": "user_message", "protocol": 1, "session": "s", "text": "x" * 200_000}))
+        parse_client_message(json.dumps({"type": "user_message", "protocol": 2, "session": "s", "text": "x" * 200_000}))
 
 
 def test_settings_load_from_the_server_config_file_and_environment(tmp_path, monkeypatch):

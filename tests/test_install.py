@@ -11,7 +11,8 @@ import pytest
 from conftest import answer, collect, run_cell
 
 from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.install import install_code, install_packages
+from ci_jupyterlab.agent.install import install_code
+from ci_jupyterlab.agent.loop import checked_installs
 
 PACKAGE = "ci_jupyterlab_test_pkg"
 
@@ -30,6 +31,10 @@ def build_wheel(folder) -> str:
         for name, text in files.items():
             wheel.writestr(name, text)
     return str(path)
+
+
+async def install_packages(kernel, packages):
+    return await kernel.run(RunCell("install", install_code(packages), 0, 1, None, 600))
 
 
 @pytest.fixture
@@ -62,6 +67,7 @@ def test_only_requirements_and_paths_reach_the_magic():
             install_code([bad])
     with pytest.raises(ValueError):
         install_code([])
+    assert install_code(["-r requirements.txt"]).startswith("%pip install -r requirements.txt\n")
 
 
 @pytest.mark.asyncio
@@ -72,12 +78,19 @@ async def test_the_model_is_told_to_ask_before_installing(llm_server, settings, 
     assert "pip package is 'ci_jupyterlab_absent'" in feedback and "ask the user" in feedback
 
 
-def test_install_lines_are_recognised_in_every_spelling():
-    from ci_jupyterlab.agent.install import install_request
-
+def test_whole_line_installs_in_every_spelling_become_one_checked_install():
     code = "%pip install -q scikit-learn 'pandas>=2'\n!pip3 install seaborn\n!{sys.executable} -m pip install tqdm\nimport sklearn"
-    assert install_request(code) == (["scikit-learn", "pandas>=2", "seaborn", "tqdm"], "import sklearn")
-    assert install_request("x = 1  # pip install nothing") == ([], "x = 1  # pip install nothing")
+    assert checked_installs(code) == (
+        install_code(["scikit-learn", "pandas>=2", "seaborn", "tqdm"]) + "\nimport sklearn",
+        ("scikit-learn", "pandas>=2", "seaborn", "tqdm"),
+    )
+    for as_written in [
+        "x = 1  # pip install nothing",
+        "%%capture\n%pip install x",  # the cell magic must stay first
+        "import subprocess\nsubprocess.run(['pip', 'install', 'x'])",
+        "!pip install {name}",
+    ]:
+        assert checked_installs(as_written) == (as_written, ())
 
 
 @pytest.mark.asyncio
@@ -88,13 +101,13 @@ async def test_an_approved_install_runs_visibly_and_is_recorded_pinned(
 
     asked = []
 
-    async def approve(request_id, packages):
-        asked.append(packages)
+    async def approve(request):
+        asked.append(request.packages)
         return True
 
     wheel = build_wheel(tmp_path)
     llm_server.enqueue(run_cell(f"%pip install {wheel}\nimport {PACKAGE}\nprint({PACKAGE}.VALUE)"), answer("Installed."))
-    agent = make_agent(settings, kernel, approve_install=approve)
+    agent = make_agent(settings, kernel, approve=approve)
     events = await collect(agent, "Use the test package.")
 
     assert asked == [[wheel]]
@@ -108,14 +121,14 @@ async def test_an_approved_install_runs_visibly_and_is_recorded_pinned(
 
 @pytest.mark.asyncio
 async def test_a_declined_install_runs_nothing_and_tells_the_model(llm_server, settings, kernel, make_agent):
-    async def decline(request_id, packages):
+    async def decline(request):
         return False
 
     llm_server.enqueue(run_cell("%pip install scikit-learn\nimport sklearn"), answer("I will use numpy instead."))
-    events = await collect(make_agent(settings, kernel, approve_install=decline), "Fit a model.")
+    events = await collect(make_agent(settings, kernel, approve=decline), "Fit a model.")
     assert not [e for e in events if isinstance(e, RunCell)]
     told = llm_server.chat_requests[1]["messages"][-1]["content"]
-    assert "did not approve installing scikit-learn" in told
+    assert "did not approve: It installs scikit-learn with %pip." in told
 
 
 @pytest.mark.asyncio
@@ -123,4 +136,4 @@ async def test_without_a_way_to_ask_installs_are_declined(llm_server, settings, 
     llm_server.enqueue(run_cell("!pip install seaborn"), answer("ok"))
     events = await collect(make_agent(settings, kernel), "Plot.")
     assert not [e for e in events if isinstance(e, RunCell)]
-    assert "did not approve installing seaborn" in llm_server.chat_requests[1]["messages"][-1]["content"]
+    assert "did not approve: It installs seaborn with !pip." in llm_server.chat_requests[1]["messages"][-1]["content"]

@@ -6,11 +6,13 @@ Each event is also a server-to-client message of the chat protocol
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import ClassVar, Literal
 
-Phase = Literal["thinking", "writing_code", "running", "fixing", "done", "stopped", "error"]
-DoneReason = Literal["answered", "max_attempts", "max_rounds", "stuck", "stopped", "kernel", "error"]
+Phase = Literal["thinking", "running", "waiting", "fixing", "done", "stopped", "error"]
+#: ``interrupted``: the server stopped, or the page went away, while the request ran.
+DoneReason = Literal["answered", "max_attempts", "max_rounds", "stuck", "stopped", "kernel", "error", "interrupted"]
+ApprovalKind = Literal["install", "risky", "review"]
 
 
 @dataclass
@@ -37,6 +39,14 @@ class TextDelta(Event):
 
 
 @dataclass
+class AnswerCutOff(Event):
+    """The answer streamed so far was cut off: front ends drop its text; it is asked for again."""
+
+    type: ClassVar[str] = "answer_cut_off"
+    message: str
+
+
+@dataclass
 class RunCell(Event):
     """A request to run code; the executor runs it, front ends show it."""
 
@@ -51,21 +61,35 @@ class RunCell(Event):
 
 @dataclass
 class CellDone(Event):
-    """How a run ended, as the model will be told."""
+    """How a run ended, as the model will be told, with its outputs bounded for the chat."""
 
     type: ClassVar[str] = "cell_done"
     call_id: str
     status: str
     error: dict | None
+    outputs: list[dict] = field(default_factory=list)
+    execution_count: int | None = None
+    duration_ms: float = 0.0
 
 
 @dataclass
 class ApprovalRequest(Event):
-    """The user must say yes before the code installs these packages."""
+    """The user must say yes before this cell runs.
+
+    ``kind``: "install" when all the cell does that needs approval is install
+    ``packages``; "risky" when it also runs shell commands, uninstalls, or
+    changes files outside the notebook's folder; "review" when it does none of
+    that but every cell is reviewed (``c.CodeInterpreter.approval = "always"``).
+    ``reasons`` are one sentence per kind of risk; ``reason`` is a one-line
+    summary, all that clients older than ``kind`` show.
+    """
 
     type: ClassVar[str] = "approval_request"
     request_id: str
+    kind: ApprovalKind
     packages: list[str]
+    reasons: list[str]
+    code: str
     reason: str
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from dataclasses import dataclass, field
@@ -84,13 +83,15 @@ async def inspect_quietly(executor, code: str, timeout: float) -> str:
     """What a silent snippet printed, or "" if the executor cannot inspect or the snippet fails.
 
     Lookups in the kernel are a help (hints, context, versions): they never
-    fail a request, and never wait much past ``timeout``.
+    fail a request. The executor bounds the wait: ``timeout`` once the snippet
+    runs, and longer only while the kernel is busy with the user's own cell,
+    which a lookup waits for rather than interrupts.
     """
     inspect = getattr(executor, "inspect", None)
     if inspect is None:
         return ""
     try:
-        return (await asyncio.wait_for(inspect(code, timeout), timeout + 1.0) or "").strip()
+        return (await inspect(code, timeout) or "").strip()
     except Exception:
         return ""
 

@@ -29,10 +29,9 @@ _MARKED_LINE = re.compile(r"^-*>\s*\d+ ?(.*)$", re.MULTILINE)
 _STATUS_LINES = {
     "ok": "The cell ran without error.",
     "error": "The cell raised an error.",
-    "cancelled": "The user stopped the cell.",
     "kernel_dead": "The kernel died while the cell ran; its variables are lost.",
     "kernel_restarted": "The kernel restarted while the cell ran; its variables are lost.",
-    "notebook_closed": "The notebook was closed while the cell ran.",
+    "notebook_closed": "The notebook was closed or deleted while the cell ran.",
     "no_response": "The notebook never reported the cell's result.",
 }
 
@@ -175,6 +174,9 @@ def status_line(result: ExecutionResult, timeout: float = 0.0) -> str:
     """One sentence on how the run ended."""
     if result.status == "timeout":
         return f"The cell was interrupted after running for {timeout:g} seconds (timeout)."
+    if result.status == "cancelled":
+        seconds = result.duration_ms / 1000
+        return f"The user stopped the cell: it was interrupted after {seconds:.1f} s; its partial outputs:"
     return _STATUS_LINES.get(result.status, f"The run ended with status {result.status}.")
 
 

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import re
 import shlex
-import uuid
 
-from .events import RunCell
-from .executor import ExecutionResult, Executor
-
-#: Seconds an install may take before it is interrupted.
-INSTALL_TIMEOUT = 600.0
-
-# Requirement specifiers ("pandas==2.1.4", "scikit-learn>=1.3", "pkg[extra]") and
-# local paths; no braces or dollars, which IPython would expand in a magic's line.
+# Requirement specifiers ("pandas==2.1.4", "scikit-learn>=1.3", "pkg[extra]"), local
+# paths and "-r requirements.txt"; no braces or dollars, which IPython would expand
+# in a magic's line.
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-\[\],<>=!~+/ ]+$")
+#: Options that come with their value as one item of the package list ("-r requirements.txt").
+_OPTIONS_WITH_VALUE = ("-r ", "-e ", "--file ")
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]+")
 
 
 def install_code(packages: list[str]) -> str:
@@ -31,48 +28,20 @@ def install_code(packages: list[str]) -> str:
     unsafe = [package for package in packages if not _SAFE.match(package)]
     if unsafe:
         raise ValueError(f"not a package requirement: {', '.join(map(repr, unsafe))}")
-    pins = " ".join(shlex.quote(package) for package in packages)
+    words = [word for package in packages for word in _words(package)]
     return (
-        f"%pip install {pins}\n"
+        f"%pip install {' '.join(shlex.quote(word) for word in words)}\n"
         "if _exit_code:\n"
         "    raise RuntimeError(f'pip install failed with exit code {_exit_code}; see its output above')"
     )
 
 
-async def install_packages(
-    executor: Executor, packages: list[str], *, timeout: float = INSTALL_TIMEOUT
-) -> ExecutionResult:
-    """Install ``packages`` in the executor's kernel; status "ok" only if pip succeeded.
-
-    Only call this after the user approved exactly these packages.
-    """
-    cell = RunCell(f"install-{uuid.uuid4().hex[:12]}", install_code(packages), 0, 1, None, timeout)
-    return await executor.run(cell)
-
-
-# A notebook line that installs: "%pip install x", "!pip install x",
-# "!python -m pip install x", "!{sys.executable} -m pip install x", "%conda install x".
-_INSTALL_LINE = re.compile(
-    r"^\s*[%!]\s*(?:\{sys\.executable\}\s+-m\s+pip|python3?\s+-m\s+pip|pip3?|conda|mamba)\s+install\s+(?P<args>.*)$"
-)
-_NAME = re.compile(r"^[A-Za-z0-9_.\-]+")
-
-
-def install_request(code: str) -> tuple[list[str], str]:
-    """The packages ``code`` installs, and the code without its install lines."""
-    packages: list[str] = []
-    kept: list[str] = []
-    for line in code.splitlines():
-        match = _INSTALL_LINE.match(line)
-        if match is None:
-            kept.append(line)
-            continue
-        try:
-            words = shlex.split(match["args"])
-        except ValueError:
-            words = match["args"].split()
-        packages += [word for word in words if not word.startswith("-")]
-    return packages, "\n".join(kept).strip("\n")
+def _words(package: str) -> list[str]:
+    """pip's arguments for one package: "-r requirements.txt" is two."""
+    if package.startswith(_OPTIONS_WITH_VALUE):
+        option, value = package.split(" ", 1)
+        return [option, value.strip()]
+    return [package]
 
 
 def requirement_name(requirement: str) -> str:

@@ -30,18 +30,19 @@ class KernelExecutor:
     """An ``Executor`` backed by a kernel that this object starts and owns."""
 
     def __init__(
-        self, kernel_name: str = "python3", cwd: str | Path | None = None, env: dict[str, str] | None = None
+        self, kernel_name: str = "python3", cwd: str | Path | None = None, env: dict[str, str | None] | None = None
     ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else None
-        self.env = env  # set over this process's environment, for the kernel
+        self.env = env  # set over this process's environment for the kernel; None removes a variable
         self.manager = AsyncKernelManager(kernel_name=kernel_name)
         self.client = None
         self.language: str | None = None
 
     async def start(self) -> KernelExecutor:
         # start_kernel takes env as the kernel's whole environment, so merge ours over it
-        options = {"env": {**os.environ, **self.env}} if self.env is not None else {}
+        merged = {**os.environ, **(self.env or {})}
+        options = {"env": {name: value for name, value in merged.items() if value is not None}} if self.env else {}
         await self.manager.start_kernel(cwd=self.cwd, **options)
         self.client = self.manager.client()
         self.client.start_channels()

@@ -4,41 +4,146 @@
 ``Executor``, feeds the outputs back, and repeats until the model answers
 without code, the same code fails the same way twice, or too many runs in a
 row fail. It yields ``events`` that each front end renders its own way.
+
+Before a cell runs, ``risk.assess`` reads what it would do; depending on
+``c.CodeInterpreter.approval`` the cell waits for the user's answer
+(``ApprovalRequest``, then the ``approve`` callback): run it, edit it, or not.
 """
 
 from __future__ import annotations
 
+import shlex
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Set
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .actions import RUN_CELL, RUN_CELL_TOOL, BadArguments, code_from_arguments, fenced_code
+from .bounds import bounded_outputs
 from .budget import DEFAULT_PROMPT_BUDGET, fit_to_budget
 from .enrich import error_hint
-from .events import ApprovalRequest, CellDone, Done, Error, Event, FilesChanged, RunCell, Status, TextDelta, Usage
+from .events import AnswerCutOff, ApprovalKind, ApprovalRequest, CellDone, Done, Error, Event, FilesChanged, RunCell, Status, TextDelta, Usage
 from .executor import FATAL_STATUSES, ExecutionResult, Executor, inspect_json
 from .feedback import feedback_for_model, status_line
-from .install import install_code, install_request, pinned, versions_probe
-from .llm import LLMClient, LLMError, Reply, ToolsRejected
+from .install import install_code, pinned, versions_probe
+from .llm import CutOff, LLMClient, LLMError, Reply, ToolsRejected
 from .prompts import notebook_context, system_prompt
 from .record import RequestRecord, SessionRecord
 from .redaction import Redactor
+from .risk import Risks, assess, whole_line_installs
 from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
+#: For a cell whose run was cut short with the request, before its outputs came back.
+INTERRUPTED_RESULT = (
+    "The user stopped the request while this cell ran: it was interrupted after {seconds:.1f} s; "
+    "its outputs were not read back."
+)
 #: Seconds to read back the versions of freshly installed packages.
 VERSIONS_TIMEOUT = 5.0
 INSTALL_REASON = "The code installs packages into this notebook's environment."
+REVIEW_REASON = "Every cell waits for your review before it runs."
 DECLINED_RESULT = (
-    "Not run: the user did not approve installing {}. Do the task with the packages already "
-    "installed, or explain what is missing and how the user can install it."
+    "Not run: the user did not approve: {reasons} Do the task another way (with the packages already "
+    "installed, inside the notebook's folder), or explain what is needed and how the user can do it."
 )
+#: The reasons given to the model for a cell the user skipped in review.
+SKIPPED_IN_REVIEW = "the user reviews every cell before it runs, and skipped this one."
 SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
 
 
-#: Asked, with a request id and the packages, before code that installs them runs.
-ApproveInstall = Callable[[str, list[str]], Awaitable[bool]]
+#: ``c.CodeInterpreter.approval``: which cells wait for the user.
+ApprovalMode = Literal["risky", "always", "never"]
+#: The user's answer: run the cell (True), do not (False), or run this edited code instead.
+Answer = bool | str
+#: Asked before a cell that needs approval runs, right after its ``ApprovalRequest`` is yielded.
+Approve = Callable[[ApprovalRequest], Awaitable[Answer]]
+
+
+def approval_kind(risks: Risks, mode: str, approved_packages: Set[str] = frozenset()) -> ApprovalKind | None:
+    """The approval a cell with ``risks`` waits for before it runs; None if it runs unasked.
+
+    "install" if installing packages is all it does that needs approval,
+    "risky" if it does more, "review" if nothing (asked only in "always"
+    mode). In "risky" mode a cell that only installs packages the user already
+    approved in this request runs unasked; any other package is asked again.
+    """
+    if mode == "never":
+        return None
+    only_installs = not (risks.uninstalls or risks.shell_commands or risks.file_changes)
+    kind: ApprovalKind = "review" if not risks.any else "install" if only_installs else "risky"
+    if mode == "always":
+        return kind
+    if kind == "review" or (kind == "install" and set(risks.installs) <= approved_packages):
+        return None
+    return kind
+
+
+def approval_summary(kind: ApprovalKind, risks: Risks) -> str:
+    """One line on why a cell waits, for clients that show nothing else."""
+    if kind == "install":
+        return INSTALL_REASON
+    if kind == "review":
+        return REVIEW_REASON
+    found = (
+        (risks.installs, "installs packages"),
+        (risks.uninstalls, "uninstalls packages"),
+        (risks.shell_commands, "runs shell commands"),
+        (risks.file_changes, "changes files outside the notebook's folder"),
+    )
+    parts = [text for present, text in found if present]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return f"The code {listed}."
+
+
+def checked_installs(code: str) -> tuple[str, tuple[str, ...]]:
+    """``code`` with its whole-line pip installs swapped for one install that fails the cell if pip does.
+
+    A bare ``%pip`` line does not raise when pip fails. Also the packages so
+    installed (empty, and ``code`` as it is, when the installs cannot be swapped:
+    a cell magic, an install inside a block or a call, a package named at run time).
+    """
+    found = None if code.lstrip().startswith("%%") else whole_line_installs(code)
+    if not found or not found[0]:
+        return code, ()
+    packages, numbers = found
+    lines = code.split("\n")
+    if not all(_only_plain_options(lines[number]) for number in numbers):
+        return code, ()  # an index, a constraint, --pre...: the swap would drop it
+    try:
+        install = install_code(list(packages))
+    except ValueError:  # not a plain requirement: it runs as written
+        return code, ()
+    rest = "\n".join(line for number, line in enumerate(lines) if number not in numbers).strip("\n")
+    return f"{install}\n{rest}".rstrip(), packages
+
+
+#: pip options the checked install may drop: they change what pip prints, not what it installs.
+_PLAIN_OPTIONS = {
+    "-q", "-qq", "-qqq", "--quiet", "--no-cache-dir", "--disable-pip-version-check",
+    "--no-warn-script-location", "-r", "--requirement", "-e", "--editable",
+}  # fmt: skip
+
+
+def _only_plain_options(line: str) -> bool:
+    """Whether the options of one line of a pip install are all ones the checked install may leave out.
+
+    The options after ``install``, up to a pipe, chain or redirection (what
+    follows those only reads pip's output).
+    """
+    try:
+        words = shlex.split(line.rstrip("\\"))
+    except ValueError:
+        return False
+    if "install" in words:
+        words = words[words.index("install") + 1 :]
+    for word in words:
+        if any(mark in word for mark in "|;&>"):
+            break
+        if word.startswith("-") and word.split("=", 1)[0] not in _PLAIN_OPTIONS:
+            return False
+    return True
 
 
 @dataclass
@@ -102,6 +207,7 @@ class _Attempts:
 class _Action:
     code: str
     tool_call_id: str | None  # None for fenced code
+    declined: bool = False  # the user did not approve it: it is not run
 
 
 class Agent:
@@ -119,7 +225,8 @@ class Agent:
         secrets: tuple[str, ...] = (),
         record: SessionRecord | None = None,
         prompt_budget: int = DEFAULT_PROMPT_BUDGET,
-        approve_install: ApproveInstall | None = None,
+        approval: ApprovalMode = "risky",
+        approve: Approve | None = None,
     ):
         self.llm = llm
         self.executor = executor
@@ -131,16 +238,41 @@ class Agent:
         self.redactor = Redactor(secrets)
         self.record = record if record is not None else SessionRecord()
         self.prompt_budget = prompt_budget
-        # Asked before any code that installs packages runs; None: installs are declined.
-        self.approve_install = approve_install
+        if approval not in ("risky", "always", "never"):
+            raise ValueError(f"approval must be 'risky', 'always' or 'never', not {approval!r}")
+        self.approval = approval
+        # Asked before a cell that needs approval runs; None: nobody to ask, such cells are not run.
+        self.approve = approve
+        # The notebook's folder (absolute): files changed inside it need no approval. None: unknown.
+        self.notebook_dir: str | None = None
+        self._approved_packages: set[str] = set()  # approved in this request, as shown
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self._stop_requested = False
+        self.current: RequestRecord | None = None  # the request being worked on, once run() starts
+        # The cell being run, its tool call and when it started: recorded if the run is cut short.
+        self._in_flight: tuple[RunCell, str | None, float] | None = None
+
+    def request_stop(self) -> None:
+        """Stop after the running cell (whose result the user sees and the model is told), or now if none runs.
+
+        The caller interrupts the cell; the loop records its partial outputs and ends ``stopped``.
+        """
+        self._stop_requested = True
+
+    @property
+    def running_cell(self) -> bool:
+        """Whether a cell of this request is running now."""
+        return self._in_flight is not None
 
     async def run(
-        self, request: str, *, notebook_path: str | None = None, context: str = ""
+        self, request: str, *, notebook_path: str | None = None, notebook_dir: str | None = None, context: str = ""
     ) -> AsyncIterator[Event]:
         """Work on ``request`` until done; yield events on the way.
 
+        ``notebook_dir``, the absolute folder of the notebook (and the kernel's
+        working directory), is where the cells may change files without asking;
+        without it only relative paths that stay below the working directory are.
         ``context`` (files, variables...) goes to the model with the request
         but is not recorded as part of what the user asked.
         """
@@ -151,26 +283,46 @@ class Agent:
         self.current = RequestRecord(request, notebook_path)
         self.record.requests.append(self.current)
         attempts = _Attempts()
+        self._stop_requested = False
+        self.notebook_dir = notebook_dir
+        self._approved_packages = set()
         try:
             async for event in self._work(attempts):
                 if isinstance(event, Done):
                     self.current.done_reason = event.reason
                 yield event
         finally:
+            self._record_cut_short()
             convo.answer_dangling_calls(CANCELLED_RESULT)
             if self.current.done_reason is None:
                 self.current.done_reason = "stopped"
+
+    def _record_cut_short(self) -> None:
+        """A cell whose run the request's end cut short: kept in the record, and the model told."""
+        if self._in_flight is None:
+            return
+        cell, call_id, started = self._in_flight
+        self._in_flight = None
+        seconds = time.perf_counter() - started
+        self.current.add_attempt(cell, ExecutionResult("cancelled", duration_ms=seconds * 1000))
+        self._tell_model(call_id, INTERRUPTED_RESULT.format(seconds=seconds))
 
     async def _work(self, attempts: _Attempts) -> AsyncIterator[Event]:
         """The loop proper: ask, run, feed back, until an ending."""
         convo = self.conversation
         for _round in range(self.max_rounds):
+            if self._stop_requested:
+                for event in _stopped():
+                    yield event
+                return
             yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
             reply = None
             try:
                 async for item in self._ask():
                     if isinstance(item, Reply):
                         reply = item
+                    elif isinstance(item, CutOff):
+                        yield AnswerCutOff(item.message)
                     else:
                         yield TextDelta(item)
             except LLMError as exc:
@@ -216,7 +368,7 @@ class Agent:
     def _attempt(self, attempts: _Attempts) -> tuple[int, int]:
         return attempts.failures + 1, self.max_attempts
 
-    async def _ask(self) -> AsyncIterator[str | Reply]:
+    async def _ask(self) -> AsyncIterator[str | CutOff | Reply]:
         """Stream one answer; fall back to fenced code if tools are refused."""
         convo = self.conversation
         tools = [RUN_CELL_TOOL] if convo.use_tools else None
@@ -264,26 +416,18 @@ class Agent:
     async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
         """Run each action in order; stop the turn at the first failure."""
         for index, action in enumerate(actions):
-            packages, rest_of_code = install_request(action.code)
-            if packages:
-                try:
-                    # pip's failure must fail the cell, which a bare %pip line does not do
-                    install = install_code(packages)
-                except ValueError as exc:
-                    self._tell_model(action.tool_call_id, f"Not run: {exc}.")
-                    continue
-                request_id = f"install-{uuid.uuid4().hex[:12]}"
-                if self.approve_install is not None:
-                    yield ApprovalRequest(request_id, packages, INSTALL_REASON)
-                if self.approve_install is None or not await self.approve_install(request_id, packages):
-                    self._tell_model(action.tool_call_id, DECLINED_RESULT.format(" ".join(packages)))
-                    continue
-                action.code = f"{install}\n{rest_of_code}".rstrip()
+            async for event in self._approval(action):
+                yield event
+            if action.declined:
+                continue
+            action.code, packages = checked_installs(action.code)
             cell = self._next_cell(action.code, attempts)
             yield cell
             yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
             started = time.perf_counter()
+            self._in_flight = (cell, action.tool_call_id, started)
             result = await self.executor.run(cell)
+            self._in_flight = None
             result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
             hint = await error_hint(self.executor, result, language=self.conversation.language)
             self._tell_model(
@@ -292,8 +436,15 @@ class Agent:
             )
             self.current.add_attempt(cell, result)
             if packages and result.ok:
-                self.current.packages += await self._pinned(packages)
-            yield CellDone(cell.call_id, result.status, result.error_summary())
+                self.current.packages += await self._pinned(list(packages))
+            yield CellDone(
+                cell.call_id,
+                result.status,
+                result.error_summary(),
+                bounded_outputs(result.outputs),
+                result.execution_count,
+                result.duration_ms,
+            )
             if result.files:
                 yield FilesChanged(cell.call_id, result.files)
             ending = self._after_run(cell, result, attempts)
@@ -304,6 +455,43 @@ class Agent:
                 for event in ending:
                     yield event
                 return
+
+    async def _approval(self, action: _Action) -> AsyncIterator[ApprovalRequest]:
+        """Ask the user about the action's code while it needs approval.
+
+        Afterwards ``action.code`` is what runs (the user may have edited it:
+        assessed again in "risky" mode, run as written in "always" mode), or
+        ``action.declined`` is set and the model has been told why.
+        """
+        while True:
+            risks = assess(action.code, self.notebook_dir)
+            kind = approval_kind(risks, self.approval, self._approved_packages)
+            if kind is None:
+                return
+            request = ApprovalRequest(
+                f"approval-{uuid.uuid4().hex[:12]}",
+                kind,
+                list(risks.installs),
+                risks.reasons(),
+                action.code,
+                approval_summary(kind, risks),
+            )
+            answer: Answer = False
+            if self.approve is not None:
+                yield request
+                answer = await self.approve(request)
+            if isinstance(answer, str):
+                action.code = answer
+                if self.approval == "risky":
+                    continue
+                return
+            if answer is True:
+                self._approved_packages.update(risks.installs)  # exactly those shown
+                return
+            action.declined = True
+            reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
+            self._tell_model(action.tool_call_id, DECLINED_RESULT.format(reasons=reasons))
+            return
 
     async def _pinned(self, packages: list[str]) -> list[str]:
         """The installed packages with their versions, for a reproducible export."""
@@ -324,16 +512,18 @@ class Agent:
 
     def _after_run(self, cell: RunCell, result: ExecutionResult, attempts: _Attempts) -> list[Event] | None:
         """Update the attempt count; the closing events if the request must end."""
-        if result.ok:
-            attempts.failures, attempts.last_failure, attempts.failed_call = 0, None, None
-            return None
         summary = result.error_summary() or {}
         # A KeyboardInterrupt we did not cause (no timeout) is the user pressing
         # the notebook's own interrupt button: they want it to stop, not fixed.
-        if result.status == "cancelled" or (
-            result.status == "error" and summary.get("ename") == "KeyboardInterrupt"
+        if (
+            self._stop_requested
+            or result.status == "cancelled"
+            or (result.status == "error" and summary.get("ename") == "KeyboardInterrupt")
         ):
-            return [Status("stopped", message="Interrupted by the user."), Done("stopped")]
+            return _stopped()
+        if result.ok:
+            attempts.failures, attempts.last_failure, attempts.failed_call = 0, None, None
+            return None
         if result.status in FATAL_STATUSES:
             message = status_line(result)
             return [
@@ -360,3 +550,7 @@ class Agent:
                 Done("max_attempts"),
             ]
         return None
+
+
+def _stopped() -> list[Event]:
+    return [Status("stopped", message="Stopped by the user."), Done("stopped")]

@@ -2,8 +2,12 @@
 
 It is the one source of truth that user-facing views are built from (the
 headless runner's notebook, exports, chat history), so it keeps every attempt,
-failed ones included, with their nbformat outputs. It is plain data and
-round-trips through JSON.
+failed ones included, with their nbformat outputs, bounded in size (the
+notebook keeps them whole). It is plain data and round-trips through JSON.
+
+Beside the requests it keeps ``events``: every message the chat showed, in
+order, so that a reloaded panel rebuilds exactly what the user saw (text
+between steps, approval cards and answers, exports, how each request ended).
 """
 
 from __future__ import annotations
@@ -11,8 +15,14 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
+from .bounds import bounded_outputs
 from .events import RunCell
 from .executor import ExecutionResult
+
+#: Events of which only the latest of a run in a row matters to the view.
+_LATEST_ONLY = frozenset({"status", "usage"})
+#: How a request that was running when the server stopped ends, when the record is read again.
+INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -69,7 +79,7 @@ class RequestRecord:
                 cell.call_id,
                 cell.code,
                 result.status,
-                result.outputs,
+                bounded_outputs(result.outputs),
                 result.execution_count,
                 result.duration_ms,
             )
@@ -79,6 +89,34 @@ class RequestRecord:
 @dataclass
 class SessionRecord:
     requests: list[RequestRecord] = field(default_factory=list)
+    #: The chat's server messages as shown, without their session id; text deltas in a row merged.
+    events: list[dict] = field(default_factory=list)
+
+    def log(self, message: dict) -> None:
+        """Keep one message the user saw (a copy), merging streamed text."""
+        kind = message.get("type")
+        last = self.events[-1] if self.events else None
+        if kind == "answer_cut_off" and last is not None and last.get("type") == "text_delta":
+            self.events.pop()  # the front ends drop the text of an answer that was cut off, so does the history
+        elif last is not None and last.get("type") == kind:
+            if kind == "text_delta":
+                last["text"] += message["text"]
+                return
+            if kind in _LATEST_ONLY:
+                self.events[-1] = dict(message)
+                return
+        self.events.append(dict(message))
+
+    def close_interrupted(self) -> bool:
+        """End a request that never ended (the server stopped under it); True if there was one."""
+        last = self.requests[-1] if self.requests else None
+        if last is None or last.done_reason is not None:
+            return False
+        last.done_reason = INTERRUPTED
+        self.log({"type": "status", "phase": "error", "attempt": 0, "max_attempts": 0,
+                  "message": "Interrupted: the server stopped while this request ran."})
+        self.log({"type": "done", "reason": INTERRUPTED})
+        return True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,4 +130,4 @@ class SessionRecord:
                 for step in request.get("steps", [])
             ]
             requests.append(RequestRecord(**{**request, "steps": steps}))
-        return cls(requests)
+        return cls(requests, [event for event in data.get("events", []) if isinstance(event, dict)])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Float, Int, Unicode, default
+from traitlets import Bool, Enum, Float, Int, Unicode, default
 from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
@@ -62,6 +62,13 @@ class CodeInterpreter(Configurable):
         "the model. Environment: OPENAI_API_KEY.",
     ).tag(config=True)
 
+    share_key_with_kernels = Bool(
+        False,
+        help="Let kernels started by the server see OPENAI_API_KEY (and any variable holding the key). "
+        "Off by default: the model's code runs in those kernels and could print it. Turn on only if "
+        "%%ci in those kernels must find the key in its environment.",
+    ).tag(config=True)
+
     max_attempts = Int(
         3, help="Consecutive failing runs allowed per request before the assistant gives up."
     ).tag(config=True)
@@ -80,6 +87,19 @@ class CodeInterpreter(Configurable):
 
     max_retries = Int(
         3, help="Retries, with backoff, of a model request that hit 429, 5xx or a timeout."
+    ).tag(config=True)
+
+    approval = Enum(
+        ["risky", "always", "never"],
+        default_value="risky",
+        help="Which of the assistant's cells wait for the user's approval before they run. "
+        "'risky' (default): cells that install or uninstall packages, run shell commands, or delete, "
+        "move or overwrite files outside the notebook's folder (or at paths known only when the cell "
+        "runs); approving an install covers exactly the packages shown, for the rest of the request. "
+        "'always': every cell; the user may run it, edit it first, or skip it. "
+        "'never': nothing is asked (whole-line %pip installs still fail the cell when pip fails). "
+        "%%ci cannot ask, so it skips what would be asked; `jupyter ci run` asks nobody either: "
+        "--allow-install approves installs, --yes approves everything.",
     ).tag(config=True)
 
     sessions_dir = Unicode(
