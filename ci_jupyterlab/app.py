@@ -6,9 +6,10 @@ from jupyter_server.extension.application import ExtensionApp
 
 from .agent.llm import LLMClient
 from .agent.settings import CodeInterpreter
-from .chat import SessionStore
 from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler, SessionsHandler
+from .kernel_env import keep_key_out_of_kernels
 from .session_files import SessionFiles
+from .sessions import SessionStore
 
 
 class CodeInterpreterApp(ExtensionApp):
@@ -20,6 +21,8 @@ class CodeInterpreterApp(ExtensionApp):
         self.interpreter = CodeInterpreter(parent=self)
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._llm: LLMClient | None = None
+        if not self.interpreter.share_key_with_kernels:
+            keep_key_out_of_kernels(self.serverapp.kernel_manager, lambda: self.interpreter.api_key)
         problem = self.interpreter.problem()
         if problem:
             self.log.warning("Code interpreter: %s %s", problem.message, problem.hint)
@@ -46,3 +49,7 @@ class CodeInterpreterApp(ExtensionApp):
                 (r"/ci-jupyterlab/export", ExportHandler),
             ]
         )
+
+    async def stop_extension(self):
+        """Finish writing the sessions before the server exits: nothing the chat showed is lost."""
+        await self.sessions.flush()

@@ -2,169 +2,53 @@
 
 No tornado here: a ``ChatConnection`` is given a ``send`` function and fed raw
 frames, so it can be tested without a server. Conversations live in a
-``SessionStore`` that outlives connections, so a reloaded page continues them,
-and that saves each one to disk after every request, so a restarted server
-continues them too.
+``SessionStore`` (sessions.py) that outlives connections.
+
+Who may do what: the connection that sent a request drives it (its browser runs
+the cells and answers lookups); other connections attached to the same session
+(a second tab, a reloaded page) watch it and may stop it or answer its
+approvals, but their cell results are not taken. A notebook runs one request at
+a time, whichever conversation it comes from.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .agent.events import Done, Error, RunCell, Status
-from .agent.executor import ExecutionResult
+from .agent.browser_executor import BrowserExecutor
+from .agent.events import CellDone, Done, Error, Status
 from .agent.file_watch import FileWatchingExecutor
-from .agent.llm import LLMClient
-from .agent.loop import Agent, Conversation
 from .agent.kernel_context import kernel_context
+from .agent.llm import LLMClient
+from .agent.loop import Agent
 from .agent.previews import describe_attachments
-from .agent.record import SessionRecord
 from .agent.settings import CodeInterpreter
 from .protocol import (
     PROTOCOL_VERSION,
     ApprovalMessage,
+    AttachMessage,
+    CellStateMessage,
     ExecutionResultMessage,
     InspectResultMessage,
+    NotebookMovedMessage,
     ProtocolError,
     StopMessage,
     UserMessage,
     parse_client_message,
 )
-from .session_files import SavedSession, SessionFiles
+from .sessions import ChatSession, SessionStore
 
 log = logging.getLogger(__name__)
 
-#: Extra seconds to wait for the browser beyond the cell timeout before giving up.
-RESPONSE_GRACE = 60.0
+#: Seconds Stop waits for the running cell's partial outputs before ending the request without them.
+STOP_GRACE = 10.0
+WAITING_MESSAGE = "Waiting for the kernel: your cell is running."
+DISCONNECTED_MESSAGE = "The page was closed or reloaded while the request ran."
 
 Send = Callable[[dict], None]
-
-
-class PendingReplies:
-    """Answers the client owes us, by id: a cell's result, an inspection, an approval.
-
-    The request goes out as a message first; ``wait`` is called right after,
-    before the event loop can deliver a reply, so no reply is missed.
-    """
-
-    def __init__(self):
-        self._futures: dict[str, asyncio.Future] = {}
-
-    async def wait(self, reply_id: str, timeout: float | None):
-        """The reply, or None when it did not come in time."""
-        future = asyncio.get_running_loop().create_future()
-        self._futures[reply_id] = future
-        try:
-            return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            return None
-        finally:
-            self._futures.pop(reply_id, None)
-
-    def deliver(self, reply_id: str, value) -> bool:
-        """Hand a reply to whoever waits for it; False if nobody does (stale or stopped)."""
-        future = self._futures.get(reply_id)
-        if future is None or future.done():
-            return False
-        future.set_result(value)
-        return True
-
-
-class BrowserExecutor:
-    """Runs cells in the user's notebook: the client runs each ``run_cell`` and answers.
-
-    The ``run_cell`` message itself is the event the loop yields just before
-    calling ``run``; ``run`` only waits for the matching ``execution_result``.
-    ``inspect`` sends its own message: the client runs the snippet silently in
-    the notebook's kernel and answers with what it printed.
-    """
-
-    def __init__(self, grace: float = RESPONSE_GRACE):
-        self.grace = grace
-        self.replies = PendingReplies()
-        self.send: Callable[[dict], None] | None = None  # set by the connection driving a request
-
-    async def run(self, cell: RunCell) -> ExecutionResult:
-        result = await self.replies.wait(cell.call_id, cell.timeout + self.grace)
-        return result if result is not None else ExecutionResult(status="no_response")
-
-    async def inspect(self, code: str, timeout: float) -> str | None:
-        if self.send is None:
-            return None
-        call_id = f"inspect-{uuid.uuid4().hex[:12]}"
-        self.send({"type": "inspect", "call_id": call_id, "code": code, "timeout": timeout})
-        return await self.replies.wait(call_id, timeout + 1.0)
-
-
-@dataclass
-class ChatSession:
-    """One conversation: its model history and the request running in it."""
-
-    id: str
-    notebook_path: str | None = None  # relative to the server's root
-    conversation: Conversation = field(default_factory=Conversation)
-    record: SessionRecord = field(default_factory=SessionRecord)
-    executor: BrowserExecutor = field(default_factory=BrowserExecutor)
-    approvals: PendingReplies = field(default_factory=PendingReplies)
-    task: asyncio.Task | None = None
-
-    async def approve_install(self, request_id: str, packages: list[str]) -> bool:
-        """The user's answer to the approval_request just sent (no answer: no)."""
-        return bool(await self.approvals.wait(request_id, None))
-
-    @property
-    def busy(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-
-class SessionStore:
-    """Every conversation this server knows, by session id, kept in ``files`` if given.
-
-    Sessions are read from disk the first time they are asked for.
-    """
-
-    def __init__(self, files: SessionFiles | None = None):
-        self.files = files
-        self._sessions: dict[str, ChatSession] = {}
-
-    def get(self, session_id: str) -> ChatSession:
-        """The session, a new one if it was never seen."""
-        session = self.find(session_id)
-        if session is None:
-            session = self._sessions[session_id] = ChatSession(session_id)
-        return session
-
-    def find(self, session_id: str) -> ChatSession | None:
-        """The session, from memory or disk; None if it was never seen."""
-        if session_id not in self._sessions and self.files is not None:
-            saved = self.files.load(session_id)
-            if saved is not None:
-                self._sessions[session_id] = ChatSession(
-                    saved.id, saved.notebook_path, saved.conversation, saved.record
-                )
-        return self._sessions.get(session_id)
-
-    def record_of(self, session_id: str) -> SessionRecord | None:
-        session = self.find(session_id)
-        return session.record if session is not None else None
-
-    def save(self, session: ChatSession) -> None:
-        """Write the session to disk; a failure is logged, the conversation goes on."""
-        if self.files is None:
-            return
-        try:
-            self.files.save(SavedSession(session.id, session.notebook_path, session.record, session.conversation))
-        except (OSError, TypeError, ValueError):
-            log.exception("Could not save the code interpreter session %s", session.id)
-
-    def summaries(self, notebook_path: str | None = None) -> list[dict]:
-        """The saved sessions (of one notebook, if given), newest first."""
-        return self.files.summaries(notebook_path) if self.files is not None else []
 
 
 class ChatConnection:
@@ -178,12 +62,12 @@ class ChatConnection:
         send: Send,
         root: Path,
     ):
-        self.root = root  # the server's root folder: notebook and attachment paths are relative to it
+        self.root = root.resolve()  # the server's root folder: notebook and attachment paths are relative to it
         self.settings = settings
         self.store = store
         self.llm = llm
         self.send = send
-        self._tasks: set[asyncio.Task] = set()
+        self._sessions: set[ChatSession] = set()  # driven or watched by this connection
 
     def hello(self) -> dict:
         view = self.settings.public_view()
@@ -198,36 +82,100 @@ class ChatConnection:
     def receive(self, raw: str | bytes) -> None:
         """Act on one frame from the client; problems are answered, never raised."""
         try:
-            message = parse_client_message(raw)
-            if isinstance(message, UserMessage):
-                self._start(message)
-            elif isinstance(message, ExecutionResultMessage):
-                self._deliver(self.store.get(message.session).executor.replies, message.call_id, message.result)
-            elif isinstance(message, InspectResultMessage):
-                self._deliver(self.store.get(message.session).executor.replies, message.call_id, message.stdout)
-            elif isinstance(message, ApprovalMessage):
-                self._deliver(self.store.get(message.session).approvals, message.request_id, message.approved)
-            elif isinstance(message, StopMessage):
-                self._stop(message.session)
+            self._route(parse_client_message(raw))
         except ProtocolError as exc:
             self._send_error(exc.session, exc.message, exc.hint)
+        except Exception:  # a bug of ours: answer it, keep the socket and the other requests
+            log.exception("The code interpreter could not handle a message")
+            self._send_error(None, "The code interpreter could not handle that message.", "See the server log.")
 
-    @staticmethod
-    def _deliver(replies: PendingReplies, reply_id: str, value) -> None:
-        if not replies.deliver(reply_id, value):
-            log.debug("Ignoring a reply for %s: nothing waits for it.", reply_id)
+    def _route(self, message) -> None:
+        if isinstance(message, UserMessage):
+            self._start(message)
+        elif isinstance(message, AttachMessage):
+            self._attach(self.store.get(message.session))
+        else:
+            session = self.store.find(message.session)
+            if session is None or not session.attached(self):
+                raise ProtocolError(
+                    "This window is not attached to that conversation.",
+                    "Reload the page to see the conversation.",
+                    message.session,
+                )
+            self._act(session, message)
+
+    def _act(self, session: ChatSession, message) -> None:
+        """A message about a session this connection drives or watches."""
+        if isinstance(message, StopMessage):
+            self._stop(session)
+        elif isinstance(message, ApprovalMessage):
+            if session.approvals.deliver(message.request_id, message.answer):
+                answer = {"type": "approval_answer", "request_id": message.request_id, "approved": message.approved}
+                if isinstance(message.answer, str):
+                    answer["code"] = message.answer  # edited: this runs instead
+                session.emit(answer)
+        elif session.driver is not self:
+            log.debug("Ignoring a %s from a window that watches session %s.", type(message).__name__, session.id)
+        elif isinstance(message, (ExecutionResultMessage, InspectResultMessage)):
+            value = message.result if isinstance(message, ExecutionResultMessage) else message.stdout
+            if not session.executor.replies.deliver(message.call_id, value):
+                log.debug("Ignoring a reply for %s: nothing waits for it.", message.call_id)
+        elif isinstance(message, CellStateMessage):
+            self._cell_state(session, message)
+        elif isinstance(message, NotebookMovedMessage):
+            session.notebook_path = self._confined(message.path, session.id)
+            if session.agent is not None and session.agent.current is not None:
+                session.agent.current.notebook_path = session.notebook_path
+                session.agent.notebook_dir = self._notebook_dir(session.notebook_path)
 
     def close(self) -> None:
-        """The client went away: nobody can run its cells any more."""
-        for task in list(self._tasks):
-            task.cancel()
+        """The client went away: its requests end, except one that waits for an approval.
+
+        That one keeps waiting for the next window that attaches (a reload).
+        """
+        for session in self._sessions:
+            session.watchers.discard(self)
+            if session.driver is not self:
+                continue
+            session.driver = None
+            if session.busy and not session.awaiting_approval:
+                session.cancelled_because = DISCONNECTED_MESSAGE
+                session.task.cancel()
+        self._sessions.clear()
+
+    def _attach(self, session: ChatSession) -> None:
+        """Show this window a session's requests from now on: it drives it if nobody else does."""
+        self._sessions.add(session)
+        if session.driver is None or session.driver is self:
+            session.driver = self
+            session.watchers.discard(self)
+            role = "driver"
+        else:
+            session.watchers.add(self)
+            role = "watcher"
+        self.send({"type": "attached", "session": session.id, "role": role, "busy": session.busy})
 
     def _start(self, message: UserMessage) -> None:
         session = self.store.get(message.session)
         if session.busy:
+            if session.driver is self:
+                raise ProtocolError(
+                    "A request is already running in this conversation.",
+                    "Wait for it to finish, or press Stop.",
+                    message.session,
+                )
+            self._attach(session)
             raise ProtocolError(
-                "A request is already running in this conversation.",
-                "Wait for it to finish, or press Stop.",
+                "This conversation is running a request from another window.",
+                "You can watch it here; send yours when it is done.",
+                message.session,
+            )
+        path = self._confined(message.notebook.path, message.session)
+        other = self.store.busy_with(path)
+        if other is not None:
+            raise ProtocolError(
+                "This notebook is busy with a request from another conversation (another tab or window).",
+                "Wait for it to finish, or stop it there.",
                 message.session,
             )
         problem = self.settings.problem()
@@ -235,22 +183,46 @@ class ChatConnection:
             self._send_error(message.session, problem.message, problem.hint)
             self._send(message.session, Done("error").to_message())
             return
+        self._sessions.add(session)
+        session.driver = self
+        session.watchers.discard(self)
         session.conversation.language = message.notebook.kernel_language
-        session.notebook_path = message.notebook.path or session.notebook_path
+        session.notebook_path = path or session.notebook_path
         session.task = asyncio.create_task(self._drive(session, message))
-        self._tasks.add(session.task)
-        session.task.add_done_callback(self._tasks.discard)
 
-    def _stop(self, session_id: str) -> None:
-        session = self.store.get(session_id)
-        if session.busy:
+    def _confined(self, path: str | None, session_id: str) -> str | None:
+        """A notebook path that stays inside the server's root, or a refusal."""
+        if not path:
+            return None
+        if not (self.root / path).resolve().is_relative_to(self.root):
+            raise ProtocolError("The notebook must be inside the server's root folder.", session=session_id)
+        return path
+
+    def _stop(self, session: ChatSession) -> None:
+        """Stop the request; a running cell is interrupted by the client, and its partial outputs kept."""
+        if not session.busy:
+            session.emit(Status("stopped").to_message())
+            session.emit(Done("stopped").to_message())
+            return
+        agent = session.agent
+        if agent is None or not agent.running_cell:
             session.task.cancel()
-        else:
-            self._send(session_id, Status("stopped").to_message())
-            self._send(session_id, Done("stopped").to_message())
+            return
+        agent.request_stop()
+        task = session.task
+        asyncio.get_running_loop().call_later(STOP_GRACE, lambda: task.done() or task.cancel())
+
+    def _cell_state(self, session: ChatSession, message: CellStateMessage) -> None:
+        if not session.executor.cell_state(message.call_id, message.state):
+            return
+        if message.state == "waiting":
+            session.emit(Status("waiting", message=WAITING_MESSAGE).to_message())
+        elif session.agent is not None and session.agent.running_cell:
+            session.emit(Status("running").to_message())
 
     async def _drive(self, session: ChatSession, message: UserMessage) -> None:
-        agent = Agent(
+        session.cancelled_because = None
+        agent = session.agent = Agent(
             self.llm(),
             self._watching(session.executor, message.notebook.path),
             session.conversation,
@@ -260,25 +232,51 @@ class ChatConnection:
             cell_timeout=self.settings.cell_timeout,
             secrets=(self.settings.api_key,),
             record=session.record,
-            approve_install=session.approve_install,
+            approval=self.settings.approval,
+            approve=session.approve,
         )
+        attached = [Path(name).name for name in message.attachments]
+        session.emit({"type": "user_message", "text": message.text, "attachments": attached}, to_driver=False)
         try:
-            session.executor.send = lambda out: self._send(session.id, out)
             live = await kernel_context(agent.executor, message.notebook.kernel_language)
             context = "\n\n".join(
                 part for part in (describe_attachments(self.root, message.attachments), live) if part
             )
-            async for event in agent.run(message.text, notebook_path=message.notebook.path, context=context):
-                self._send(session.id, event.to_message())
+            self.store.save_soon(session)
+            async for event in agent.run(
+                message.text,
+                notebook_path=session.notebook_path,
+                notebook_dir=self._notebook_dir(session.notebook_path),
+                context=context,
+            ):
+                session.emit(event.to_message())
+                if isinstance(event, CellDone):
+                    self.store.save_soon(session)
         except asyncio.CancelledError:
-            self._send(session.id, Status("stopped", message="Stopped by the user.").to_message())
-            self._send(session.id, Done("stopped").to_message())
+            if session.cancelled_because is not None:
+                if agent.current is not None:
+                    agent.current.done_reason = "interrupted"
+                session.emit(Status("error", message=session.cancelled_because).to_message())
+                session.emit(Done("interrupted").to_message())
+            else:
+                session.emit(Status("stopped", message="Stopped by the user.").to_message())
+                session.emit(Done("stopped").to_message())
         except Exception:  # a bug of ours: tell the user rather than go silent
             log.exception("The code interpreter failed in session %s", session.id)
-            self._send_error(session.id, "The code interpreter hit an internal error.", "See the server log.")
-            self._send(session.id, Done("error").to_message())
+            session.emit(Error("The code interpreter hit an internal error.", "See the server log.").to_message())
+            session.emit(Done("error").to_message())
         finally:
-            self.store.save(session)
+            # Written in the background: a new request may start as soon as "done" is shown.
+            session.agent = None
+            self.store.save_soon(session)
+
+    def _notebook_dir(self, notebook_path: str | None) -> str | None:
+        """The notebook's folder on disk (the kernel's working directory), where cells may change files unasked.
+
+        Unknown (None) for a request without a notebook: then only relative
+        paths below the kernel's working directory count as inside.
+        """
+        return str((self.root / notebook_path).parent) if notebook_path else None
 
     def _watching(self, executor: BrowserExecutor, notebook_path: str | None):
         """Report the files each step writes next to the notebook (not the notebook itself)."""

@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 
-from .agent.events import CellDone, Done, Error, Event, FilesChanged, RunCell
+from .agent.events import AnswerCutOff, ApprovalRequest, CellDone, Done, Error, Event, FilesChanged, RunCell
 from .agent.file_watch import FileWatchingExecutor
 from .agent.kernel_context import kernel_context
 from .agent.kernel_executor import KernelExecutor
 from .agent.llm import LLMClient
 from .agent.loop import Agent, Conversation
 from .agent.previews import describe_attachments
+from .agent.redaction import Redactor
 from .agent.settings import load_settings
-from .chat import SessionStore
+from .sessions import SessionStore
 from .export import ExportError, default_export_path, export_notebook, write_new
 from .files import free_path, write_atomically
+from .kernel_env import key_variables
 from .record_notebook import notebook_from_record
 from .session_files import SessionFiles
 
@@ -55,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     run.add_argument(
         "--allow-install", action="store_true", help="let the code install packages (otherwise they are declined)"
+    )
+    run.add_argument(
+        "--yes",
+        action="store_true",
+        help="run every step that would wait for approval (shell commands, file changes outside the working "
+        "directory, installs; every step with c.CodeInterpreter.approval = 'always'); otherwise they are declined",
     )
     export = commands.add_parser(
         "export", help="save a notebook and its chat sessions as a clean notebook, verified by re-running it"
@@ -125,7 +134,9 @@ async def run_request(args: argparse.Namespace) -> int:
 
     llm = LLMClient(settings)
     try:
-        async with KernelExecutor(args.kernel, cwd=workdir) as kernel:
+        # The model's code runs in this kernel: it does not get the key.
+        hidden = dict.fromkeys(key_variables(dict(os.environ), settings.api_key))
+        async with KernelExecutor(args.kernel, cwd=workdir, env=hidden) as kernel:
             agent = Agent(
                 llm,
                 FileWatchingExecutor(kernel, workdir, workdir, ignore={out.name}),
@@ -133,18 +144,21 @@ async def run_request(args: argparse.Namespace) -> int:
                 max_attempts=settings.max_attempts,
                 max_rounds=settings.max_rounds,
                 prompt_budget=settings.prompt_budget,
-                approve_install=allow_all if args.allow_install else None,
+                approval=settings.approval,
+                approve=approver(allow_install=args.allow_install, yes=args.yes),
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
             )
             context = "\n\n".join(
                 part for part in (describe_attachments(workdir, [f.name for f in files]), await kernel_context(kernel, kernel.language)) if part
             )
-            async for event in agent.run(request, notebook_path=out.name, context=context):
+            async for event in agent.run(request, notebook_path=out.name, notebook_dir=str(workdir), context=context):
                 report(event)
             notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
     finally:
         await llm.aclose()
+    # A cell may have printed a secret; the notebook is a file to share.
+    notebook = nbformat.from_dict(Redactor(settings.secrets()).data(notebook))
     nbformat.validate(notebook)
     nbformat.write(notebook, out)
     print(f"Notebook written to {out}", file=sys.stderr)
@@ -189,10 +203,24 @@ async def export_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def allow_all(request_id: str, packages: list[str]) -> bool:
-    """--allow-install: the person who typed the command already said yes."""
-    print(f"  installing {' '.join(packages)} (--allow-install)", file=sys.stderr)
-    return True
+def approver(*, allow_install: bool, yes: bool):
+    """The answer to steps that wait for approval: the person who typed the command gave it in advance.
+
+    ``--yes`` approves every step, ``--allow-install`` those that only install
+    packages; the rest are declined (the model is told, and works around them).
+    """
+
+    async def approve(request: ApprovalRequest) -> bool:
+        why = " ".join(request.reasons) or request.reason
+        if yes or (allow_install and request.kind == "install"):
+            flag = "--yes" if yes else "--allow-install"
+            print(f"  approved ({flag}): {why}", file=sys.stderr)
+            return True
+        needed = "--allow-install or --yes" if request.kind == "install" else "--yes"
+        print(f"  not run: {why} ({needed} would run it)", file=sys.stderr)
+        return False
+
+    return approve
 
 
 def report(event: Event) -> None:
@@ -207,6 +235,8 @@ def report(event: Event) -> None:
     elif isinstance(event, FilesChanged):
         for file in event.files:
             print(f"  wrote {file['path']} ({file['change']}, {file['size']:,} bytes)", file=sys.stderr)
+    elif isinstance(event, AnswerCutOff):
+        print(f"note: {event.message}", file=sys.stderr)
     elif isinstance(event, Error):
         print(f"error: {event.message}" + (f"\n  {event.hint}" if event.hint else ""), file=sys.stderr)
     elif isinstance(event, Done) and event.reason != "answered":

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from .agent.redaction import redact
+from .agent.redaction import Redactor
 from .agent.journal import JOURNAL_NAME, Journal
 from .agent.record import RequestRecord, SessionRecord, Step
 from .files import free_path, sha256_of
@@ -54,6 +56,7 @@ class Export:
     notebook: nbformat.NotebookNode
     verification: Verification | None
     provenance: dict
+    path: Path  # the notebook exported, symlinks resolved
 
 
 @dataclass
@@ -306,18 +309,18 @@ async def export_notebook(
     notebook_path: Path,
     find_record: FindRecord,
     *,
+    root: Path | None = None,
     keep_attempts: bool = False,
     run_verification: bool = True,
     cell_timeout: float = 120.0,
     secrets: Iterable[str] = (),
 ) -> Export:
-    """Build the export of ``notebook_path`` and, unless told not to, verify it by re-running it."""
-    try:
-        source = nbformat.read(notebook_path, as_version=4)
-    except FileNotFoundError:
-        raise ExportError(f"No such notebook: {notebook_path}", "Check the path.", status=404) from None
-    except (OSError, ValueError) as exc:
-        raise ExportError(f"Cannot read {notebook_path.name} as a notebook: {exc}", "Is it an .ipynb file?") from None
+    """Build the export of ``notebook_path`` and, unless told not to, verify it by re-running it.
+
+    ``root`` is the server's root: the notebook must be in it, and messages name it relative to it.
+    """
+    notebook_path, shown = _locate_notebook(notebook_path, root)
+    source = _read_notebook(notebook_path, shown)
     directory = notebook_path.parent
     builder = build_export(source, find_record, Journal(directory / JOURNAL_NAME), keep_attempts)
 
@@ -353,9 +356,52 @@ async def export_notebook(
     _number_code_cells(notebook)
     notebook.metadata[EXPORT_KEY] = {**provenance, "verification": verification.to_dict() if verification else None}
     notebook.cells[0].source = title(provenance, verification)
-    notebook = nbformat.reads(redact(nbformat.writes(notebook), secrets), as_version=4)
+    # Redacted as data, so a secret is found as it is rather than JSON-escaped.
+    notebook = nbformat.from_dict(Redactor(secrets).data(notebook))
     nbformat.validate(notebook)
-    return Export(notebook, verification, provenance)
+    return Export(notebook, verification, provenance, notebook_path)
+
+
+def _locate_notebook(notebook_path: Path, root: Path | None) -> tuple[Path, str]:
+    """The notebook's real path and how messages name it; ExportError if it may not be exported.
+
+    Hidden notebooks are refused, as Jupyter hides them. Within ``root`` the
+    notebook must stay inside it, both as named and with symlinks resolved, and
+    no folder on the way may be hidden; without one (the CLI) only its own name
+    is checked.
+    """
+    try:
+        resolved = notebook_path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise ExportError(f"Cannot read {notebook_path.name}: a symlink loop.", "Check the path.") from None
+    if root is None:
+        parts, shown = [notebook_path.name, resolved.name], str(notebook_path)
+    else:
+        named = Path(os.path.relpath(os.path.abspath(notebook_path), os.path.abspath(root)))
+        real_root = root.resolve()
+        if named.parts[:1] == ("..",) or not resolved.is_relative_to(real_root):
+            raise ExportError("The notebook must be inside the server's root directory.", "", status=403)
+        parts, shown = [*named.parts, *resolved.relative_to(real_root).parts], named.as_posix()
+    if any(part.startswith(".") for part in parts):
+        raise ExportError(f"{shown} is hidden: hidden files and folders are not exported.", "", status=403)
+    return resolved, shown
+
+
+def _read_notebook(path: Path, shown: str) -> nbformat.NotebookNode:
+    """The notebook at ``path``, if it is a regular file (a FIFO would block the read forever)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ExportError(f"No such notebook: {shown}", "Check the path.", status=404) from None
+    except OSError as exc:  # its message would name the absolute path
+        raise ExportError(f"Cannot read {shown}: {exc.strerror}.", "Check its permissions.") from None
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise ExportError(f"{shown} is not a regular file.", "Export a notebook (.ipynb) file.")
+        try:
+            return nbformat.reads(file.read().decode("utf-8"), as_version=4)
+        except (OSError, ValueError, AttributeError, nbformat.ValidationError) as exc:
+            raise ExportError(f"Cannot read {shown} as a notebook: {exc}", "Is it an .ipynb file?") from None
 
 
 def _number_code_cells(notebook: nbformat.NotebookNode) -> None:

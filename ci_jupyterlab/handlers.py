@@ -13,10 +13,11 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from .agent.redaction import redact
+from .agent.redaction import Redactor
 from .chat import ChatConnection
-from .export import ExportError, default_export_path, export_notebook, write_new
+from .export import Export, ExportError, default_export_path, export_notebook, write_new
 from .protocol import PROTOCOL_VERSION
+from .session_files import valid_id
 
 #: The resource name authorizers see for everything this extension does.
 AUTH_RESOURCE = "ci_jupyterlab"
@@ -59,13 +60,16 @@ class SessionHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(404, f"No session {session_id}.")
         body = {"id": session.id, "notebook_path": session.notebook_path, "record": session.record.to_dict()}
         # In memory the record holds outputs as they came; the browser never gets the key.
-        self.finish(redact(json.dumps(body), self.extensionapp.interpreter.secrets()))
+        # Redacted as data, so a secret is found as it is rather than JSON-escaped.
+        self.finish(json.dumps(Redactor(self.extensionapp.interpreter.secrets()).data(body)))
 
 
 class ExportHandler(ExtensionHandlerMixin, APIHandler):
-    """``{path, keep_attempts, verify}`` -> writes ``<stem>-export.ipynb`` next to it: ``{path, verification}``.
+    """``{path, keep_attempts, verify, session}`` -> writes ``<stem>-export.ipynb`` next to it.
 
-    Verifying runs the notebook in a kernel, so it needs ``execute``.
+    Answers ``{path, verification}``. Verifying runs the notebook in a kernel,
+    so it needs ``execute``. With the ``session`` of the chat that asked, the
+    export's outcome joins that session's history, as its card showed it.
     """
 
     auth_resource = AUTH_RESOURCE
@@ -79,26 +83,42 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
             self._fail(ExportError("'path' must name a notebook (.ipynb).", "Send the notebook's path."))
             return
         root = Path(self.serverapp.root_dir).resolve()
-        notebook = (root / path).resolve()
-        if not notebook.is_relative_to(root):
-            self._fail(ExportError("The notebook must be inside the server's root directory.", "", status=403))
-            return
         interpreter = self.extensionapp.interpreter
         try:
             export = await export_notebook(
-                notebook,
+                root / path,
                 self.extensionapp.sessions.record_of,
+                root=root,
                 keep_attempts=bool(body.get("keep_attempts", False)),
                 run_verification=bool(body.get("verify", True)),
                 cell_timeout=interpreter.cell_timeout,
                 secrets=interpreter.secrets(),
             )
+            written = self._write(export, root)
         except ExportError as exc:
+            self._log_to_session(body.get("session"), None, exc.message)
             self._fail(exc)
             return
-        written = write_new(export.notebook, default_export_path(notebook))
         verification = export.verification.to_dict() if export.verification else None
-        self.finish(json.dumps({"path": written.relative_to(root).as_posix(), "verification": verification}))
+        result = {"path": written, "verification": verification}
+        self._log_to_session(body.get("session"), result, None)
+        self.finish(json.dumps(result))
+
+    def _log_to_session(self, session_id, result: dict | None, error: str | None) -> None:
+        session = self.extensionapp.sessions.find(session_id) if valid_id(session_id) else None
+        if session is not None:
+            session.record.log({"type": "export", "result": result, "error": error})
+            self.extensionapp.sessions.save_soon(session)
+
+    def _write(self, export: Export, root: Path) -> str:
+        """Write the export next to the notebook; its path relative to ``root``."""
+        target = default_export_path(export.path)
+        try:
+            target = write_new(export.notebook, target)
+        except OSError as exc:  # its message would name the absolute path
+            shown = target.relative_to(root).as_posix()
+            raise ExportError(f"Cannot write {shown}: {exc.strerror}.", "Check the folder's permissions.", 500) from None
+        return target.relative_to(root).as_posix()
 
     def _fail(self, error: ExportError) -> None:
         self.set_status(error.status)

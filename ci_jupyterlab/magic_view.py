@@ -13,7 +13,7 @@ import time
 
 from IPython.display import display
 
-from .agent.events import Done, Error, Event, RunCell, Status, TextDelta, Usage
+from .agent.events import AnswerCutOff, Done, Error, Event, RunCell, Status, TextDelta, Usage
 
 #: Seconds between redraws of streaming text; each redraw is a message to the browser.
 TEXT_REFRESH = 0.25
@@ -52,6 +52,8 @@ class MagicView:
         elif isinstance(event, RunCell):
             self._end_text()
             self.code(event.step, event.code, attempt=event.attempt)
+        elif isinstance(event, AnswerCutOff):
+            self._drop_text(event.message)
         elif isinstance(event, Usage):
             self.total_tokens = event.total_tokens
         elif isinstance(event, Error):
@@ -89,6 +91,15 @@ class MagicView:
         elif self._handle is not None and now - self._last_redraw >= TEXT_REFRESH:
             self._handle.update(_bundle(self._turn_text), raw=True)
             self._last_redraw = now
+
+    def _drop_text(self, notice: str) -> None:
+        """Replace the turn's text, cut off mid-answer, with ``notice``; the answer comes again."""
+        if self._handle is not None:
+            self._handle.update(_bundle(f"*{notice}*", notice), raw=True)
+        else:
+            self.note(notice)
+        self._handle = None
+        self._turn_text = self.answer = ""
 
     def _end_text(self) -> None:
         """Show the whole text of the turn; the next text starts a new block."""

@@ -25,7 +25,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .agent.context import describe_namespace
-from .agent.events import Done, RunCell
+from .agent.events import ApprovalRequest, Done, Error, RunCell
 from .agent.inkernel_executor import InKernelRunner
 from .agent.journal import JOURNAL_NAME, Journal, Recording
 from .agent.llm import LLMClient
@@ -37,6 +37,13 @@ from .magic_view import MagicView
 
 #: Characters of the variables summary sent with each request.
 CONTEXT_BUDGET = 3000
+NOT_ASKED = "Not run: this step needs your approval, which %%ci cannot ask for."
+
+
+async def _cannot_ask(request: ApprovalRequest) -> bool:
+    """%%ci has no way to ask the user before a cell runs: what needs approval is not run."""
+    return False
+
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
@@ -110,6 +117,9 @@ class CodeInterpreterRequest:
                         working_code.pop(item.cell.step, None)
                     item.finish(result)
                     continue
+                if isinstance(item, ApprovalRequest):
+                    self.view.show(Error(NOT_ASKED, _not_asked_hint(item)))
+                    continue
                 self.view.show(item)
                 if isinstance(item, RunCell) and self.options.no_run:
                     self.view.note("Not run (`--no-run`). Re-run the cell without `--no-run` to run it.")
@@ -137,9 +147,13 @@ class CodeInterpreterRequest:
                 prompt_budget=settings.prompt_budget,
                 cell_timeout=settings.cell_timeout,
                 secrets=(settings.api_key,),
+                approval=settings.approval,
+                approve=_cannot_ask,
             )
             notebook = os.environ.get("JPY_SESSION_NAME")
-            async for event in agent.run(self.request, notebook_path=notebook, context=context):
+            async for event in agent.run(
+                self.request, notebook_path=notebook, notebook_dir=str(Path.cwd()), context=context
+            ):
                 yield event
         finally:
             await llm.aclose()
@@ -175,6 +189,14 @@ class CodeInterpreterRequest:
         if self.journal.warning:
             self.view.note(self.journal.warning)
             self.journal.warning = None
+
+
+def _not_asked_hint(request: ApprovalRequest) -> str:
+    why = " ".join(request.reasons) or "Every step waits for your review (`c.CodeInterpreter.approval = \"always\"`)."
+    return (
+        f"{why}\n\n```python\n{request.code}\n```\n\nRun it yourself in a cell if you want it, or set "
+        '`c.CodeInterpreter.approval = "never"` to let %%ci run such steps unasked.'
+    )
 
 
 @magics_class

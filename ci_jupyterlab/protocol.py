@@ -8,9 +8,19 @@ from dataclasses import dataclass, field
 
 from .agent.executor import ExecutionResult
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
-_MESSAGE_TYPES = {"user_message", "execution_result", "stop", "inspect_result", "approval"}
+_MESSAGE_TYPES = {
+    "user_message",
+    "execution_result",
+    "stop",
+    "inspect_result",
+    "approval",
+    "attach",
+    "cell_state",
+    "notebook_moved",
+}
+_CELL_STATES = {"waiting", "started"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _RESULT_STATUSES = {
     "ok",
@@ -25,6 +35,8 @@ _RESULT_STATUSES = {
 MAX_REQUEST_CHARS = 100_000
 #: Files attached to one request.
 MAX_ATTACHMENTS = 20
+#: Characters of code the user may send back, edited, in place of a cell's.
+MAX_EDITED_CODE_CHARS = 1_000_000
 
 
 class ProtocolError(ValueError):
@@ -76,9 +88,48 @@ class ApprovalMessage:
     session: str
     request_id: str
     approved: bool
+    code: str | None = None  # approved with this edited code, which runs instead of the cell
+
+    @property
+    def answer(self) -> bool | str:
+        """What the agent loop is told: True, False, or the edited code to run."""
+        return self.code if self.approved and self.code is not None else self.approved
 
 
-ClientMessage = UserMessage | ExecutionResultMessage | StopMessage | InspectResultMessage | ApprovalMessage
+@dataclass
+class AttachMessage:
+    """The window shows this session (after a reload, or in a second tab): send it its events."""
+
+    session: str
+
+
+@dataclass
+class CellStateMessage:
+    """A cell or lookup waits behind the user's own running cell, or has started."""
+
+    session: str
+    call_id: str
+    state: str
+
+
+@dataclass
+class NotebookMovedMessage:
+    """The session's notebook was renamed or moved; ``path`` is its new one."""
+
+    session: str
+    path: str
+
+
+ClientMessage = (
+    UserMessage
+    | ExecutionResultMessage
+    | StopMessage
+    | InspectResultMessage
+    | ApprovalMessage
+    | AttachMessage
+    | CellStateMessage
+    | NotebookMovedMessage
+)
 
 
 def _field(message: dict, name: str, kind: type | tuple[type, ...], session: str | None = None):
@@ -98,6 +149,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         message = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ProtocolError("The message is not valid JSON.") from None
+    except RecursionError:
+        raise ProtocolError("The message is nested too deeply.") from None
     if not isinstance(message, dict):
         raise ProtocolError("The message must be a JSON object.")
     kind = message.get("type")
@@ -169,7 +222,26 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
             session, _field(message, "call_id", str, session), stdout if isinstance(stdout, str) else None
         )
     if kind == "approval":
+        code = message.get("code")
+        if code is not None:
+            if not isinstance(code, str) or not code.strip():
+                raise ProtocolError("'code' must be the edited code to run.", session=session)
+            if len(code) > MAX_EDITED_CODE_CHARS:
+                raise ProtocolError(
+                    f"The edited code is {len(code):,} characters long; the limit is {MAX_EDITED_CODE_CHARS:,}.",
+                    "Put large data in a file next to the notebook and read it from the code.",
+                    session,
+                )
         return ApprovalMessage(
-            session, _field(message, "request_id", str, session), _field(message, "approved", bool, session)
+            session, _field(message, "request_id", str, session), _field(message, "approved", bool, session), code
         )
+    if kind == "cell_state":
+        state = _field(message, "state", str, session)
+        if state not in _CELL_STATES:
+            raise ProtocolError(f"Unknown cell state '{state}'.", session=session)
+        return CellStateMessage(session, _field(message, "call_id", str, session), state)
+    if kind == "notebook_moved":
+        return NotebookMovedMessage(session, _field(message, "path", str, session))
+    if kind == "attach":
+        return AttachMessage(session)
     return StopMessage(session)

@@ -21,7 +21,7 @@ from ci_jupyterlab.agent.journal import JOURNAL_NAME, Journal, Recording
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 from ci_jupyterlab.agent.loop import Conversation
 from ci_jupyterlab.agent.record import RequestRecord, SessionRecord
-from ci_jupyterlab.chat import SessionStore
+from ci_jupyterlab.sessions import SessionStore
 from ci_jupyterlab.export import export_notebook
 from ci_jupyterlab.session_files import SavedSession, SessionFiles
 

@@ -26,7 +26,7 @@ class Chat:
         self.received: list[dict] = []
 
     async def send(self, **message):
-        message.setdefault("protocol", 1)
+        message.setdefault("protocol", 2)
         message.setdefault("session", self.session)
         await self.ws.write_message(json.dumps(message))
 
@@ -71,7 +71,7 @@ def open_chat(jp_ws_fetch, tmp_path):
             ws = await jp_ws_fetch("ci-jupyterlab", "chat")
             chat = Chat(ws, kernel, session)
             hello = await chat.next()
-            assert hello["type"] == "hello" and hello["protocol"] == 1
+            assert hello["type"] == "hello" and hello["protocol"] == 2
             try:
                 yield chat
             finally:
@@ -156,11 +156,11 @@ async def test_stop_cancels_the_request(open_chat, llm_server):
 @pytest.mark.parametrize(
     "message, expected",
     [
-        ({"type": "teleport", "protocol": 1, "session": "s"}, "Unknown message type 'teleport'"),
-        ({"type": "stop", "protocol": 2, "session": "s"}, "Protocol version 2 is not supported"),
-        ({"type": "user_message", "protocol": 1, "session": "s", "text": "   "}, "The request is empty"),
-        ({"type": "user_message", "protocol": 1, "session": "bad id!", "text": "x"}, "needs a 'session' id"),
-        ({"type": "execution_result", "protocol": 1, "session": "s", "call_id": "c", "status": "??"},
+        ({"type": "teleport", "protocol": 2, "session": "s"}, "Unknown message type 'teleport'"),
+        ({"type": "stop", "protocol": 1, "session": "s"}, "Protocol version 1 is not supported"),
+        ({"type": "user_message", "protocol": 2, "session": "s", "text": "   "}, "The request is empty"),
+        ({"type": "user_message", "protocol": 2, "session": "bad id!", "text": "x"}, "needs a 'session' id"),
+        ({"type": "execution_result", "protocol": 2, "session": "s", "call_id": "c", "status": "??"},
          "Unknown execution status"),
     ],
 )

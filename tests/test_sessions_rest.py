@@ -12,7 +12,8 @@ from test_handlers import Chat
 from tornado.httpclient import HTTPClientError
 
 from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-from ci_jupyterlab.chat import ChatConnection, SessionStore
+from ci_jupyterlab.chat import ChatConnection
+from ci_jupyterlab.sessions import SessionStore
 from ci_jupyterlab.session_files import SessionFiles
 
 
@@ -75,6 +76,7 @@ async def test_sessions_are_listed_read_and_exported(
     assert bad.value.code == 404 and "No such notebook" in bad.value.response.body.decode()
 
     assert CANARY_KEY not in body
+    await extension.sessions.flush()
     for stored in sessions_dir.iterdir():
         assert CANARY_KEY not in stored.read_text()
     assert CANARY_KEY not in (jp_root_dir / "work" / "a-export.ipynb").read_text()
@@ -94,15 +96,17 @@ async def test_endpoints_refuse_requests_without_credentials(jp_fetch):
 
 async def test_a_restarted_server_continues_the_conversation(jp_ws_fetch, jp_root_dir, llm_server, extension, sessions_dir):
     await chat_session(jp_ws_fetch, llm_server, jp_root_dir)
+    await extension.sessions.flush()
 
     # A new server: a new store on the same directory, nothing in memory.
     restarted = SessionStore(SessionFiles(sessions_dir))
     sent: list[dict] = []
     connection = ChatConnection(extension.interpreter, restarted, extension.llm_client, sent.append, jp_root_dir)
     llm_server.enqueue(answer("It is 42."))
-    connection.receive(json.dumps({"type": "user_message", "protocol": 1, "session": "s-1", "text": "What is total?",
+    connection.receive(json.dumps({"type": "user_message", "protocol": 2, "session": "s-1", "text": "What is total?",
                                    "notebook": {"path": "work/a.ipynb"}}))
     await restarted.get("s-1").task
+    await restarted.flush()  # written off the event loop
     assert sent[-1]["type"] == "done" and sent[-1]["reason"] == "answered"
     history = llm_server.chat_requests[-1]["messages"]
     assert any("Store 42" in (m.get("content") or "") for m in history)

@@ -1,0 +1,49 @@
+"""Kernels do not inherit the key the server uses for the model.
+
+The model's code runs in the user's kernels; a key in their environment is
+one ``print(os.environ)`` (or a reversed print, past any redaction) away from
+the notebook and the model. So every kernel this server starts gets the
+server's environment minus ``OPENAI_API_KEY`` and any variable holding the
+configured key. ``c.CodeInterpreter.share_key_with_kernels = True`` is the
+escape hatch for users who want ``%%ci`` to find the key in its kernel.
+
+This is defence in depth, not a wall: code in a kernel runs with the user's
+rights and could still read the server's files or process.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+
+#: The variable the openai client, and so our configuration, reads the key from.
+KEY_VARIABLE = "OPENAI_API_KEY"
+
+
+def key_variables(environ: dict[str, str], key: str) -> set[str]:
+    """The key variable, and any variable whose value is the key."""
+    return {KEY_VARIABLE} | {name for name, value in environ.items() if key and value == key}
+
+
+def without_key(environ: dict[str, str], key: str) -> dict[str, str]:
+    """``environ`` minus the variables that hold the key."""
+    hidden = key_variables(environ, key)
+    return {name: value for name, value in environ.items() if name not in hidden}
+
+
+def keep_key_out_of_kernels(kernel_manager, key: Callable[[], str]) -> None:
+    """Make ``kernel_manager`` start (and so restart) every kernel without the key in its environment.
+
+    The server starts kernels with ``env`` from the session's request, or its
+    own environment when none is given (jupyter_client's provisioner); either
+    way it passes through here first.
+    """
+    start_kernel = kernel_manager.start_kernel
+
+    @functools.wraps(start_kernel)
+    async def start_kernel_without_key(*args, **kwargs):
+        kwargs["env"] = without_key(kwargs.get("env") or dict(os.environ), key())
+        return await start_kernel(*args, **kwargs)
+
+    kernel_manager.start_kernel = start_kernel_without_key
