@@ -3,7 +3,12 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ClientMessage, parseServerMessage, ServerMessage } from './protocol';
+import {
+  OutgoingMessage,
+  parseServerMessage,
+  PROTOCOL_VERSION,
+  ServerMessage
+} from './protocol';
 import { API_NAMESPACE } from './request';
 
 /** The state of the chat websocket. */
@@ -41,16 +46,18 @@ export class ChatClient implements IDisposable {
   }
 
   /**
-   * Send a message if the socket is open.
+   * Send a message, stamped with the protocol version, if the socket is open.
    *
    * Returns false when it is not: messages are not queued, because the
-   * server forgets a connection's running requests when it drops.
+   * server ends a connection's running requests when it drops.
    */
-  send(message: ClientMessage): boolean {
+  send(message: OutgoingMessage): boolean {
     if (this._socket?.readyState !== WebSocket.OPEN) {
       return false;
     }
-    this._socket.send(JSON.stringify(message));
+    this._socket.send(
+      JSON.stringify({ ...message, protocol: PROTOCOL_VERSION })
+    );
     return true;
   }
 

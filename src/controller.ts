@@ -12,20 +12,22 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { ChatClient, ConnectionState } from './chatClient';
-import type { IApprovalEntry, IStepEntry } from './entries';
+import type { IApprovalEntry, IKernelEntry, IStepEntry } from './entries';
 import { exportReproducible } from './exporter';
 import { restoreConversation } from './history';
-import { inspectSilently } from './kernelInspector';
-import type { ChatModel, Conversation } from './model';
+import { inspectSilently, IQueueListener } from './kernelInspector';
+import { ChatModel, Conversation, KERNEL_LOST } from './model';
 import type { NotebookRunner } from './notebookRunner';
+import { NotebookSaver } from './notebookSaver';
+import { boundedOutputs } from './outputBounds';
 import {
   IInspectMessage,
   INotebookInfo,
   IRunCellMessage,
-  PROTOCOL_VERSION,
   ServerMessage
 } from './protocol';
 import { fetchConfig } from './request';
+import { cellsToRestore, restoreState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
 import { Timer } from './timer';
 import type { ICodeInterpreter } from './tokens';
@@ -47,7 +49,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     this.model.connection = this._client.state;
     this._tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
-    this._tracker.forEach(panel => this._followRenames(panel));
+    this._tracker.forEach(panel => {
+      this._followRenames(panel);
+      this._watchKernel(panel);
+    });
     this._tracker.widgetAdded.connect(this._onWidgetAdded, this);
   }
 
@@ -103,7 +108,6 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       conversation.language = notebook.kernel_language;
       const sent = this._client.send({
         type: 'user_message',
-        protocol: PROTOCOL_VERSION,
         session: conversation.session,
         text: request,
         notebook,
@@ -160,18 +164,21 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     );
   }
 
-  /** Answer an install request of the assistant. */
-  answerApproval(entry: IApprovalEntry, approved: boolean): void {
+  /**
+   * Answer an approval request of the assistant: run the cell (true), not
+   * (false), or run this edited code instead (a string).
+   */
+  answerApproval(entry: IApprovalEntry, answer: boolean | string): void {
     const conversation = this.model.conversationOf(entry.session);
     const sent = this._client.send({
       type: 'approval',
-      protocol: PROTOCOL_VERSION,
       session: entry.session,
       request_id: entry.requestId,
-      approved
+      approved: answer !== false,
+      ...(typeof answer === 'string' ? { code: answer } : {})
     });
     if (sent) {
-      conversation?.decideApproval(entry.requestId, approved);
+      conversation?.decideApproval(entry.requestId, answer);
     } else {
       conversation?.addNotice(
         'The answer could not be sent: not connected to the server.',
@@ -239,10 +246,47 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     }
     this._client.send({
       type: 'stop',
-      protocol: PROTOCOL_VERSION,
       session: conversation.session
     });
     this._runner.cancel(conversation.session);
+  }
+
+  /**
+   * Run a conversation's cells again in its notebook's new kernel, with the
+   * user's own cells above them if asked; the card shows the progress.
+   */
+  async restoreState(
+    entry: IKernelEntry,
+    withUserCells: boolean
+  ): Promise<void> {
+    const conversation = this.model.conversationOf(entry.session);
+    const panel = this._panelOf(entry.session);
+    if (!conversation || !panel) {
+      conversation?.updateKernelEntry(entry.id, {
+        state: 'failed',
+        failure: 'The notebook is not open.'
+      });
+      return;
+    }
+    const working = new Set(
+      conversation.entries.flatMap(step =>
+        step.kind === 'step' && step.state === 'ok' ? [step.callId] : []
+      )
+    );
+    const cells = cellsToRestore(panel, working, withUserCells);
+    conversation.updateKernelEntry(entry.id, {
+      state: 'restoring',
+      ran: 0,
+      total: cells.length
+    });
+    const outcome = await restoreState(panel, cells, ran =>
+      conversation.updateKernelEntry(entry.id, { ran })
+    );
+    conversation.updateKernelEntry(entry.id, {
+      ...outcome,
+      state: outcome.failure === null ? 'restored' : 'failed'
+    });
+    await this._save(entry.session);
   }
 
   /**
@@ -281,10 +325,53 @@ export class ChatController implements ICodeInterpreter, IDisposable {
 
   private _onMessage(_: ChatClient, message: ServerMessage): void {
     this.model.handle(message);
+    if (message.type === 'hello' || message.watch) {
+      return; // A window that watches shows the request; the driver runs it.
+    }
     if (message.type === 'run_cell') {
       void this._runCell(message);
     } else if (message.type === 'inspect') {
       void this._inspect(message);
+    } else if (message.type === 'done') {
+      void this._save(message.session);
+    }
+  }
+
+  /**
+   * Tell the server when a cell or lookup of ours waits behind a cell it did
+   * not start (the user's own), and when it starts: it waits as long, and
+   * shows so.
+   */
+  private _queueListener(session: string, callId: string): IQueueListener {
+    const state = (value: 'waiting' | 'started') =>
+      this._client.send({
+        type: 'cell_state',
+        session,
+        call_id: callId,
+        state: value
+      });
+    return { waiting: () => state('waiting'), started: () => state('started') };
+  }
+
+  /**
+   * Save a session's notebook (through its document context, so it works
+   * with and without real-time collaboration): the cells the assistant
+   * wrote are on disk even if the page closes before autosave.
+   */
+  private async _save(session: string): Promise<void> {
+    const panel = this._panelOf(session);
+    if (!panel || panel.isDisposed) {
+      return;
+    }
+    try {
+      await this._saver.save(panel.context);
+    } catch (error) {
+      this.model
+        .conversationOf(session)
+        ?.addNotice(
+          `The notebook could not be saved: ${(error as Error).message}`,
+          'Save it yourself (File > Save Notebook) before closing the page.'
+        );
     }
   }
 
@@ -298,48 +385,70 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     let stdout: string | null = null;
     if (kernel) {
       try {
-        stdout = await inspectSilently(kernel, request.code, request.timeout);
+        stdout = await inspectSilently(
+          kernel,
+          request.code,
+          request.timeout,
+          this._queueListener(request.session, request.call_id)
+        );
       } catch (error) {
         console.warn('ci-jupyterlab: a silent lookup failed', error);
       }
     }
     this._client.send({
       type: 'inspect_result',
-      protocol: PROTOCOL_VERSION,
       session: request.session,
       call_id: request.call_id,
       stdout
     });
   }
 
-  /** Run one cell and answer with its result, whatever happens. */
+  /**
+   * Run one cell and answer with its result, whatever happens; then save
+   * the notebook. The answer's outputs are bounded (see boundedOutputs);
+   * the notebook keeps them whole.
+   */
   private async _runCell(request: IRunCellMessage): Promise<void> {
     const conversation = this.model.conversationOf(request.session);
     const result = await this._runner.run(
       this._panelOf(request.session),
-      request
+      request,
+      this._queueListener(request.session, request.call_id)
     );
+    const outputs = boundedOutputs(result.outputs);
     conversation?.updateStep(request.call_id, {
       state: result.status,
-      outputs: result.outputs
+      outputs
     });
     this._client.send({
       type: 'execution_result',
-      protocol: PROTOCOL_VERSION,
       session: request.session,
       call_id: request.call_id,
       status: result.status,
-      outputs: result.outputs,
+      outputs,
       execution_count: result.executionCount,
       duration_ms: result.durationMs
     });
+    await this._save(request.session);
   }
 
   private _onConnection(_: ChatClient, state: ConnectionState): void {
     this.model.connection = state;
     if (state === 'closed') {
       this.model.abortRunningRequests();
+    } else if (state === 'open') {
+      // A request that waits for the user's approval outlives the connection.
+      for (const conversation of this.model.conversations) {
+        if (conversation.entries.length > 0) {
+          this._attach(conversation.session);
+        }
+      }
     }
+  }
+
+  /** Show this window a session's messages (it drives it, or watches it). */
+  private _attach(session: string): void {
+    this._client.send({ type: 'attach', session });
   }
 
   /** Show the active notebook's conversation, restored once per page load. */
@@ -355,7 +464,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private _restore(conversation: Conversation): Promise<void> {
     let restored = this._restored.get(conversation);
     if (!restored) {
-      restored = restoreConversation(conversation);
+      restored = restoreConversation(conversation).then(session => {
+        if (session !== null) {
+          this._attach(session);
+        }
+      });
       this._restored.set(conversation, restored);
     }
     return restored;
@@ -405,6 +518,28 @@ export class ChatController implements ICodeInterpreter, IDisposable {
 
   private _onWidgetAdded(_: INotebookTracker, panel: NotebookPanel): void {
     this._followRenames(panel);
+    this._watchKernel(panel);
+  }
+
+  /**
+   * Offer to restore the state when the notebook's kernel restarts or dies
+   * with a conversation that ran steps in it (during a request, its end
+   * offers it too: the card on offer moves down).
+   */
+  private _watchKernel(panel: NotebookPanel): void {
+    panel.sessionContext.statusChanged.connect((_, status) => {
+      if (
+        status !== 'restarting' &&
+        status !== 'autorestarting' &&
+        status !== 'dead'
+      ) {
+        return;
+      }
+      const conversation = this.model.conversationFor(panel.context.path);
+      if (conversation.hasSteps) {
+        conversation.offerRestore(KERNEL_LOST);
+      }
+    });
   }
 
   /** Keep the notebook's conversation when it is renamed or moved. */
@@ -413,6 +548,15 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     panel.context.pathChanged.connect((_, newPath) => {
       this.model.renameNotebook(path, newPath);
       path = newPath;
+      const conversation = this.model.conversationFor(newPath);
+      if (conversation.busy) {
+        // The request goes on in the renamed notebook.
+        this._client.send({
+          type: 'notebook_moved',
+          session: conversation.session,
+          path: newPath
+        });
+      }
     });
   }
 
@@ -448,6 +592,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private _isDisposed = false;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
+  private _saver = new NotebookSaver();
   /** The restoration of each conversation's saved session. */
   private _restored = new WeakMap<Conversation, Promise<void>>();
 }

@@ -5,6 +5,7 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 
 import type {
+  ApprovalKind,
   DoneReason,
   ExecutionStatus,
   IApprovalRequestMessage,
@@ -50,15 +51,23 @@ export interface IStepEntry {
   files: IChangedFile[];
 }
 
-/** The assistant asks to install packages; `approved` is null until answered. */
+/**
+ * The assistant asks before a cell runs; `approved` is null until answered,
+ * and `editedCode` is what the user ran instead of the cell, if they edited it.
+ */
 export interface IApprovalEntry {
   kind: 'approval';
   id: string;
   session: string;
   requestId: string;
+  /** Why it asks: see `ApprovalKind`. */
+  request: ApprovalKind;
   packages: string[];
+  reasons: string[];
+  code: string;
   reason: string;
   approved: boolean | null;
+  editedCode: string | null;
 }
 
 /** An export of the notebook: running, done (with its result) or failed. */
@@ -67,6 +76,23 @@ export interface IExportEntry {
   id: string;
   result: IExportResult | null;
   error: string | null;
+}
+
+/**
+ * The kernel restarted or died: its variables are gone. The card offers to
+ * run the conversation's cells again (`offered`), shows the progress
+ * (`restoring`) and how it ended.
+ */
+export interface IKernelEntry {
+  kind: 'kernel';
+  id: string;
+  session: string;
+  message: string;
+  state: 'offered' | 'restoring' | 'restored' | 'failed';
+  ran: number;
+  total: number;
+  /** Why the restore stopped, when it failed. */
+  failure: string | null;
 }
 
 /** An error from the server, or a notice about how a request ended. */
@@ -85,6 +111,7 @@ export type ChatEntry =
   | IStepEntry
   | IApprovalEntry
   | IExportEntry
+  | IKernelEntry
   | INoticeEntry;
 
 /** Why a request ended, when that deserves a line in the chat. */
@@ -92,7 +119,10 @@ const DONE_NOTICES: Partial<Record<DoneReason, string>> = {
   max_attempts:
     'Gave up: the code kept failing after the maximum number of attempts.',
   stuck: 'Gave up: the same code failed with the same error twice.',
-  kernel: 'Stopped: the kernel died or restarted.'
+  kernel: 'Stopped: the kernel died or restarted, or the notebook was closed.',
+  stopped: 'Stopped by you.',
+  interrupted:
+    'Interrupted: the request ended when its window closed or the server stopped.'
 };
 
 let lastId = 0;
@@ -150,9 +180,26 @@ export function approvalEntry(
     id: nextId(),
     session: message.session,
     requestId: message.request_id,
+    request: message.kind ?? 'install',
     packages: message.packages,
+    reasons: message.reasons ?? [],
+    code: message.code ?? '',
     reason: message.reason,
-    approved: null
+    approved: null,
+    editedCode: null
+  };
+}
+
+export function kernelEntry(session: string, message: string): IKernelEntry {
+  return {
+    kind: 'kernel',
+    id: nextId(),
+    session,
+    message,
+    state: 'offered',
+    ran: 0,
+    total: 0,
+    failure: null
   };
 }
 

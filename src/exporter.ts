@@ -24,7 +24,10 @@ export async function exportReproducible(
   let exported: string;
   try {
     await panel.context.save();
-    const result = await requestExport(panel.context.path);
+    const result = await requestExport(
+      panel.context.path,
+      conversation.session
+    );
     conversation.finishExport(id, { result, error: null });
     exported = result.path;
   } catch (error) {

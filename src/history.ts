@@ -24,22 +24,28 @@ import { fetchSession, fetchSessions } from './request';
 
 /**
  * Continue the notebook's newest saved session in this conversation, if the
- * server has one: the conversation takes its id and shows its history.
+ * server has one: the conversation takes its id and shows its history, every
+ * message it showed replayed in order (records older than that list only
+ * their requests, steps and answers). Resolves with the session id restored.
  *
  * Any failure (no saved session, or a server without the sessions
  * endpoints) leaves the conversation as it is, a fresh session.
  */
 export async function restoreConversation(
   conversation: Conversation
-): Promise<void> {
+): Promise<string | null> {
   try {
     const [newest] = await fetchSessions(conversation.path);
     if (!newest) {
-      return;
+      return null;
     }
     const { id, record } = await fetchSession(newest.id);
     if (conversation.busy || conversation.entries.length > 0) {
-      return; // The user started without the history meanwhile.
+      return null; // The user started without the history meanwhile.
+    }
+    if (record.events && record.events.length > 0) {
+      conversation.replay(id, record.events);
+      return id;
     }
     const last = record.requests[record.requests.length - 1];
     conversation.restore(
@@ -47,8 +53,10 @@ export async function restoreConversation(
       record.requests.flatMap(request => requestEntries(id, request)),
       last ? recordedUsage(last) : null
     );
+    return id;
   } catch (error) {
     console.debug('ci-jupyterlab: no saved conversation restored', error);
+    return null;
   }
 }
 

@@ -7,25 +7,40 @@
 import { KernelMessage } from '@jupyterlab/services';
 import type { Kernel } from '@jupyterlab/services';
 
+import { ExecutionStart } from './executionStart';
 import { Timer } from './timer';
+
+/** What the caller hears of a lookup queued behind another cell. */
+export interface IQueueListener {
+  /** The kernel runs another cell (the user's): the lookup waits for it. */
+  waiting(): void;
+  /** The lookup that waited has started. */
+  started(): void;
+}
 
 /**
  * Run code silently in a kernel and return what it printed to stdout.
  *
- * Resolves with null when it runs past `timeoutSeconds`; the kernel is then
- * interrupted so that it does not hold up the cells queued after it.
+ * The timeout counts from the lookup's start: queued behind the user's own
+ * cell, it waits (and says so through `queue`). Resolves with null when it
+ * runs past `timeoutSeconds`; the kernel is then interrupted if the lookup
+ * is what it runs, never otherwise.
  */
 export async function inspectSilently(
   kernel: Kernel.IKernelConnection,
   code: string,
-  timeoutSeconds: number
+  timeoutSeconds: number,
+  queue?: IQueueListener
 ): Promise<string | null> {
+  let sent: string | null = null;
+  const start = new ExecutionStart(kernel, id => id === sent);
   const future = kernel.requestExecute({
     code,
     silent: true,
     store_history: false,
     allow_stdin: false
   });
+  sent = future.msg.header.msg_id;
   let stdout = '';
   future.onIOPub = message => {
     if (
@@ -35,24 +50,34 @@ export async function inspectSilently(
       stdout += message.content.text;
     }
   };
+  const done = future.done.then(
+    () => true,
+    () => true
+  );
+  if (start.queued) {
+    queue?.waiting();
+    await Promise.race([start.started, done]);
+    queue?.started();
+  }
   const timer = new Timer(timeoutSeconds * 1000);
   try {
     const finished = await Promise.race([
-      future.done.then(
-        () => true,
-        () => true
-      ),
+      done,
       timer.elapsed.then(() => false)
     ]);
     if (!finished) {
-      await kernel.interrupt().catch(error => {
-        console.warn('ci-jupyterlab: interrupting the kernel failed', error);
-      });
+      if (start.hasStarted) {
+        // Ours runs: interrupting stops nothing else.
+        await kernel.interrupt().catch(error => {
+          console.warn('ci-jupyterlab: interrupting the kernel failed', error);
+        });
+      }
       return null;
     }
     return stdout;
   } finally {
     timer.clear();
+    start.dispose();
     future.dispose();
   }
 }

@@ -15,7 +15,9 @@ import {
   exportEntry,
   IApprovalEntry,
   IExportEntry,
+  IKernelEntry,
   INoticeEntry,
+  kernelEntry,
   IStepEntry,
   nextId,
   noticeEntry,
@@ -28,6 +30,7 @@ import type {
   IProblem,
   IStatusMessage,
   IUsageMessage,
+  RecordedEvent,
   ServerMessage
 } from './protocol';
 
@@ -62,6 +65,10 @@ const ENABLE_HINT =
 
 const CONFIGURE_HINT =
   'The model is configured on the server, never in the browser: set c.CodeInterpreter.model (and c.CodeInterpreter.base_url for another OpenAI-compatible server) in jupyter_server_config.py, put the API key in the OPENAI_API_KEY environment variable of the server, then restart JupyterLab.';
+
+/** What the restore card says when the kernel went away. */
+export const KERNEL_LOST =
+  "The kernel restarted: this conversation's variables are gone.";
 
 /**
  * The conversation of one notebook: its entries, its session id, the files
@@ -130,6 +137,14 @@ export class Conversation {
     return this._busy;
   }
 
+  /**
+   * Whether this window only watches the session: another window (a second
+   * tab on the same notebook) drives its request and runs its cells.
+   */
+  get watching(): boolean {
+    return this._watching;
+  }
+
   /** Emitted on any change. */
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -147,6 +162,25 @@ export class Conversation {
   }
 
   /**
+   * Continue a saved session by showing again every message it showed, in
+   * order: the same entries, cards and notices as before the reload. A
+   * request still running on the server (waiting for an approval) stays
+   * running here, its card answerable.
+   */
+  replay(session: string, events: ReadonlyArray<RecordedEvent>): void {
+    const shown = this._entries;
+    this._session = session;
+    this._entries = [];
+    this._replaying = true;
+    for (const event of events) {
+      this.handle({ ...event, session } as ServerMessage);
+    }
+    this._replaying = false;
+    this._entries = [...this._entries, ...shown];
+    this._changed.emit();
+  }
+
+  /**
    * A new request starts: show the text and the names of the attached files,
    * forget the last status and usage.
    */
@@ -160,6 +194,13 @@ export class Conversation {
   /** The request is over, for the given reason. */
   finishRequest(reason: DoneReason): void {
     this._busy = false;
+    this._watching = false;
+    // A step cut short without a result (the request was interrupted) did not finish.
+    this._entries = this._entries.map(entry =>
+      entry.kind === 'step' && entry.state === 'running'
+        ? { ...entry, state: 'cancelled' }
+        : entry
+    );
     const notice = doneNotice(reason);
     if (notice) {
       this._entries.push(notice);
@@ -183,6 +224,42 @@ export class Conversation {
     return entry.id;
   }
 
+  /**
+   * The kernel restarted or died: offer to restore its state. One card is on
+   * offer at a time, the latest at the end. Not for a replayed history: the
+   * kernel of the reloaded page is another story.
+   */
+  offerRestore(message: string): void {
+    if (this._replaying) {
+      return;
+    }
+    this._entries = this._entries.filter(
+      entry => !(entry.kind === 'kernel' && entry.state === 'offered')
+    );
+    this._push(kernelEntry(this._session, message));
+  }
+
+  /** Whether any step of this conversation ran (so there is state to restore). */
+  get hasSteps(): boolean {
+    return this._entries.some(entry => entry.kind === 'step');
+  }
+
+  /** Change a restore card: its progress and how it ended. */
+  updateKernelEntry(
+    id: string,
+    update: Partial<Pick<IKernelEntry, 'state' | 'ran' | 'total' | 'failure'>>
+  ): void {
+    this._replace(
+      entry => entry.kind === 'kernel' && entry.id === id,
+      entry => ({ ...(entry as IKernelEntry), ...update })
+    );
+  }
+
+  /** Show an export from the history. */
+  addExport(outcome: Pick<IExportEntry, 'result' | 'error'>): void {
+    this._push({ ...exportEntry(), ...outcome });
+  }
+
   /** Show how an export ended. */
   finishExport(
     id: string,
@@ -203,13 +280,30 @@ export class Conversation {
       case 'run_cell':
         this._push(stepEntry(message));
         break;
+      case 'user_message':
+        this.startRequest(message.text, message.attachments);
+        break;
       case 'cell_done':
-        this.updateStep(
-          message.call_id,
-          message.error
-            ? { state: message.status, error: message.error }
-            : { state: message.status }
-        );
+        this.updateStep(message.call_id, {
+          state: message.status,
+          ...(message.error && { error: message.error }),
+          ...(message.outputs && { outputs: message.outputs })
+        });
+        break;
+      case 'answer_cut_off':
+        this._dropStreamedText();
+        this.addNotice(message.message, null, 'info');
+        break;
+      case 'approval_answer':
+        this.decideApproval(message.request_id, message.approved);
+        break;
+      case 'attached':
+        this._watching = message.role === 'watcher' && message.busy;
+        this._busy = message.busy;
+        this._changed.emit();
+        break;
+      case 'export':
+        this.addExport(message);
         break;
       case 'files_changed':
         this.updateStep(message.call_id, { files: message.files });
@@ -230,6 +324,9 @@ export class Conversation {
         break;
       case 'done':
         this.finishRequest(message.reason);
+        if (message.reason === 'kernel') {
+          this.offerRestore(KERNEL_LOST);
+        }
         break;
       case 'hello':
       case 'inspect':
@@ -245,11 +342,18 @@ export class Conversation {
     );
   }
 
-  /** Record the user's answer to an install request. */
-  decideApproval(requestId: string, approved: boolean): void {
+  /**
+   * Record the user's answer to an approval request: yes, no, or yes with
+   * this edited code.
+   */
+  decideApproval(requestId: string, answer: boolean | string): void {
     this._replace(
       entry => entry.kind === 'approval' && entry.requestId === requestId,
-      entry => ({ ...(entry as IApprovalEntry), approved })
+      entry => ({
+        ...(entry as IApprovalEntry),
+        approved: answer !== false,
+        editedCode: typeof answer === 'string' ? answer : null
+      })
     );
   }
 
@@ -291,6 +395,15 @@ export class Conversation {
     return saved;
   }
 
+  /** The text streamed since the last step, cut off mid-answer, is dropped. */
+  private _dropStreamedText(): void {
+    const last = this._entries[this._entries.length - 1];
+    if (last?.kind === 'assistant') {
+      this._entries.pop();
+      this._changed.emit();
+    }
+  }
+
   /** Streamed text extends the last assistant block, or starts one. */
   private _appendText(text: string): void {
     const last = this._entries[this._entries.length - 1];
@@ -330,6 +443,8 @@ export class Conversation {
   private _status: IStatusMessage | null = null;
   private _usage: Usage | null = null;
   private _busy = false;
+  private _watching = false;
+  private _replaying = false;
   private _changed = new Signal<this, void>(this);
 }
 
@@ -497,6 +612,11 @@ export class ChatModel {
     }
   }
 
+  /** Every conversation, e.g. to attach them again after a reconnection. */
+  get conversations(): ReadonlyArray<Conversation> {
+    return this._conversations;
+  }
+
   private _conversations: Conversation[] = [];
   private _config: IConfig | null = null;
   private _configError: string | null = null;
@@ -506,7 +626,7 @@ export class ChatModel {
 }
 
 const DEFAULT_CONFIG: IConfig = {
-  protocol: 1,
+  protocol: 2,
   configured: false,
   model: null,
   endpoint: null,

@@ -6,7 +6,7 @@ import type {
   ISessionContext,
   ISessionContextDialogs
 } from '@jupyterlab/apputils';
-import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import type { Cell, CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import * as nbformat from '@jupyterlab/nbformat';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
@@ -14,6 +14,8 @@ import type { ITranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
 import type { IChangedArgs } from '@jupyterlab/coreutils';
 
+import { ExecutionStart } from './executionStart';
+import type { IQueueListener } from './kernelInspector';
 import type { ExecutionStatus, IRunCellMessage } from './protocol';
 import { placeStepCell } from './stepCells';
 import { Timer } from './timer';
@@ -49,14 +51,18 @@ export class NotebookRunner {
    * result, whose status says how the run ended:
    * - `ok` / `error`: the cell finished (`error`: an error output, or the
    *   run failed);
-   * - `timeout`: it ran past `request.timeout` seconds and was interrupted;
+   * - `timeout`: it ran past `request.timeout` seconds, counted from its
+   *   start, and was interrupted;
    * - `cancelled`: `cancel()` interrupted it, or the user deleted the cell;
+   *   cancelled while it waits behind the user's own cell, it is interrupted
+   *   once it starts, never the user's cell;
    * - `kernel_restarted` / `kernel_dead`: the kernel went away meanwhile;
    * - `notebook_closed`: the panel was closed meanwhile, or before (null).
    */
   async run(
     panel: NotebookPanel | null,
-    request: IRunCellMessage
+    request: IRunCellMessage,
+    queue?: IQueueListener
   ): Promise<IStepRun> {
     const started = performance.now();
     if (!panel || panel.isDisposed) {
@@ -73,7 +79,7 @@ export class NotebookRunner {
     let status: ExecutionStatus;
     let failure: nbformat.IError | null = null;
     try {
-      status = await this._execute(panel, request, watch, placed);
+      status = await this._execute(panel, request, watch, placed, queue);
     } catch (error) {
       console.error('ci-jupyterlab: running a step failed', error);
       status = 'error';
@@ -117,7 +123,8 @@ export class NotebookRunner {
     panel: NotebookPanel,
     request: IRunCellMessage,
     watch: RunWatch,
-    placed: { cell: Cell | null }
+    placed: { cell: Cell | null },
+    queue?: IQueueListener
   ): Promise<ExecutionStatus> {
     const { sessionContext, content: notebook } = panel;
     const ready = await Promise.race([
@@ -139,6 +146,10 @@ export class NotebookRunner {
       notebook.activeCellIndex = notebook.widgets.indexOf(cell);
     }
 
+    const start = new ExecutionStart(
+      kernel,
+      id => (cell as CodeCell).outputArea?.future?.msg.header.msg_id === id
+    );
     const finished = NotebookActions.runCells(
       notebook,
       [cell],
@@ -157,6 +168,24 @@ export class NotebookRunner {
         return 'error';
       }
     );
+    if (start.queued) {
+      queue?.waiting();
+      const before = await Promise.race([
+        start.started.then(() => null),
+        finished,
+        watch.ended
+      ]);
+      if (before !== null) {
+        if (before === 'cancelled') {
+          // Stopped in the queue: the user's cell runs on; ours stops when it starts.
+          void start.started.then(() => kernel.interrupt());
+        } else {
+          start.dispose();
+        }
+        return before;
+      }
+      queue?.started();
+    }
     const timer = new Timer(request.timeout * 1000);
     try {
       const outcome = await Promise.race([
@@ -170,6 +199,7 @@ export class NotebookRunner {
       return outcome;
     } finally {
       timer.clear();
+      start.dispose();
     }
   }
 

@@ -1,12 +1,12 @@
 /**
- * Types of the chat websocket protocol, version 1 (see docs/protocol.md).
+ * Types of the chat websocket protocol, version 2 (see docs/protocol.md).
  *
- * Client messages carry `protocol: PROTOCOL_VERSION`; server messages are
- * discriminated by `type`.
+ * Client messages carry `protocol: PROTOCOL_VERSION` (the ChatClient stamps
+ * it); server messages are discriminated by `type`.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** A problem the user must fix on the server side, with a hint how. */
 export interface IProblem {
@@ -83,7 +83,11 @@ export interface IRecordedRequest {
 export interface ISessionRecord {
   id: string;
   notebook_path: string | null;
-  record: { requests: IRecordedRequest[] };
+  record: {
+    requests: IRecordedRequest[];
+    /** Every message the chat showed, in order (older records have none). */
+    events?: RecordedEvent[];
+  };
 }
 
 /** How one code cell of an export fared when it was re-run. */
@@ -146,6 +150,8 @@ export interface IApprovalMessage {
   session: string;
   request_id: string;
   approved: boolean;
+  /** With `approved`: run this edited code instead of the cell (at most 1 MB). */
+  code?: string;
 }
 
 /** What a silent `inspect` snippet printed; null if it ran past its timeout. */
@@ -157,12 +163,45 @@ export interface IInspectResultMessage {
   stdout: string | null;
 }
 
+/** This window shows the session (after a reload, or in a second tab). */
+export interface IAttachMessage {
+  type: 'attach';
+  protocol: number;
+  session: string;
+}
+
+/**
+ * A cell or lookup of the assistant waits behind a cell it did not start
+ * (the user's own), or has started.
+ */
+export interface ICellStateMessage {
+  type: 'cell_state';
+  protocol: number;
+  session: string;
+  call_id: string;
+  state: 'waiting' | 'started';
+}
+
+/** The session's notebook was renamed or moved. */
+export interface INotebookMovedMessage {
+  type: 'notebook_moved';
+  protocol: number;
+  session: string;
+  path: string;
+}
+
 export type ClientMessage =
   | IUserMessage
   | IExecutionResultMessage
   | IStopMessage
   | IApprovalMessage
-  | IInspectResultMessage;
+  | IInspectResultMessage
+  | IAttachMessage
+  | ICellStateMessage
+  | INotebookMovedMessage;
+
+/** A client message as written: the ChatClient adds the protocol version. */
+export type OutgoingMessage = DistributiveOmit<ClientMessage, 'protocol'>;
 
 /* ----------------------------- server → client ---------------------------- */
 
@@ -175,32 +214,32 @@ export interface IHelloMessage {
 }
 
 export type Phase =
-  | 'thinking'
-  | 'writing_code'
-  | 'running'
-  | 'fixing'
-  | 'done'
-  | 'stopped'
-  | 'error';
+  'thinking' | 'waiting' | 'running' | 'fixing' | 'done' | 'stopped' | 'error';
 
-export interface IStatusMessage {
-  type: 'status';
+/**
+ * What every session message may carry: `watch` is set when this window
+ * watches a request another window drives (it only shows it).
+ */
+interface ISessionMessage {
   session: string;
+  watch?: boolean;
+}
+
+export interface IStatusMessage extends ISessionMessage {
+  type: 'status';
   phase: Phase;
   attempt: number | null;
   max_attempts: number | null;
   message: string | null;
 }
 
-export interface ITextDeltaMessage {
+export interface ITextDeltaMessage extends ISessionMessage {
   type: 'text_delta';
-  session: string;
   text: string;
 }
 
-export interface IRunCellMessage {
+export interface IRunCellMessage extends ISessionMessage {
   type: 'run_cell';
-  session: string;
   call_id: string;
   code: string;
   step: number;
@@ -215,17 +254,19 @@ export interface ICellError {
   evalue: string;
 }
 
-export interface ICellDoneMessage {
+export interface ICellDoneMessage extends ISessionMessage {
   type: 'cell_done';
-  session: string;
   call_id: string;
   status: ExecutionStatus;
   error: ICellError | null;
+  /** The cell's outputs, bounded (the notebook keeps them whole). */
+  outputs?: nbformat.IOutput[];
+  execution_count?: number | null;
+  duration_ms?: number;
 }
 
-export interface IUsageMessage {
+export interface IUsageMessage extends ISessionMessage {
   type: 'usage';
-  session: string;
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
@@ -235,6 +276,7 @@ export interface IErrorMessage {
   type: 'error';
   /** Absent when the error is not tied to a session (e.g. a malformed message). */
   session?: string;
+  watch?: boolean;
   message: string;
   hint: string | null;
 }
@@ -246,11 +288,11 @@ export type DoneReason =
   | 'stuck'
   | 'stopped'
   | 'kernel'
+  | 'interrupted'
   | 'error';
 
-export interface IDoneMessage {
+export interface IDoneMessage extends ISessionMessage {
   type: 'done';
-  session: string;
   reason: DoneReason;
 }
 
@@ -262,34 +304,87 @@ export interface IChangedFile {
   change: 'created' | 'modified';
 }
 
-export interface IFilesChangedMessage {
+export interface IFilesChangedMessage extends ISessionMessage {
   type: 'files_changed';
-  session: string;
   call_id: string;
   files: IChangedFile[];
 }
 
 /** The server asks for a silent lookup in the notebook's kernel. */
-export interface IInspectMessage {
+export interface IInspectMessage extends ISessionMessage {
   type: 'inspect';
-  session: string;
   call_id: string;
   code: string;
   /** Seconds after which the client interrupts the kernel and answers null. */
   timeout: number;
 }
 
-/** The assistant asks before installing packages into the kernel's environment. */
-export interface IApprovalRequestMessage {
+/**
+ * Why a cell waits for the user: it only installs packages (`install`), it
+ * does more that needs approval (`risky`: shell commands, uninstalls, files
+ * changed outside the notebook's folder), or every cell is reviewed
+ * (`review`, with `c.CodeInterpreter.approval = "always"`).
+ */
+export type ApprovalKind = 'install' | 'risky' | 'review';
+
+/** The assistant asks before a cell runs; nothing runs until the user answers. */
+export interface IApprovalRequestMessage extends ISessionMessage {
   type: 'approval_request';
-  session: string;
   request_id: string;
+  /** Absent from servers older than this field: treat as `install`. */
+  kind?: ApprovalKind;
+  /** The packages it installs, exactly as approving covers them. */
   packages: string[];
+  /** One sentence per kind of risk. */
+  reasons?: string[];
+  /** The cell that waits. */
+  code?: string;
+  /** A one-line summary. */
   reason: string;
+}
+
+/** A request, as the windows that watch it and the history show it. */
+export interface IUserMessageEvent extends ISessionMessage {
+  type: 'user_message';
+  text: string;
+  /** The names of the attached files. */
+  attachments: string[];
+}
+
+/** The user's answer to an approval request (from any window). */
+export interface IApprovalAnswerMessage extends ISessionMessage {
+  type: 'approval_answer';
+  request_id: string;
+  approved: boolean;
+}
+
+/** The answer streamed so far was cut off: its text is dropped, it comes again. */
+export interface IAnswerCutOffMessage extends ISessionMessage {
+  type: 'answer_cut_off';
+  message: string;
+}
+
+/** The answer to `attach`: whether this window drives the session or watches it. */
+export interface IAttachedMessage extends ISessionMessage {
+  type: 'attached';
+  role: 'driver' | 'watcher';
+  busy: boolean;
+}
+
+/** An export of the session's notebook, as the history keeps it. */
+export interface IExportEvent extends ISessionMessage {
+  type: 'export';
+  result: IExportResult | null;
+  error: string | null;
 }
 
 export type ServerMessage =
   | IHelloMessage
+  | IUserMessageEvent
+  | IApprovalAnswerMessage
+  | IAnswerCutOffMessage
+  | IAttachedMessage
+  | IExportEvent
   | IStatusMessage
   | ITextDeltaMessage
   | IRunCellMessage
@@ -312,8 +407,23 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'done',
   'files_changed',
   'inspect',
-  'approval_request'
+  'approval_request',
+  'user_message',
+  'approval_answer',
+  'answer_cut_off',
+  'attached',
+  'export'
 ]);
+
+/** A message of a session's history: what the chat showed, without its session. */
+export type RecordedEvent = DistributiveOmit<
+  Exclude<ServerMessage, IHelloMessage | IInspectMessage | IAttachedMessage>,
+  'session'
+>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown
+  ? Omit<T, K>
+  : never;
 
 /**
  * Parse one websocket frame into a server message.

@@ -87,17 +87,24 @@ export function fetchSession(
 
 /**
  * Ask the server to export a notebook (as saved on disk) as a clean,
- * reproducible notebook next to it, verified in a fresh kernel.
+ * reproducible notebook next to it, verified in a fresh kernel; the export
+ * joins the history of the chat session that asked.
  */
 export function requestExport(
   path: string,
+  session: string,
   settings?: ServerConnection.ISettings
 ): Promise<IExportResult> {
   return requestAPI<IExportResult>(
     'export',
     {
       method: 'POST',
-      body: JSON.stringify({ path, keep_attempts: false, verify: true })
+      body: JSON.stringify({
+        path,
+        session,
+        keep_attempts: false,
+        verify: true
+      })
     },
     settings
   );

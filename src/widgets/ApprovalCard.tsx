@@ -8,49 +8,196 @@ export interface IApprovalCardProps {
   actions: IEntryActions;
 }
 
+/** The cell's code, read-only (the card has no rendermime to highlight it). */
+const CODE_STYLE: React.CSSProperties = {
+  margin: 0,
+  padding: '4px 6px',
+  maxHeight: '16em',
+  overflow: 'auto',
+  whiteSpace: 'pre-wrap',
+  wordBreak: 'break-word',
+  fontFamily: 'var(--jp-code-font-family)',
+  fontSize: 'var(--jp-code-font-size)',
+  background: 'var(--jp-cell-editor-background)',
+  border: 'var(--jp-border-width) solid var(--jp-cell-editor-border-color)',
+  borderRadius: '2px'
+};
+
+const EDITOR_STYLE: React.CSSProperties = {
+  fontFamily: 'var(--jp-code-font-family)',
+  fontSize: 'var(--jp-code-font-size)',
+  minHeight: '8em',
+  resize: 'vertical'
+};
+
 /**
- * The assistant asks to install packages into the notebook's environment;
- * nothing is installed unless the user presses Install. Once answered, the
- * card shows the decision.
+ * The assistant asks before a cell runs; nothing runs until the user answers.
+ *
+ * - `install`: the cell installs packages, and that is all it does that needs
+ *   approval: Install / Don't install. Approving covers exactly the packages
+ *   shown; a later cell that installs anything else asks again.
+ * - `risky`: it also runs shell commands, uninstalls, or changes files outside
+ *   the notebook's folder; the reasons are listed: Run / Don't run.
+ * - `review`: every cell is reviewed (`c.CodeInterpreter.approval =
+ *   "always"`): Run, Edit (the edited code runs instead) or Skip.
+ *
+ * Once answered, the card shows the decision.
  */
 export const ApprovalCard = React.memo(function ApprovalCard({
   entry,
   actions
 }: IApprovalCardProps): JSX.Element {
+  const [editing, setEditing] = React.useState(false);
+  const [draft, setDraft] = React.useState(entry.code);
+  const install = entry.request === 'install';
   const packages = entry.packages.join(', ');
-  return (
-    <div className="jp-ci-Approval" role="group" aria-label="Install request">
-      <div className="jp-ci-ApprovalQuestion">
+  const pending = entry.approved === null;
+  const shownCode = entry.editedCode ?? entry.code;
+
+  let question: JSX.Element;
+  if (install) {
+    question = (
+      <>
         The assistant wants to install <strong>{packages}</strong> into this
         notebook&apos;s environment.
-      </div>
-      {entry.reason && <div className="jp-ci-Hint">{entry.reason}</div>}
-      {entry.approved === null ? (
+      </>
+    );
+  } else if (entry.request === 'risky') {
+    question = <>The assistant wants to run code that needs your approval.</>;
+  } else {
+    question = <>The assistant wants to run this cell.</>;
+  }
+
+  return (
+    <div
+      className="jp-ci-Approval"
+      role="group"
+      aria-label={install ? 'Install request' : 'Approval request'}
+    >
+      <div className="jp-ci-ApprovalQuestion">{question}</div>
+      {install
+        ? entry.reason && <div className="jp-ci-Hint">{entry.reason}</div>
+        : entry.reasons.length > 0 && (
+            <ul className="jp-ci-ApprovalReasons" aria-label="Reasons">
+              {entry.reasons.map(reason => (
+                <li key={reason}>{reason}</li>
+              ))}
+            </ul>
+          )}
+      {pending && editing ? (
+        <textarea
+          className="jp-ci-Input"
+          aria-label="Edited code"
+          style={EDITOR_STYLE}
+          value={draft}
+          spellCheck={false}
+          onChange={event => setDraft(event.target.value)}
+        />
+      ) : (
+        shownCode && (
+          <pre className="jp-ci-ApprovalCode" style={CODE_STYLE}>
+            <code>{shownCode}</code>
+          </pre>
+        )
+      )}
+      {pending ? (
         <div className="jp-ci-Buttons">
-          <button
-            type="button"
-            className="jp-ci-Button"
-            aria-label="Don't install"
-            onClick={() => actions.answerApproval(entry, false)}
-          >
-            Don&apos;t install
-          </button>
-          <button
-            type="button"
-            className="jp-ci-Button jp-ci-PrimaryButton"
-            aria-label="Install"
-            onClick={() => actions.answerApproval(entry, true)}
-          >
-            Install
-          </button>
+          {install && (
+            <>
+              <AnswerButton
+                label="Don't install"
+                onClick={() => actions.answerApproval(entry, false)}
+              />
+              <AnswerButton
+                label="Install"
+                primary
+                onClick={() => actions.answerApproval(entry, true)}
+              />
+            </>
+          )}
+          {entry.request === 'risky' && (
+            <>
+              <AnswerButton
+                label="Don't run"
+                onClick={() => actions.answerApproval(entry, false)}
+              />
+              <AnswerButton
+                label="Run"
+                primary
+                onClick={() => actions.answerApproval(entry, true)}
+              />
+            </>
+          )}
+          {entry.request === 'review' && (
+            <>
+              <AnswerButton
+                label="Skip"
+                onClick={() => actions.answerApproval(entry, false)}
+              />
+              {editing ? (
+                <AnswerButton
+                  label="Run edited code"
+                  primary
+                  disabled={!draft.trim()}
+                  onClick={() => actions.answerApproval(entry, draft)}
+                />
+              ) : (
+                <>
+                  <AnswerButton label="Edit" onClick={() => setEditing(true)} />
+                  <AnswerButton
+                    label="Run"
+                    primary
+                    onClick={() => actions.answerApproval(entry, true)}
+                  />
+                </>
+              )}
+            </>
+          )}
         </div>
       ) : (
         <div className="jp-ci-ApprovalDecision" role="status">
-          {entry.approved
-            ? `Approved: installing ${packages}.`
-            : `Declined: ${packages} will not be installed.`}
+          {decision(entry, packages)}
         </div>
       )}
     </div>
   );
 });
+
+/** One of a pending card's answers; its text is its accessible name. */
+function AnswerButton(props: {
+  label: string;
+  primary?: boolean;
+  disabled?: boolean;
+  onClick: () => void;
+}): JSX.Element {
+  return (
+    <button
+      type="button"
+      className={
+        props.primary ? 'jp-ci-Button jp-ci-PrimaryButton' : 'jp-ci-Button'
+      }
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.label}
+    </button>
+  );
+}
+
+/** The line that replaces the buttons once the user answered. */
+function decision(entry: IApprovalEntry, packages: string): string {
+  if (entry.request === 'install') {
+    return entry.approved
+      ? `Approved: installing ${packages}.`
+      : `Declined: ${packages} will not be installed.`;
+  }
+  if (entry.editedCode !== null) {
+    return 'Approved with your edits: the code above runs instead.';
+  }
+  if (entry.approved) {
+    return 'Approved: the cell runs.';
+  }
+  return entry.request === 'review'
+    ? 'Skipped: the cell will not run.'
+    : 'Declined: the cell will not run.';
+}

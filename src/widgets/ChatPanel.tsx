@@ -17,6 +17,7 @@ import type { IEntryActions } from './actions';
 import { ApprovalCard } from './ApprovalCard';
 import { Attachments } from './Attachments';
 import { ExportCard } from './ExportCard';
+import { KernelCard } from './KernelCard';
 import { baseName, phaseLabel, usageLabel } from './labels';
 import { Markdown } from './Markdown';
 import { StepCard } from './StepCard';
@@ -293,6 +294,8 @@ function Entry({
       return <ApprovalCard entry={entry} actions={actions} />;
     case 'export':
       return <ExportCard entry={entry} actions={actions} />;
+    case 'kernel':
+      return <KernelCard entry={entry} actions={actions} />;
     case 'notice':
       return (
         <div

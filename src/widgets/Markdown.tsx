@@ -4,6 +4,8 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import React, { useEffect, useLayoutEffect, useRef } from 'react';
 
+import { loadRemoteImage, safeRendermime } from '../safeMarkdown';
+
 export interface IMarkdownProps {
   /** The markdown text; it may grow while it streams. */
   source: string;
@@ -14,6 +16,10 @@ export interface IMarkdownProps {
  * Markdown rendered by JupyterLab's own markdown renderer (sanitized, with
  * code highlighting and math). Re-renders at most once per animation frame,
  * so a fast stream of deltas stays cheap.
+ *
+ * The model writes this markdown, so it loads nothing from elsewhere: see
+ * `safeRendermime`. Images from elsewhere show as buttons; a click on one
+ * loads its image.
  */
 export const Markdown = React.memo(function Markdown({
   source,
@@ -28,7 +34,7 @@ export const Markdown = React.memo(function Markdown({
   // A layout effect: its cleanup runs while the host is still in the page,
   // which disposing an attached widget requires.
   useLayoutEffect(() => {
-    const widget = rendermime.createRenderer('text/markdown');
+    const widget = safeRendermime(rendermime).createRenderer('text/markdown');
     Widget.attach(widget, host.current!);
     renderer.current = widget;
     return () => {
@@ -60,7 +66,13 @@ export const Markdown = React.memo(function Markdown({
     });
   }, [source, rendermime]);
 
-  return <div className="jp-ci-Markdown" ref={host} />;
+  return (
+    <div
+      className="jp-ci-Markdown"
+      ref={host}
+      onClick={event => loadRemoteImage(event.target)}
+    />
+  );
 });
 
 /** A fenced code block that holds any code, even code with backtick fences. */

@@ -1,4 +1,4 @@
-import type { IApprovalEntry, IStepEntry } from '../entries';
+import type { IApprovalEntry, IKernelEntry, IStepEntry } from '../entries';
 
 /**
  * What the chat's entries ask of the extension. One object per panel (the
@@ -11,6 +11,11 @@ export interface IEntryActions {
   openFile(path: string): Promise<void>;
   /** The URL that downloads a file of the server. */
   downloadUrl(path: string): string;
-  /** Answer an install request. */
-  answerApproval(entry: IApprovalEntry, approved: boolean): void;
+  /**
+   * Answer an approval request: run the cell (true), not (false), or run
+   * this edited code instead (a string).
+   */
+  answerApproval(entry: IApprovalEntry, answer: boolean | string): void;
+  /** Run the conversation's cells again in a new kernel (see KernelCard). */
+  restoreState(entry: IKernelEntry, withUserCells: boolean): Promise<void>;
 }

@@ -8,8 +8,8 @@ export function phaseLabel(status: IStatusMessage): string {
   switch (status.phase) {
     case 'thinking':
       return 'Thinking…';
-    case 'writing_code':
-      return 'Writing code…';
+    case 'waiting':
+      return status.message || 'Waiting for the kernel: your cell is running.';
     case 'running':
       return 'Running cell…';
     case 'fixing':

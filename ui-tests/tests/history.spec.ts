@@ -5,6 +5,7 @@ import {
   chat,
   modelRequests,
   openPanel,
+  reloadLab,
   runCell,
   scriptModel
 } from './utils';
@@ -24,15 +25,7 @@ test('the conversation is shown again after a reload, and continues', async ({
 
   await page.notebook.save();
 
-  // The restored layout has no Launcher, which Galata waits for by default.
-  await page.reload({ waitForIsReady: false });
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0);
-  await expect(
-    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
-      hasText: 'history.ipynb'
-    })
-  ).toBeVisible();
-  await openPanel(page);
+  await reloadLab(page, 'history.ipynb');
   const { user, steps, assistant, status } = chat(page);
   await expect(user).toHaveText(['What is six times seven?']);
   await expect(steps).toHaveCount(1);

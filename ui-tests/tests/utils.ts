@@ -13,6 +13,8 @@ export type ScriptItem =
   | { text: string; delay?: number }
   | {
       tool_calls: { name: string; arguments: Record<string, unknown> }[];
+      /** Text streamed before the tool calls. */
+      text?: string;
       delay?: number;
     };
 
@@ -37,9 +39,50 @@ export async function scriptModel(
   expect(scripted.ok()).toBe(true);
 }
 
-/** A run_cell tool call with this code. */
-export function runCell(code: string): ScriptItem {
-  return { tool_calls: [{ name: 'run_cell', arguments: { code } }] };
+/** A run_cell tool call with this code, after some text if given. */
+export function runCell(code: string, text?: string): ScriptItem {
+  return {
+    tool_calls: [{ name: 'run_cell', arguments: { code } }],
+    ...(text !== undefined && { text })
+  };
+}
+
+/** Reload the page and wait for JupyterLab, with the panel open again. */
+export async function reloadLab(
+  page: IJupyterLabPageFixture,
+  notebook: string
+): Promise<void> {
+  // The restored layout has no Launcher, which Galata waits for by default.
+  await page.reload({ waitForIsReady: false });
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0);
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: notebook })
+  ).toBeVisible();
+  await openPanel(page);
+}
+
+/** An open notebook as saved on disk (through the contents API), as nbformat cells. */
+export async function savedCells(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<ICellSnapshot[]> {
+  return page.evaluate(async notebookName => {
+    const app = window.jupyterapp;
+    // The open notebook's path: Galata puts each test's files in a folder of its own.
+    const path = [...app.shell.widgets('main')]
+      .map(widget => (widget as any).context?.path as string | undefined)
+      .find(open => open?.endsWith(notebookName));
+    if (!path) {
+      throw new Error(`${notebookName} is not open`);
+    }
+    const model = await app.serviceManager.contents.get(path, {
+      content: true
+    });
+    return (model.content.cells as any[]).map(cell => ({
+      ...cell,
+      source: Array.isArray(cell.source) ? cell.source.join('') : cell.source
+    }));
+  }, name);
 }
 
 /** The bodies of the chat completion requests the model received. */
