@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import statistics
 import tempfile
@@ -29,15 +28,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.executor import ExecutionResult
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-from ci_jupyterlab.agent.llm import LLMClient
-from ci_jupyterlab.agent.loop import Agent, Conversation
-from ci_jupyterlab.agent.settings import CodeInterpreter
+from dseval_data import dseval_dir
+
+from ci_jupyterlab.agent import Assistant, CodeInterpreter, ExecutionResult, RunCell
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
 
-DSEVAL = Path(os.environ.get("DSEVAL_DIR", Path(__file__).resolve().parents[2] / "shared/benchmarks/dseval"))
+DSEVAL = dseval_dir()
 
 
 @dataclass
@@ -65,8 +62,10 @@ def cell(code: str) -> RunCell:
     return RunCell("replay", code, 0, 1, None, 120.0)
 
 
-async def replay_through_loop(task: dict, kernel: KernelExecutor, server: ScriptedLLM, llm: LLMClient) -> list[Outcome]:
-    agent = Agent(llm, kernel, Conversation(language="python"), cell_timeout=120.0)
+async def replay_through_loop(
+    task: dict, kernel: KernelExecutor, server: ScriptedLLM, assistant: Assistant
+) -> list[Outcome]:
+    agent = assistant.agent(kernel, language="python")
     outcomes = []
     for item in task["cells"]:
         if item["question"] is None:
@@ -107,21 +106,25 @@ async def raw_questions(task: dict, kernel: KernelExecutor) -> list[tuple[float,
 async def replay(tasks: list[dict], kernel_name: str) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with ScriptedLLM() as server, tempfile.TemporaryDirectory() as scratch:
-        settings = CodeInterpreter(base_url=server.base_url, api_key="bench", model="scripted-model")
-        llm = LLMClient(settings)
+        settings = CodeInterpreter(
+            base_url=server.base_url, api_key="bench", model="scripted-model", cell_timeout=120.0
+        )
+        assistant = Assistant.from_settings(settings)
         for number, task in enumerate(tasks, 1):
             workdir = Path(scratch) / f"set-{number}"
             shutil.copytree(DSEVAL / "inputs", workdir / "inputs")
             async with KernelExecutor(kernel_name, cwd=workdir) as kernel:
-                task_outcomes = await replay_through_loop(task, kernel, server, llm)
+                task_outcomes = await replay_through_loop(task, kernel, server, assistant)
             async with KernelExecutor(kernel_name, cwd=workdir) as kernel:
-                for outcome, (raw_ms, raw_observed) in zip(task_outcomes, await raw_questions(task, kernel)):
+                for outcome, (raw_ms, raw_observed) in zip(
+                    task_outcomes, await raw_questions(task, kernel), strict=True
+                ):
                     outcome.raw_ms = raw_ms
                     outcome.same_as_raw = outcome.observed == raw_observed
             outcomes += task_outcomes
             if number % 25 == 0:
                 print(f"  {number}/{len(tasks)} sets", flush=True)
-        await llm.aclose()
+        await assistant.close()
     return outcomes
 
 

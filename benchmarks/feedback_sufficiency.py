@@ -40,12 +40,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from dseval_data import dseval_dir
+
 from ci_jupyterlab.agent.enrich import error_hint, subjects_of
 from ci_jupyterlab.agent.events import RunCell
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.feedback import feedback_for_model
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 
-DSEVAL = Path(__file__).resolve().parents[2] / "shared/benchmarks/dseval"
+DSEVAL = dseval_dir()
 KINDS = ("column", "argument", "import", "file", "method")
 IMPORTS = {"pd": "import pandas as pd", "np": "import numpy as np"}
 
@@ -91,7 +93,8 @@ def typo(word: str) -> str:
 async def columns_of(kernel: KernelExecutor, name: str) -> list[str]:
     """The columns of ``name`` in the kernel, if it is a DataFrame."""
     printed = await kernel.inspect(
-        f"import json as __j\ntry:\n    print(__j.dumps([str(c) for c in {name}.columns]) if hasattr({name}, 'dtypes') else '[]')\n"
+        "import json as __j\ntry:\n"
+        f"    print(__j.dumps([str(c) for c in {name}.columns]) if hasattr({name}, 'dtypes') else '[]')\n"
         "except Exception:\n    print('[]')\ndel __j",
         timeout=5,
     )
@@ -280,8 +283,7 @@ def report(outcomes: list[Outcome], ran_ok: int, sets: int, where: str) -> str:
         "",
         f"Median feedback length: {statistics.median(o.enriched_chars for o in outcomes):,.0f} characters "
         f"with hints, {statistics.median(o.plain_chars for o in outcomes):,.0f} without.",
-        f"Hint time (probe included): median {statistics.median(hint_times):.0f} ms, "
-        f"max {max(hint_times):.0f} ms.",
+        f"Hint time (probe included): median {statistics.median(hint_times):.0f} ms, max {max(hint_times):.0f} ms.",
     ]
     return "\n".join(lines)
 

@@ -21,11 +21,8 @@ import time
 
 import openai
 
-from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-from ci_jupyterlab.agent.llm import LLMClient
-from ci_jupyterlab.agent.loop import Agent, Conversation
-from ci_jupyterlab.agent.settings import CodeInterpreter
+from ci_jupyterlab.agent import Assistant, CodeInterpreter, RunCell
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
 
 CODE = "print(sum(range(100)))"
@@ -69,15 +66,20 @@ async def raw_request_ms(server: ScriptedLLM, rounds: int) -> list[float]:
 async def loop_round_ms(server: ScriptedLLM, kernel: KernelExecutor, rounds: int) -> list[float]:
     server.enqueue({"tool_calls": [{"name": "run_cell", "arguments": {"code": CODE}}], "repeat": rounds + WARMUP})
     server.enqueue({"text": "done"})
-    settings = CodeInterpreter(base_url=server.base_url, api_key="bench", model="scripted-model")
-    llm = LLMClient(settings)
-    agent = Agent(llm, kernel, Conversation(language="python"), cell_timeout=30)
+    # max_rounds past the rounds run: the benchmark measures rounds, not the cap.
+    settings = CodeInterpreter(
+        base_url=server.base_url,
+        api_key="bench",
+        model="scripted-model",
+        cell_timeout=30,
+        max_rounds=rounds + WARMUP + 1,
+    )
     starts = []
-    async for event in agent.run("benchmark"):
-        if isinstance(event, RunCell):
-            starts.append(time.perf_counter())
-    await llm.aclose()
-    return [(b - a) * 1000 for a, b in zip(starts, starts[1:])][WARMUP:]
+    async with Assistant.from_settings(settings) as assistant:
+        async for event in assistant.agent(kernel, language="python").run("benchmark"):
+            if isinstance(event, RunCell):
+                starts.append(time.perf_counter())
+    return [(b - a) * 1000 for a, b in zip(starts, starts[1:], strict=False)][WARMUP:]
 
 
 async def main(rounds: int) -> None:
