@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from jupyter_server.extension.application import ExtensionApp
 
-from .agent.llm import LLMClient
-from .agent.settings import CodeInterpreter
+from .agent import Assistant, CodeInterpreter
 from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler, SessionsHandler
 from .kernel_env import keep_key_out_of_kernels
 from .session_files import SessionFiles
@@ -20,7 +19,7 @@ class CodeInterpreterApp(ExtensionApp):
     def initialize_settings(self):
         self.interpreter = CodeInterpreter(parent=self)
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
-        self._llm: LLMClient | None = None
+        self._assistant: Assistant | None = None
         if not self.interpreter.share_key_with_kernels:
             keep_key_out_of_kernels(self.serverapp.kernel_manager, lambda: self.interpreter.api_key)
         problem = self.interpreter.problem()
@@ -33,11 +32,11 @@ class CodeInterpreterApp(ExtensionApp):
                 self.interpreter.endpoint,
             )
 
-    def llm_client(self) -> LLMClient:
-        """One client for the server's lifetime: it pools connections and remembers the model."""
-        if self._llm is None:
-            self._llm = LLMClient(self.interpreter)
-        return self._llm
+    def assistant(self) -> Assistant:
+        """One for the server's lifetime: its model client pools connections and remembers the model."""
+        if self._assistant is None:
+            self._assistant = Assistant.from_settings(self.interpreter)
+        return self._assistant
 
     def initialize_handlers(self):
         self.handlers.extend(
@@ -51,5 +50,7 @@ class CodeInterpreterApp(ExtensionApp):
         )
 
     async def stop_extension(self):
-        """Finish writing the sessions before the server exits: nothing the chat showed is lost."""
+        """Finish writing the sessions (nothing the chat showed is lost), then close the model client."""
         await self.sessions.flush()
+        if self._assistant is not None:
+            await self._assistant.close()

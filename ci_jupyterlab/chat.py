@@ -18,14 +18,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from .agent.browser_executor import BrowserExecutor
-from .agent.events import CellDone, Done, Error, Status
-from .agent.file_watch import FileWatchingExecutor
-from .agent.kernel_context import kernel_context
-from .agent.llm import LLMClient
-from .agent.loop import Agent
-from .agent.previews import describe_attachments
-from .agent.settings import CodeInterpreter
+from .agent import Assistant, Attachments, CellDone, CodeInterpreter, Done, Error, LiveKernelState, Status
+from .agent.events import ending
+from .agent.executors.browser import BrowserExecutor
+from .agent.executors.file_watch import FileWatchingExecutor
+from .agent.loop import STOPPED_MESSAGE
 from .protocol import (
     PROTOCOL_VERSION,
     ApprovalMessage,
@@ -58,14 +55,14 @@ class ChatConnection:
         self,
         settings: CodeInterpreter,
         store: SessionStore,
-        llm: Callable[[], LLMClient],
+        assistant: Callable[[], Assistant],
         send: Send,
         root: Path,
     ):
         self.root = root.resolve()  # the server's root folder: notebook and attachment paths are relative to it
         self.settings = settings
         self.store = store
-        self.llm = llm
+        self.assistant = assistant
         self.send = send
         self._sessions: set[ChatSession] = set()  # driven or watched by this connection
 
@@ -201,8 +198,7 @@ class ChatConnection:
     def _stop(self, session: ChatSession) -> None:
         """Stop the request; a running cell is interrupted by the client, and its partial outputs kept."""
         if not session.busy:
-            session.emit(Status("stopped").to_message())
-            session.emit(Done("stopped").to_message())
+            self._emit_all(session, ending("stopped"))
             return
         agent = session.agent
         if agent is None or not agent.running_cell:
@@ -222,26 +218,16 @@ class ChatConnection:
 
     async def _drive(self, session: ChatSession, message: UserMessage) -> None:
         session.cancelled_because = None
-        agent = session.agent = Agent(
-            self.llm(),
+        agent = session.agent = self.assistant().agent(
             self._watching(session.executor, message.notebook.path),
             session.conversation,
-            max_attempts=self.settings.max_attempts,
-            max_rounds=self.settings.max_rounds,
-            prompt_budget=self.settings.prompt_budget,
-            cell_timeout=self.settings.cell_timeout,
-            secrets=(self.settings.api_key,),
             record=session.record,
-            approval=self.settings.approval,
             approve=session.approve,
         )
         attached = [Path(name).name for name in message.attachments]
         session.emit({"type": "user_message", "text": message.text, "attachments": attached}, to_driver=False)
+        context = [Attachments(self.root, message.attachments), LiveKernelState(message.notebook.kernel_language)]
         try:
-            live = await kernel_context(agent.executor, message.notebook.kernel_language)
-            context = "\n\n".join(
-                part for part in (describe_attachments(self.root, message.attachments), live) if part
-            )
             self.store.save_soon(session)
             async for event in agent.run(
                 message.text,
@@ -256,15 +242,14 @@ class ChatConnection:
             if session.cancelled_because is not None:
                 if agent.current is not None:
                     agent.current.done_reason = "interrupted"
-                session.emit(Status("error", message=session.cancelled_because).to_message())
-                session.emit(Done("interrupted").to_message())
+                self._emit_all(session, ending("interrupted", session.cancelled_because))
             else:
-                session.emit(Status("stopped", message="Stopped by the user.").to_message())
-                session.emit(Done("stopped").to_message())
+                self._emit_all(session, ending("stopped", STOPPED_MESSAGE))
         except Exception:  # a bug of ours: tell the user rather than go silent
             log.exception("The code interpreter failed in session %s", session.id)
-            session.emit(Error("The code interpreter hit an internal error.", "See the server log.").to_message())
-            session.emit(Done("error").to_message())
+            self._emit_all(
+                session, ending("error", "The code interpreter hit an internal error.", "See the server log.")
+            )
         finally:
             # Written in the background: a new request may start as soon as "done" is shown.
             session.agent = None
@@ -284,6 +269,11 @@ class ChatConnection:
             return executor
         notebook = self.root / notebook_path
         return FileWatchingExecutor(executor, notebook.parent, self.root, ignore={notebook.name})
+
+    @staticmethod
+    def _emit_all(session: ChatSession, events) -> None:
+        for event in events:
+            session.emit(event.to_message())
 
     def _send(self, session_id: str | None, message: dict) -> None:
         self.send({**message, "session": session_id} if session_id else message)

@@ -19,21 +19,29 @@ from pathlib import Path
 
 import nbformat
 
-from .agent.events import AnswerCutOff, ApprovalRequest, CellDone, Done, Error, Event, FilesChanged, RunCell
-from .agent.file_watch import FileWatchingExecutor
-from .agent.kernel_context import kernel_context
-from .agent.kernel_executor import KernelExecutor
-from .agent.llm import LLMClient
-from .agent.loop import Agent, Conversation
-from .agent.previews import describe_attachments
+from .agent import (
+    AnswerCutOff,
+    ApprovalRequest,
+    Assistant,
+    Attachments,
+    CellDone,
+    Done,
+    Error,
+    Event,
+    FilesChanged,
+    LiveKernelState,
+    RunCell,
+    load_settings,
+)
+from .agent.executors.file_watch import FileWatchingExecutor
+from .agent.executors.kernel import KernelExecutor
+from .agent.files import free_path, write_atomically
 from .agent.redaction import Redactor
-from .agent.settings import load_settings
-from .sessions import SessionStore
 from .export import ExportError, default_export_path, export_notebook, write_new
-from .files import free_path, write_atomically
 from .kernel_env import key_variables
 from .record_notebook import notebook_from_record
 from .session_files import SessionFiles
+from .sessions import SessionStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUTPUT = "ci-run.ipynb"
@@ -74,7 +82,9 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--keep-attempts", action="store_true", help="keep failed attempts, as collapsed markdown")
     export.add_argument("--no-verify", action="store_true", help="do not re-run the export in a fresh kernel")
-    export.add_argument("--sessions-dir", metavar="DIR", help="where the chat sessions are kept (default: from configuration)")
+    export.add_argument(
+        "--sessions-dir", metavar="DIR", help="where the chat sessions are kept (default: from configuration)"
+    )
     export.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     return top
 
@@ -132,31 +142,21 @@ async def run_request(args: argparse.Namespace) -> int:
     out = output_path(args, workdir)
     files = copy_inputs(args.file, workdir)
 
-    llm = LLMClient(settings)
-    try:
-        # The model's code runs in this kernel: it does not get the key.
-        hidden = dict.fromkeys(key_variables(dict(os.environ), settings.api_key))
-        async with KernelExecutor(args.kernel, cwd=workdir, env=hidden) as kernel:
-            agent = Agent(
-                llm,
-                FileWatchingExecutor(kernel, workdir, workdir, ignore={out.name}),
-                Conversation(language=kernel.language),
-                max_attempts=settings.max_attempts,
-                max_rounds=settings.max_rounds,
-                prompt_budget=settings.prompt_budget,
-                approval=settings.approval,
-                approve=approver(allow_install=args.allow_install, yes=args.yes),
-                cell_timeout=settings.cell_timeout,
-                secrets=(settings.api_key,),
-            )
-            context = "\n\n".join(
-                part for part in (describe_attachments(workdir, [f.name for f in files]), await kernel_context(kernel, kernel.language)) if part
-            )
-            async for event in agent.run(request, notebook_path=out.name, notebook_dir=str(workdir), context=context):
-                report(event)
-            notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
-    finally:
-        await llm.aclose()
+    # The model's code runs in this kernel: it does not get the key.
+    hidden = dict.fromkeys(key_variables(dict(os.environ), settings.api_key))
+    async with (
+        Assistant.from_settings(settings) as assistant,
+        KernelExecutor(args.kernel, cwd=workdir, env=hidden) as kernel,
+    ):
+        agent = assistant.agent(
+            FileWatchingExecutor(kernel, workdir, workdir, ignore={out.name}),
+            language=kernel.language,
+            approve=approver(allow_install=args.allow_install, yes=args.yes),
+        )
+        context = [Attachments(workdir, [file.name for file in files]), LiveKernelState(kernel.language)]
+        async for event in agent.run(request, notebook_path=out.name, notebook_dir=str(workdir), context=context):
+            report(event)
+        notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
     # A cell may have printed a secret; the notebook is a file to share.
     notebook = nbformat.from_dict(Redactor(settings.secrets()).data(notebook))
     nbformat.validate(notebook)

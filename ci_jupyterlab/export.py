@@ -26,10 +26,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from .agent.redaction import Redactor
+from .agent.files import free_path, sha256_of
 from .agent.journal import JOURNAL_NAME, Journal
 from .agent.record import RequestRecord, SessionRecord, Step
-from .files import free_path, sha256_of
+from .agent.redaction import Redactor
 from .magic_options import OptionError, parse_magic
 from .record_notebook import quote_request
 from .verification import Verification, verify
@@ -95,7 +95,11 @@ class _Builder:
         self.add(new_markdown_cell(quote_request(request.text)))
 
     def close_request(self, request: RequestRecord) -> None:
-        ending = "" if request.done_reason in (None, "answered") else f"\n\n*The assistant stopped here ({request.done_reason}).*"
+        ending = (
+            ""
+            if request.done_reason in (None, "answered")
+            else f"\n\n*The assistant stopped here ({request.done_reason}).*"
+        )
         if request.answer or ending:
             self.add(new_markdown_cell((request.answer + ending).strip()))
 
@@ -161,7 +165,9 @@ def _locate_requests(notebook: nbformat.NotebookNode, find_record: FindRecord) -
         if match is None:
             continue  # a session we have no record of: the cell is kept as a user cell
         number, step = match
-        request = found.setdefault((session, number), _Request(session, records[session].requests[number], index, index))
+        request = found.setdefault(
+            (session, number), _Request(session, records[session].requests[number], index, index)
+        )
         request.last = index
         located[index] = (request, step)
     for (session, number), request in found.items():
@@ -232,7 +238,11 @@ def _add_magic_cell(builder: _Builder, cell: nbformat.NotebookNode, journal: Jou
     builder.requests += 1
     builder.add(new_markdown_cell(quote_request(request)))
     if recording is None:
-        builder.add(new_markdown_cell(f"*No recording of this request was found in `{JOURNAL_NAME}`; its code is not included.*"))
+        builder.add(
+            new_markdown_cell(
+                f"*No recording of this request was found in `{JOURNAL_NAME}`; its code is not included.*"
+            )
+        )
     else:
         builder.models.update([recording.model] if recording.model else [])
         for code in recording.steps:
@@ -262,7 +272,9 @@ def input_files(cells: Iterable[nbformat.NotebookNode], directory: Path) -> list
     for name in sorted(names):
         path = (directory / name).resolve()
         if path.is_file() and path.is_relative_to(root) and path.suffix != ".ipynb" and path.name != JOURNAL_NAME:
-            found.append({"name": path.relative_to(root).as_posix(), "size": path.stat().st_size, "sha256": sha256_of(path)})
+            found.append(
+                {"name": path.relative_to(root).as_posix(), "size": path.stat().st_size, "sha256": sha256_of(path)}
+            )
     return found
 
 
@@ -281,7 +293,10 @@ def _string_literals(code: str) -> set[str]:
     return {
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 256 and "\n" not in node.value
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and 0 < len(node.value) < 256
+        and "\n" not in node.value
     }
 
 
@@ -416,15 +431,19 @@ def _number_code_cells(notebook: nbformat.NotebookNode) -> None:
                     output["execution_count"] = count
 
 
+NOT_VERIFIED = "not verified (exported without re-running)."
+
+
 def title(provenance: dict, verification: Verification | None) -> str:
     """The title cell: where the notebook came from and whether it re-ran the same."""
+    models = provenance["models"]
     lines = [
         f"# Reproducible export of `{provenance['source']}`",
         "",
         f"Exported {provenance['exported_at'].replace('T', ' ').rstrip('Z')} UTC"
         f" from {_plural(provenance['requests'], 'request')} to the code interpreter.",
         "",
-        f"- **Model{'s' if len(provenance['models']) != 1 else ''}:** {', '.join(provenance['models']) or 'none recorded'}",
+        f"- **Model{'s' if len(models) != 1 else ''}:** {', '.join(models) or 'none recorded'}",
     ]
     environment = provenance.get("environment")
     if environment:
@@ -437,7 +456,7 @@ def title(provenance: dict, verification: Verification | None) -> str:
         lines.extend(
             f"  - `{f['name']}`: {f['size']:,} bytes, sha256 `{f['sha256']}`" for f in provenance["input_files"]
         )
-    lines.append(f"- **Verification:** {verification.summary() if verification else 'not verified (exported without re-running).'}")
+    lines.append(f"- **Verification:** {verification.summary() if verification else NOT_VERIFIED}")
     return "\n".join(lines)
 
 

@@ -117,7 +117,9 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
             target = write_new(export.notebook, target)
         except OSError as exc:  # its message would name the absolute path
             shown = target.relative_to(root).as_posix()
-            raise ExportError(f"Cannot write {shown}: {exc.strerror}.", "Check the folder's permissions.", 500) from None
+            raise ExportError(
+                f"Cannot write {shown}: {exc.strerror}.", "Check the folder's permissions.", 500
+            ) from None
         return target.relative_to(root).as_posix()
 
     def _fail(self, error: ExportError) -> None:
@@ -135,9 +137,7 @@ class ChatHandler(ExtensionHandlerMixin, WebSocketMixin, WebSocketHandler, Jupyt
 
     @ws_authenticated
     async def get(self, *args, **kwargs):
-        allowed = await ensure_async(
-            self.authorizer.is_authorized(self, self.current_user, "execute", AUTH_RESOURCE)
-        )
+        allowed = await ensure_async(self.authorizer.is_authorized(self, self.current_user, "execute", AUTH_RESOURCE))
         if not allowed:
             raise web.HTTPError(403)
         await super().get(*args, **kwargs)
@@ -146,7 +146,7 @@ class ChatHandler(ExtensionHandlerMixin, WebSocketMixin, WebSocketHandler, Jupyt
         super().open()  # starts the keep-alive pings
         app = self.extensionapp
         self.connection = ChatConnection(
-            app.interpreter, app.sessions, app.llm_client, self._send, Path(self.serverapp.root_dir)
+            app.interpreter, app.sessions, app.assistant, self._send, Path(self.serverapp.root_dir)
         )
         self._send(self.connection.hello())
 

@@ -24,14 +24,10 @@ from pathlib import Path
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from .agent.context import describe_namespace
-from .agent.events import ApprovalRequest, Done, Error, RunCell
-from .agent.inkernel_executor import InKernelRunner
+from .agent import ApprovalRequest, Assistant, Done, Error, NamespaceSummary, RunCell, load_settings
+from .agent.executors.inkernel import InKernelRunner
+from .agent.executors.worker import CellJob, InspectJob, events_from_worker
 from .agent.journal import JOURNAL_NAME, Journal, Recording
-from .agent.llm import LLMClient
-from .agent.loop import Agent, Conversation
-from .agent.settings import load_settings
-from .agent.worker import CellJob, events_from_worker
 from .magic_options import MagicOptions, OptionError, parse_magic
 from .magic_view import MagicView
 
@@ -104,7 +100,7 @@ class CodeInterpreterRequest:
     def ask_model(self) -> None:
         """Run the agent loop; cells run here, on the kernel's main thread."""
         # Summarised here, on the main thread, while no user code runs.
-        context = f"Variables in the kernel:\n{self._variables()}"
+        context = self._variables()
         working_code: dict[int, str] = {}  # step -> the code of its latest attempt, if it worked
         done = None
         with closing(events_from_worker(lambda executor: self._agent_events(executor, context))) as items:
@@ -116,6 +112,9 @@ class CodeInterpreterRequest:
                     else:
                         working_code.pop(item.cell.step, None)
                     item.finish(result)
+                    continue
+                if isinstance(item, InspectJob):  # the error hints' lookups, as the panel has them
+                    item.finish(self.runner.inspect(item.code, item.timeout))
                     continue
                 if isinstance(item, ApprovalRequest):
                     self.view.show(Error(NOT_ASKED, _not_asked_hint(item)))
@@ -131,38 +130,25 @@ class CodeInterpreterRequest:
         elif done is not None and done.reason == "stopped":
             self.view.note("Stopped.")
 
-    async def _agent_events(self, executor, context: str):
-        """The agent's events, on the worker thread (the LLM client belongs to its loop)."""
-        settings = self.settings
-        llm = LLMClient(settings)
-        try:
-            agent = Agent(
-                llm,
-                executor,
-                # A fresh conversation per cell: what a cell does must not depend on
-                # which cells ran before it, or replay and a fresh run would disagree.
-                Conversation(language="python"),
-                max_attempts=settings.max_attempts,
-                max_rounds=settings.max_rounds,
-                prompt_budget=settings.prompt_budget,
-                cell_timeout=settings.cell_timeout,
-                secrets=(settings.api_key,),
-                approval=settings.approval,
-                approve=_cannot_ask,
-            )
+    async def _agent_events(self, executor, context: NamespaceSummary):
+        """The agent's events, on the worker thread (the model client belongs to its loop)."""
+        async with Assistant.from_settings(self.settings) as assistant:
+            # A fresh conversation per cell: what a cell does must not depend on
+            # which cells ran before it, or replay and a fresh run would disagree.
+            agent = assistant.agent(executor, language="python", approve=_cannot_ask)
             notebook = os.environ.get("JPY_SESSION_NAME")
             async for event in agent.run(
-                self.request, notebook_path=notebook, notebook_dir=str(Path.cwd()), context=context
+                self.request, notebook_path=notebook, notebook_dir=str(Path.cwd()), context=[context]
             ):
                 yield event
-        finally:
-            await llm.aclose()
 
-    def _variables(self) -> str:
+    def _variables(self) -> NamespaceSummary:
         namespace = self.shell.user_ns
         hidden = self.shell.user_ns_hidden
         # Redacted with everything else model-bound, by the agent.
-        return describe_namespace({name: value for name, value in namespace.items() if name not in hidden}, CONTEXT_BUDGET)
+        return NamespaceSummary.of(
+            {name: value for name, value in namespace.items() if name not in hidden}, CONTEXT_BUDGET
+        )
 
     def _record(self, steps: list[str]) -> None:
         recording = Recording(
@@ -192,7 +178,7 @@ class CodeInterpreterRequest:
 
 
 def _not_asked_hint(request: ApprovalRequest) -> str:
-    why = " ".join(request.reasons) or "Every step waits for your review (`c.CodeInterpreter.approval = \"always\"`)."
+    why = " ".join(request.reasons) or 'Every step waits for your review (`c.CodeInterpreter.approval = "always"`).'
     return (
         f"{why}\n\n```python\n{request.code}\n```\n\nRun it yourself in a cell if you want it, or set "
         '`c.CodeInterpreter.approval = "never"` to let %%ci run such steps unasked.'

@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .agent.executor import ExecutionResult
+from .agent.executors import RUN_STATUSES, ExecutionResult
 
 PROTOCOL_VERSION = 2
 
@@ -22,15 +22,8 @@ _MESSAGE_TYPES = {
 }
 _CELL_STATES = {"waiting", "started"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-_RESULT_STATUSES = {
-    "ok",
-    "error",
-    "timeout",
-    "kernel_dead",
-    "kernel_restarted",
-    "notebook_closed",
-    "cancelled",
-}
+#: How a run the client made can end: all but "no_response", which only the server concludes.
+_RESULT_STATUSES = RUN_STATUSES - {"no_response"}
 #: A request longer than this is almost surely a paste accident.
 MAX_REQUEST_CHARS = 100_000
 #: Files attached to one request.
@@ -161,9 +154,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
             "Reload the page so the panel and the server extension match.",
         )
     if kind not in _MESSAGE_TYPES:
-        raise ProtocolError(
-            f"Unknown message type {kind!r}.", f"Known types: {', '.join(sorted(_MESSAGE_TYPES))}."
-        )
+        raise ProtocolError(f"Unknown message type {kind!r}.", f"Known types: {', '.join(sorted(_MESSAGE_TYPES))}.")
     session = message.get("session")
     if not isinstance(session, str) or not _SESSION_ID.match(session):
         raise ProtocolError(f"'{kind}' needs a 'session' id (1-128 of A-Z a-z 0-9 _ . : -).")

@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from urllib.parse import quote
 
-from .agent.loop import Conversation
+from .agent.conversation import Conversation
+from .agent.files import write_atomically
 from .agent.record import SessionRecord
 from .agent.redaction import Redactor
-from .files import write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .agent.browser_executor import BrowserExecutor, PendingReplies
+from .agent import Agent, Conversation
 from .agent.events import ApprovalRequest
-from .agent.loop import Agent, Conversation
+from .agent.executors.browser import BrowserExecutor, PendingReplies
 from .agent.record import SessionRecord
 from .session_files import SavedSession, SessionFiles
 
@@ -143,9 +143,7 @@ class SessionStore:
         """The session running a request in this notebook, if any."""
         if not notebook_path:
             return None
-        return next(
-            (s for s in self._sessions.values() if s.busy and s.notebook_path == notebook_path), None
-        )
+        return next((s for s in self._sessions.values() if s.busy and s.notebook_path == notebook_path), None)
 
     def save_soon(self, session: ChatSession) -> None:
         """Write the session to disk in the background, in order, off the event loop."""

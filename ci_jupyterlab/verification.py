@@ -159,9 +159,7 @@ def _not_copied(directory: Path) -> Callable[[str, list[str]], list[str]]:
     def ignore(folder: str, names: list[str]) -> list[str]:
         here = Path(folder).resolve()
         return [
-            name
-            for name in names
-            if name.startswith(".") or name == "__pycache__" or not _copyable(here / name, root)
+            name for name in names if name.startswith(".") or name == "__pycache__" or not _copyable(here / name, root)
         ]
 
     return ignore
@@ -178,7 +176,9 @@ def _copyable(path: Path, root: Path) -> bool:
 
 def _language(notebook: nbformat.NotebookNode) -> str:
     metadata = notebook.metadata
-    return (metadata.get("kernelspec", {}).get("language") or metadata.get("language_info", {}).get("name") or "python").lower()
+    return (
+        metadata.get("kernelspec", {}).get("language") or metadata.get("language_info", {}).get("name") or "python"
+    ).lower()
 
 
 def _environment(probe: nbformat.NotebookNode) -> dict | None:

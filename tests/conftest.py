@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import fields, replace
+
 import pytest
 import pytest_asyncio
+from chat_client import Chat
 
-from ci_jupyterlab.agent.events import Done, Event
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-from ci_jupyterlab.agent.llm import LLMClient
-from ci_jupyterlab.agent.loop import Agent, Conversation
-from ci_jupyterlab.agent.settings import CodeInterpreter
+from ci_jupyterlab.agent import Agent, Assistant, CodeInterpreter, Done, Event, Limits
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -62,20 +63,27 @@ async def collect(agent: Agent, request: str) -> list[Event]:
     return events
 
 
+_LIMITS = {field.name for field in fields(Limits)}
+
+
 @pytest_asyncio.fixture
 async def make_agent():
-    """Build agents on the scripted model; their HTTP clients are closed afterwards."""
-    clients: list[LLMClient] = []
+    """Build agents on the scripted model, as front ends do (``Assistant``); closed afterwards.
+
+    Keyword arguments named like a ``Limits`` field change that limit; the
+    others (``approve``, ``record``) go to ``Assistant.agent``.
+    """
+    assistants: list[Assistant] = []
 
     def build(settings: CodeInterpreter, executor, **options) -> Agent:
-        options.setdefault("max_attempts", settings.max_attempts)
-        options.setdefault("cell_timeout", settings.cell_timeout)
-        clients.append(LLMClient(settings))
-        return Agent(clients[-1], executor, Conversation(language="python"), secrets=(settings.api_key,), **options)
+        assistant = Assistant.from_settings(settings)
+        assistant.limits = replace(assistant.limits, **{k: options.pop(k) for k in _LIMITS & options.keys()})
+        assistants.append(assistant)
+        return assistant.agent(executor, language="python", **options)
 
     yield build
-    for client in clients:
-        await client.aclose()
+    for assistant in assistants:
+        await assistant.close()
 
 
 def of_type(events: list[Event], kind: type) -> list:
@@ -107,3 +115,26 @@ def jp_server_config(llm_server, sessions_dir):
 def extension(jp_serverapp):
     """The running CodeInterpreterApp of the test server."""
     return jp_serverapp.extension_manager.extension_apps["ci_jupyterlab"].pop()
+
+
+@pytest.fixture
+def open_chat(jp_ws_fetch, tmp_path):
+    """Open the chat socket with a kernel behind it, on the server's own event loop.
+
+    (pytest-jupyter runs these tests on the loop that serves Jupyter, so the
+    kernel and socket are made inside the test rather than in async fixtures.)
+    """
+
+    @contextlib.asynccontextmanager
+    async def opener(session="s-1", cwd=tmp_path):
+        async with KernelExecutor(cwd=cwd) as kernel:
+            ws = await jp_ws_fetch("ci-jupyterlab", "chat")
+            chat = Chat(ws, kernel, session)
+            hello = await chat.next()
+            assert hello["type"] == "hello" and hello["protocol"] == 2
+            try:
+                yield chat
+            finally:
+                ws.close()
+
+    return opener

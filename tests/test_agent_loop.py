@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import pytest
-
 from conftest import CANARY_KEY, answer, collect, of_type, run_cell
 
 from ci_jupyterlab.agent.events import CellDone, Done, Error, RunCell, Status, TextDelta, Usage
@@ -85,8 +84,11 @@ async def test_model_calls_per_request_are_capped(llm_server, settings, kernel, 
 async def test_failures_are_counted_per_step_not_per_request(llm_server, settings, kernel, make_agent):
     # fail, fix, then a new step that fails twice and is fixed: 4 failures in all, never 3 in a row
     llm_server.enqueue(
-        run_cell("a = undefined_1"), run_cell("a = 1"),
-        run_cell("b = undefined_2"), run_cell("b = undefined_3"), run_cell("b = 2"),
+        run_cell("a = undefined_1"),
+        run_cell("a = 1"),
+        run_cell("b = undefined_2"),
+        run_cell("b = undefined_3"),
+        run_cell("b = 2"),
         answer("a=1, b=2"),
     )
     events = await collect(make_agent(settings, kernel), "Set a and b.")
@@ -246,7 +248,11 @@ async def test_the_session_record_keeps_every_attempt_and_round_trips(llm_server
     await collect(agent, "Print a total.")
 
     request = agent.record.requests[0]
-    assert (request.text, request.notebook_path, request.model) == ("Print a total.", "analysis.ipynb", "scripted-model")
+    assert (request.text, request.notebook_path, request.model) == (
+        "Print a total.",
+        "analysis.ipynb",
+        "scripted-model",
+    )
     assert request.answer == "Total is 5." and request.done_reason == "answered"
     assert request.prompt_tokens > 0
     [step] = request.steps

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import answer, run_cell
-from test_handlers import open_chat  # noqa: F401 (a fixture)
 
-from ci_jupyterlab.agent.loop import approval_kind
+from ci_jupyterlab.agent.approval import approval_kind
 from ci_jupyterlab.agent.risk import assess
 
 NOTEBOOK_DIR = "/home/user/project"
@@ -117,7 +116,7 @@ def told(llm_server, request: int) -> str:
     return llm_server.chat_requests[request]["messages"][-1]["content"]
 
 
-async def test_a_risky_cell_waits_and_is_not_run_when_declined(open_chat, llm_server, extension, tmp_path):  # noqa: F811
+async def test_a_risky_cell_waits_and_is_not_run_when_declined(open_chat, llm_server, extension, tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
     code = f"import subprocess\nsubprocess.run(['rm', '-rf', {str(precious)!r}])"
@@ -133,12 +132,14 @@ async def test_a_risky_cell_waits_and_is_not_run_when_declined(open_chat, llm_se
     assert waited == [True]
     assert [m["approved"] for m in of(messages, "approval_answer")] == [False]
     assert not of(messages, "run_cell") and precious.exists()
-    assert told(llm_server, 1).startswith(f"Not run: the user did not approve: It runs shell commands: rm -rf {precious}.")
+    assert told(llm_server, 1).startswith(
+        f"Not run: the user did not approve: It runs shell commands: rm -rf {precious}."
+    )
     assert messages[-1]["reason"] == "answered"
 
 
 @pytest.mark.parametrize("mode", ["risky", "always"])
-async def test_a_harmless_cell_is_asked_about_only_in_always_mode(open_chat, llm_server, extension, mode):  # noqa: F811
+async def test_a_harmless_cell_is_asked_about_only_in_always_mode(open_chat, llm_server, extension, mode):
     extension.interpreter.approval = mode
     async with open_chat() as chat:
         waited = answering(chat, extension, True)
@@ -156,7 +157,7 @@ async def test_a_harmless_cell_is_asked_about_only_in_always_mode(open_chat, llm
     assert "42" in told(llm_server, 1)
 
 
-async def test_an_edited_answer_runs_the_edited_code(open_chat, llm_server, extension):  # noqa: F811
+async def test_an_edited_answer_runs_the_edited_code(open_chat, llm_server, extension):
     extension.interpreter.approval = "always"
     async with open_chat() as chat:
         answering(chat, extension, "print('edited by the user')")
@@ -170,7 +171,7 @@ async def test_an_edited_answer_runs_the_edited_code(open_chat, llm_server, exte
     assert "edited by the user" in told(llm_server, 1)
 
 
-async def test_edited_code_is_assessed_again_in_risky_mode(open_chat, llm_server, extension):  # noqa: F811
+async def test_edited_code_is_assessed_again_in_risky_mode(open_chat, llm_server, extension):
     async with open_chat() as chat:
         answering(chat, extension, "!rm -rf /tmp/ci-jupyterlab-never-there", "print('safe')")
         llm_server.enqueue(run_cell("!rm -rf build /tmp/ci-jupyterlab-never-there"), answer("Done."))
@@ -181,7 +182,7 @@ async def test_edited_code_is_assessed_again_in_risky_mode(open_chat, llm_server
     assert [m["code"] for m in of(messages, "run_cell")] == ["print('safe')"]
 
 
-async def test_approving_one_install_does_not_cover_another(open_chat, llm_server, extension):  # noqa: F811
+async def test_approving_one_install_does_not_cover_another(open_chat, llm_server, extension):
     async with open_chat() as chat:
         answering(chat, extension, True, False)
         llm_server.enqueue(
@@ -206,7 +207,7 @@ async def test_approving_one_install_does_not_cover_another(open_chat, llm_serve
     )
 
 
-async def test_never_mode_runs_everything_without_asking(open_chat, llm_server, extension, tmp_path):  # noqa: F811
+async def test_never_mode_runs_everything_without_asking(open_chat, llm_server, extension, tmp_path):
     extension.interpreter.approval = "never"
     doomed = tmp_path / "doomed"
     doomed.mkdir()
@@ -225,7 +226,7 @@ async def test_never_mode_runs_everything_without_asking(open_chat, llm_server, 
     assert [m["status"] for m in of(messages, "cell_done")] == ["ok", "ok"]
 
 
-async def test_an_edited_answer_must_be_code(open_chat, extension):  # noqa: F811
+async def test_an_edited_answer_must_be_code(open_chat, extension):
     async with open_chat() as chat:
         await chat.send(type="approval", request_id="approval-x", approved=True, code="  ")
         error = await chat.next()

@@ -18,8 +18,11 @@ def size(message: dict) -> int:
 
 def call(call_id: str, code: str) -> dict:
     arguments = json.dumps({"code": code})
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": "run_cell", "arguments": arguments}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": call_id, "type": "function", "function": {"name": "run_cell", "arguments": arguments}}],
+    }
 
 
 def result(call_id: str, text: str) -> dict:
@@ -33,19 +36,19 @@ def history() -> list[dict]:
     """Two earlier requests with long outputs, then the current one with a failure."""
     return [
         SYSTEM,
-        {"role": "user", "content": "first request " + "a" * 1000},        # 1
-        call("c1", "print('x' * 5000)"),                                    # 2
-        result("c1", "x" * 5000),                                           # 3
-        {"role": "assistant", "content": "First answer " + "b" * 1000},     # 4
-        {"role": "user", "content": "second request"},                      # 5
-        call("c2", "df.describe()"),                                        # 6
-        result("c2", "y" * 3000),                                           # 7
-        {"role": "assistant", "content": "Second answer."},                 # 8
-        {"role": "user", "content": "current request " + "c" * 500},       # 9
-        call("c3", "load()"),                                               # 10
-        result("c3", "z" * 2000),                                           # 11
-        call("c4", "fixed_load() " + "d" * 1000),                           # 12
-        result("c4", "KeyError: 'revenue' " + "e" * 1500),                  # 13
+        {"role": "user", "content": "first request " + "a" * 1000},  # 1
+        call("c1", "print('x' * 5000)"),  # 2
+        result("c1", "x" * 5000),  # 3
+        {"role": "assistant", "content": "First answer " + "b" * 1000},  # 4
+        {"role": "user", "content": "second request"},  # 5
+        call("c2", "df.describe()"),  # 6
+        result("c2", "y" * 3000),  # 7
+        {"role": "assistant", "content": "Second answer."},  # 8
+        {"role": "user", "content": "current request " + "c" * 500},  # 9
+        call("c3", "load()"),  # 10
+        result("c3", "z" * 2000),  # 11
+        call("c4", "fixed_load() " + "d" * 1000),  # 12
+        result("c4", "KeyError: 'revenue' " + "e" * 1500),  # 13
     ]
 
 
@@ -123,9 +126,14 @@ def test_earlier_code_is_cut_but_stays_valid_json():
 
 
 def test_fenced_outputs_are_outputs_too():
-    messages = [SYSTEM, {"role": "user", "content": "request"}, {"role": "assistant", "content": "```python\nx\n```"},
-                {"role": "user", "content": "Output of the code:\n" + "o" * 3000},
-                {"role": "assistant", "content": "```python\ny\n```"}, {"role": "user", "content": "Output: error"}]
+    messages = [
+        SYSTEM,
+        {"role": "user", "content": "request"},
+        {"role": "assistant", "content": "```python\nx\n```"},
+        {"role": "user", "content": "Output of the code:\n" + "o" * 3000},
+        {"role": "assistant", "content": "```python\ny\n```"},
+        {"role": "user", "content": "Output: error"},
+    ]
     trimmed = fit_to_budget(messages, 500, current_request=1, count=size)
     assert trimmed[3]["content"] == OMITTED and trimmed[5] == messages[5]
 

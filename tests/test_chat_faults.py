@@ -12,14 +12,13 @@ import json
 import threading
 
 import nbformat
-import pytest
+from chat_client import Chat
 from conftest import CANARY_KEY, answer, run_cell
-from test_handlers import Chat, open_chat  # noqa: F401 (a fixture)
 
-from ci_jupyterlab.agent import browser_executor
+from ci_jupyterlab.agent.conversation import Conversation
 from ci_jupyterlab.agent.events import RunCell
+from ci_jupyterlab.agent.executors import browser as browser_executor
 from ci_jupyterlab.agent.record import RequestRecord, SessionRecord
-from ci_jupyterlab.agent.loop import Conversation
 from ci_jupyterlab.session_files import SavedSession, SessionFiles
 from ci_jupyterlab.sessions import SessionStore
 
@@ -41,8 +40,12 @@ async def until(chat: Chat, kind: str) -> dict:
 
 async def report(chat: Chat, message: dict, result, status: str | None = None) -> None:
     await chat.send(
-        type="execution_result", call_id=message["call_id"], status=status or result.status,
-        outputs=result.outputs, execution_count=result.execution_count, duration_ms=result.duration_ms,
+        type="execution_result",
+        call_id=message["call_id"],
+        status=status or result.status,
+        outputs=result.outputs,
+        execution_count=result.execution_count,
+        duration_ms=result.duration_ms,
     )
 
 
@@ -114,11 +117,14 @@ async def test_a_request_cut_off_by_a_server_restart_comes_back_interrupted(tmp_
     assert "server stopped" in restarted.record.events[-2]["message"]
 
 
-async def test_huge_outputs_are_bounded_in_the_chat_and_in_the_record(open_chat, llm_server, sessions_dir, extension,
-                                                                      monkeypatch):
+async def test_huge_outputs_are_bounded_in_the_chat_and_in_the_record(
+    open_chat, llm_server, sessions_dir, extension, monkeypatch
+):
     threads = []
     save = SessionFiles.save
-    monkeypatch.setattr(SessionFiles, "save", lambda self, s: (threads.append(threading.current_thread()), save(self, s)))
+    monkeypatch.setattr(
+        SessionFiles, "save", lambda self, s: (threads.append(threading.current_thread()), save(self, s))
+    )
     async with open_chat() as chat:
         llm_server.enqueue(run_cell("print('x' * 8_000_000)"), answer("Printed."))
         messages = await chat.ask("Print a lot.")
@@ -216,8 +222,9 @@ async def test_a_request_ends_interrupted_when_its_page_goes_away(open_chat, llm
     assert record["events"][-1] == {"type": "done", "reason": "interrupted"}
 
 
-async def test_a_cell_waits_for_the_users_own_cell_without_timing_out(open_chat, llm_server, settings, extension,
-                                                                       monkeypatch):
+async def test_a_cell_waits_for_the_users_own_cell_without_timing_out(
+    open_chat, llm_server, settings, extension, monkeypatch
+):
     extension.interpreter.cell_timeout = 1
     monkeypatch.setattr(browser_executor, "RESPONSE_GRACE", 0.5)
     async with open_chat() as chat:
@@ -260,8 +267,9 @@ async def test_a_kernel_that_dies_mid_request_is_reported_and_the_next_request_w
 
 async def test_an_answer_cut_off_mid_stream_is_dropped_shown_and_asked_again(open_chat, llm_server, jp_fetch):
     async with open_chat() as chat:
-        llm_server.enqueue({"text": "Half of a first answer that never ends.", "cut_after": 3},
-                           answer("The whole answer."))
+        llm_server.enqueue(
+            {"text": "Half of a first answer that never ends.", "cut_after": 3}, answer("The whole answer.")
+        )
         messages = await chat.ask("Say something.")
 
     [cut] = [m for m in messages if m["type"] == "answer_cut_off"]

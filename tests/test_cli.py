@@ -30,7 +30,11 @@ def run_ci(llm_server, tmp_path):
         }
         return subprocess.run(
             [sys.executable, "-m", "ci_jupyterlab.cli", *args],
-            cwd=workdir, env=env, capture_output=True, text=True, timeout=120,
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     run.workdir = workdir

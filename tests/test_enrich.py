@@ -12,15 +12,14 @@ import time
 
 import pytest
 import pytest_asyncio
-
 from jupyter_client.kernelspec import KernelSpecManager
 
 from ci_jupyterlab.agent.enrich import Failure, closest, error_hint, failure_of, hint_for, question_for, subjects_of
 from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.executor import ExecutionResult
+from ci_jupyterlab.agent.executors import ExecutionResult
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.feedback import feedback_for_model
 from ci_jupyterlab.agent.redaction import Redactor
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 
 # One kernel for the module: starting one per test would dominate the run time.
 in_module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -42,8 +41,11 @@ def require_kernel(name: str) -> None:
         return
     if name == "python3-pandas2" and os.environ.get("CI_SKIP_PANDAS2") == "1":
         pytest.skip("CI_SKIP_PANDAS2=1: the pandas 2 kernel is not tested")
-    pytest.fail(f"kernel {name!r} is not installed: run `bash scripts/setup_pandas2_kernel.sh` "
-                "(or set CI_SKIP_PANDAS2=1 to skip its tests)", pytrace=False)
+    pytest.fail(
+        f"kernel {name!r} is not installed: run `bash scripts/setup_pandas2_kernel.sh` "
+        "(or set CI_SKIP_PANDAS2=1 to skip its tests)",
+        pytrace=False,
+    )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=list(PANDAS_OF_KERNEL))
@@ -224,12 +226,16 @@ class BadInspect:
 
 def key_error() -> ExecutionResult:
     traceback = ["Cell In[3], line 1\n----> 1 sales['revenue']\n", "KeyError: 'revenue'"]
-    return ExecutionResult("error", [{"output_type": "error", "ename": "KeyError", "evalue": "'revenue'", "traceback": traceback}])
+    return ExecutionResult(
+        "error", [{"output_type": "error", "ename": "KeyError", "evalue": "'revenue'", "traceback": traceback}]
+    )
 
 
 def name_error(name: str) -> ExecutionResult:
-    return ExecutionResult("error", [{"output_type": "error", "ename": "NameError",
-                                      "evalue": f"name '{name}' is not defined", "traceback": []}])
+    return ExecutionResult(
+        "error",
+        [{"output_type": "error", "ename": "NameError", "evalue": f"name '{name}' is not defined", "traceback": []}],
+    )
 
 
 def raise_error():
@@ -291,36 +297,43 @@ def test_questions_read_the_error_text():
     assert failure.line == "sales['revenue']"
     assert question_for(failure)["keys"] == ["revenue"]
     assert question_for(failure_of(name_error("pd")))["name"] == "pd"
-    syntax = ExecutionResult("error", [{"output_type": "error", "ename": "SyntaxError", "evalue": "x", "traceback": []}])
+    syntax = ExecutionResult(
+        "error", [{"output_type": "error", "ename": "SyntaxError", "evalue": "x", "traceback": []}]
+    )
     assert question_for(failure_of(syntax)) is None
 
 
-@pytest.mark.parametrize("evalue, keys", [
-    ("'x'", ["x"]),
-    ("['x', 'y']", ["x", "y"]),
-    ("\"['x'] not in index\"", ["x"]),
-    ("\"['x'] not found in axis\"", ["x"]),
-    ("\"None of [Index(['x', 'y'], dtype='object')] are in the [columns]\"", ["x", "y"]),  # pandas 2
-    ("\"None of [Index(['x', 'y'], dtype='str')] are in the [columns]\"", ["x", "y"]),  # pandas 3
-    ("\"None of [Index([0, 1], dtype='int64')] are in the [columns]\"", ["0", "1"]),
-    ("Index(['x'], dtype='str')", ["x"]),
-    ("\"Column(s) ['x'] do not exist\"", ["x"]),  # pandas 2
-    ("\"Label(s) ['x'] do not exist\"", ["x"]),  # pandas 3
-    ("\"The following 'values' labels are not columns of the DataFrame: ['x']\"", ["x"]),  # pandas 3
-    ("\"The following id_vars or value_vars are not present in the DataFrame: ['x']\"", ["x"]),
-    ("\"Columns not found: 'x', 'y'\"", ["x", "y"]),
-    ("'Column not found: x y'", ["x y"]),
-    ("'Level x not found'", ["x"]),
-    ("\"None of ['x'] are in the columns\"", ["x"]),
-    ("5", ["5"]),
-])
+@pytest.mark.parametrize(
+    "evalue, keys",
+    [
+        ("'x'", ["x"]),
+        ("['x', 'y']", ["x", "y"]),
+        ("\"['x'] not in index\"", ["x"]),
+        ("\"['x'] not found in axis\"", ["x"]),
+        ("\"None of [Index(['x', 'y'], dtype='object')] are in the [columns]\"", ["x", "y"]),  # pandas 2
+        ("\"None of [Index(['x', 'y'], dtype='str')] are in the [columns]\"", ["x", "y"]),  # pandas 3
+        ("\"None of [Index([0, 1], dtype='int64')] are in the [columns]\"", ["0", "1"]),
+        ("Index(['x'], dtype='str')", ["x"]),
+        ("\"Column(s) ['x'] do not exist\"", ["x"]),  # pandas 2
+        ("\"Label(s) ['x'] do not exist\"", ["x"]),  # pandas 3
+        ("\"The following 'values' labels are not columns of the DataFrame: ['x']\"", ["x"]),  # pandas 3
+        ("\"The following id_vars or value_vars are not present in the DataFrame: ['x']\"", ["x"]),
+        ("\"Columns not found: 'x', 'y'\"", ["x", "y"]),
+        ("'Column not found: x y'", ["x y"]),
+        ("'Level x not found'", ["x"]),
+        ("\"None of ['x'] are in the columns\"", ["x"]),
+        ("5", ["5"]),
+    ],
+)
 def test_key_errors_in_every_shape_pandas_gives_them(evalue, keys):
     assert question_for(Failure("KeyError", evalue, ""))["keys"] == keys
 
 
 def test_removed_pandas_api_is_named_only_where_pandas_had_it():
     applymap = Failure("AttributeError", "'DataFrame' object has no attribute 'applymap'", "df.applymap(f)")
-    assert "DataFrame.applymap was removed in pandas 3.0: use .map(func) instead." in hint_for(question_for(applymap), {})
+    assert "DataFrame.applymap was removed in pandas 3.0: use .map(func) instead." in hint_for(
+        question_for(applymap), {}
+    )
     other = question_for(Failure("AttributeError", "'DataFrame' object has no attribute 'ravel'", "df.ravel()"))
     assert "removed" not in hint_for(other, {})
 

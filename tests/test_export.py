@@ -17,13 +17,13 @@ import pytest
 from conftest import CANARY_KEY, answer, run_cell
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from ci_jupyterlab.agent.conversation import Conversation
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.journal import JOURNAL_NAME, Journal, Recording
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-from ci_jupyterlab.agent.loop import Conversation
 from ci_jupyterlab.agent.record import RequestRecord, SessionRecord
-from ci_jupyterlab.sessions import SessionStore
 from ci_jupyterlab.export import export_notebook
 from ci_jupyterlab.session_files import SavedSession, SessionFiles
+from ci_jupyterlab.sessions import SessionStore
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -75,8 +75,14 @@ async def test_an_error_then_a_fix_exports_only_the_fix_and_reproduces(
     tmp_path, kernel, settings, llm_server, make_agent
 ):
     agent = await run_session(
-        make_agent, settings, kernel, llm_server,
-        ("Is pi above 3?", [run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")]),
+        make_agent,
+        settings,
+        kernel,
+        llm_server,
+        (
+            "Is pi above 3?",
+            [run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")],
+        ),
     )
     user_cell = new_code_cell("greeting = 'hi'\nprint(greeting)", execution_count=1)
     user_cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
@@ -103,8 +109,14 @@ async def test_an_error_then_a_fix_exports_only_the_fix_and_reproduces(
 @pytest.mark.asyncio
 async def test_unseeded_randomness_is_named_as_the_cause(tmp_path, kernel, settings, llm_server, make_agent):
     agent = await run_session(
-        make_agent, settings, kernel, llm_server,
-        ("Pick a number.", [run_cell("import random\nvalue = random.random()"), run_cell("print(value)"), answer("Done.")]),
+        make_agent,
+        settings,
+        kernel,
+        llm_server,
+        (
+            "Pick a number.",
+            [run_cell("import random\nvalue = random.random()"), run_cell("print(value)"), answer("Done.")],
+        ),
     )
     path = panel_notebook(tmp_path / "analysis.ipynb", agent)
 
@@ -112,7 +124,10 @@ async def test_unseeded_randomness_is_named_as_the_cause(tmp_path, kernel, setti
 
     verification = export.notebook.metadata["ci_jupyterlab_export"]["verification"]
     assert verification["cells"][1] == {
-        "index": 3, "execution_count": 2, "status": "differs", "cause": "unseeded randomness",
+        "index": 3,
+        "execution_count": 2,
+        "status": "differs",
+        "cause": "unseeded randomness",
     }
     assert (verification["reproduced"], verification["total"]) == (1, 2)
     assert "cell [2] differs (unseeded randomness)" in export.notebook.cells[0].source
@@ -157,8 +172,14 @@ async def test_an_uploaded_data_file_is_recorded_with_its_sha256(tmp_path, kerne
     data = b"month,revenue\n1,10\n2,32\n"
     (tmp_path / "sales.csv").write_bytes(data)
     agent = await run_session(
-        make_agent, settings, kernel, llm_server,
-        ("Total revenue?", [run_cell("import pandas as pd\nprint(pd.read_csv('sales.csv').revenue.sum())"), answer("42")]),
+        make_agent,
+        settings,
+        kernel,
+        llm_server,
+        (
+            "Total revenue?",
+            [run_cell("import pandas as pd\nprint(pd.read_csv('sales.csv').revenue.sum())"), answer("42")],
+        ),
     )
     path = panel_notebook(tmp_path / "analysis.ipynb", agent)
 
@@ -177,7 +198,10 @@ async def test_an_uploaded_data_file_is_recorded_with_its_sha256(tmp_path, kerne
 async def test_a_missing_file_is_reported_and_the_failing_cell_kept(tmp_path, kernel, settings, llm_server, make_agent):
     (tmp_path / "notes.txt").write_text("hello")
     agent = await run_session(
-        make_agent, settings, kernel, llm_server,
+        make_agent,
+        settings,
+        kernel,
+        llm_server,
         ("Read notes.", [run_cell("print(open('notes.txt').read())"), answer("It says hello.")]),
     )
     path = panel_notebook(tmp_path / "analysis.ipynb", agent)
@@ -193,8 +217,14 @@ async def test_a_missing_file_is_reported_and_the_failing_cell_kept(tmp_path, ke
 @pytest.mark.asyncio
 async def test_keep_attempts_keeps_failures_as_collapsed_markdown(tmp_path, kernel, settings, llm_server, make_agent):
     agent = await run_session(
-        make_agent, settings, kernel, llm_server,
-        ("Is pi above 3?", [run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")]),
+        make_agent,
+        settings,
+        kernel,
+        llm_server,
+        (
+            "Is pi above 3?",
+            [run_cell("print(math.pi > 3)"), run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")],
+        ),
     )
     path = panel_notebook(tmp_path / "analysis.ipynb", agent)
 
@@ -215,7 +245,10 @@ async def test_the_api_key_is_nowhere_in_the_sessions_or_the_export(
     monkeypatch.setenv("OPENAI_API_KEY", CANARY_KEY)  # the verification kernel inherits it
     async with KernelExecutor(cwd=tmp_path, env={"OPENAI_API_KEY": CANARY_KEY}) as kernel:
         agent = await run_session(
-            make_agent, settings, kernel, llm_server,
+            make_agent,
+            settings,
+            kernel,
+            llm_server,
             ("Show the key.", [run_cell("import os\nprint(os.environ['OPENAI_API_KEY'])"), answer("Shown.")]),
         )
     path = panel_notebook(tmp_path / "analysis.ipynb", agent)
@@ -235,7 +268,11 @@ def export_cli(tmp_path):
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
         return subprocess.run(
             [sys.executable, "-m", "ci_jupyterlab.cli", "export", *args],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     return run
@@ -244,7 +281,10 @@ def export_cli(tmp_path):
 @pytest.mark.asyncio
 async def test_the_cli_exports_and_never_overwrites(tmp_path, kernel, settings, llm_server, make_agent, export_cli):
     agent = await run_session(
-        make_agent, settings, kernel, llm_server,
+        make_agent,
+        settings,
+        kernel,
+        llm_server,
         ("Is pi above 3?", [run_cell("import math\nprint(math.pi > 3)"), answer("Yes.")]),
     )
     panel_notebook(tmp_path / "analysis.ipynb", agent)

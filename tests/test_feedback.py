@@ -12,17 +12,19 @@ import pytest_asyncio
 
 from ci_jupyterlab.agent.actions import BadArguments, code_from_arguments, fenced_code
 from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.executor import ExecutionResult
+from ci_jupyterlab.agent.executors import ExecutionResult
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.feedback import feedback_for_model, truncate_middle
 from ci_jupyterlab.agent.redaction import redact
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 from ci_jupyterlab.protocol import ExecutionResultMessage, ProtocolError, UserMessage, parse_client_message
 
 
 def png(width: int, height: int) -> str:
     """A real, minimal PNG of the given size, base64-encoded as in notebooks."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"".join(b"\x00" + b"\x00" * width for _ in range(height))
     body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw))
     return base64.b64encode(b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b"")).decode()
@@ -67,8 +69,13 @@ async def test_execute_result_and_stderr_are_labelled(kernel):
 
 
 def test_images_become_a_placeholder_with_their_size():
-    outputs = [{"output_type": "display_data", "metadata": {},
-                "data": {"image/png": png(640, 480), "text/plain": "<Figure size 640x480 with 1 Axes>"}}]
+    outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"image/png": png(640, 480), "text/plain": "<Figure size 640x480 with 1 Axes>"},
+        }
+    ]
     text = feedback_for_model(ExecutionResult("ok", outputs))
     assert "[image/png image 640×480 shown to the user]" in text
     assert "iVBOR" not in text  # no base64 reaches the model
@@ -114,16 +121,32 @@ def test_code_from_arguments():
 
 
 def test_protocol_parses_requests_and_results():
-    message = parse_client_message(json.dumps({
-        "type": "user_message", "protocol": 2, "session": "nb:1", "text": " Plot it ",
-        "notebook": {"path": "a.ipynb", "kernel_name": "python3", "kernel_language": "python"},
-    }))
+    message = parse_client_message(
+        json.dumps(
+            {
+                "type": "user_message",
+                "protocol": 2,
+                "session": "nb:1",
+                "text": " Plot it ",
+                "notebook": {"path": "a.ipynb", "kernel_name": "python3", "kernel_language": "python"},
+            }
+        )
+    )
     assert isinstance(message, UserMessage) and message.text == "Plot it"
     assert message.notebook.kernel_language == "python"
-    result = parse_client_message(json.dumps({
-        "type": "execution_result", "protocol": 2, "session": "nb:1", "call_id": "c1", "status": "timeout",
-        "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}], "execution_count": 3,
-    }))
+    result = parse_client_message(
+        json.dumps(
+            {
+                "type": "execution_result",
+                "protocol": 2,
+                "session": "nb:1",
+                "call_id": "c1",
+                "status": "timeout",
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}],
+                "execution_count": 3,
+            }
+        )
+    )
     assert isinstance(result, ExecutionResultMessage)
     assert (result.result.status, result.result.execution_count) == ("timeout", 3)
 

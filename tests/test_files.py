@@ -11,19 +11,22 @@ import pytest
 import pytest_asyncio
 
 from ci_jupyterlab.agent.events import RunCell
+from ci_jupyterlab.agent.executors.file_watch import FileWatchingExecutor
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.feedback import feedback_for_model
-from ci_jupyterlab.agent.file_watch import FileWatchingExecutor
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 from ci_jupyterlab.agent.previews import human_size, preview_file
 
 
 def write_png(path, width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"".join(b"\x00" + b"\x00" * width for _ in range(height))
     path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -56,7 +59,9 @@ def test_excel_preview_lists_every_sheet(tmp_path):
     import pandas as pd
 
     with pd.ExcelWriter(tmp_path / "book.xlsx") as writer:
-        pd.DataFrame({"region": ["north", "south"], "revenue": [1.5, 2.5]}).to_excel(writer, sheet_name="sales", index=False)
+        pd.DataFrame({"region": ["north", "south"], "revenue": [1.5, 2.5]}).to_excel(
+            writer, sheet_name="sales", index=False
+        )
         pd.DataFrame({"id": [1]}).to_excel(writer, sheet_name="ids", index=False)
     text = preview_file(tmp_path / "book.xlsx")
     assert "Excel workbook, 2 sheet(s)" in text

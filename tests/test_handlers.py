@@ -6,78 +6,12 @@ A real kernel (jupyter_client) plays the browser's part: it runs each
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import pytest
+from chat_client import Chat
 from conftest import CANARY_KEY, answer, run_cell
 from tornado.httpclient import HTTPClientError
-
-from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
-
-
-class Chat:
-    """A minimal client of the chat protocol, backed by a real kernel."""
-
-    def __init__(self, ws, kernel=None, session="s-1"):
-        self.ws, self.kernel, self.session = ws, kernel, session
-        self.approve = False  # the answer to approval requests
-        self.received: list[dict] = []
-
-    async def send(self, **message):
-        message.setdefault("protocol", 2)
-        message.setdefault("session", self.session)
-        await self.ws.write_message(json.dumps(message))
-
-    async def next(self) -> dict:
-        message = json.loads(await self.ws.read_message())
-        self.received.append(message)
-        return message
-
-    async def ask(self, text: str, **fields) -> list[dict]:
-        """Send a request, run its cells in the kernel, return every message until done."""
-        start = len(self.received)
-        await self.send(
-            type="user_message", text=text, notebook={"path": "work/a.ipynb", "kernel_language": "python"}, **fields
-        )
-        while (message := await self.next())["type"] != "done":
-            if message["type"] == "inspect":
-                stdout = await self.kernel.inspect(message["code"], message["timeout"])
-                await self.send(type="inspect_result", call_id=message["call_id"], stdout=stdout)
-            elif message["type"] == "approval_request":
-                await self.send(type="approval", request_id=message["request_id"], approved=self.approve)
-            elif message["type"] == "run_cell":
-                fields = {k: message[k] for k in ("call_id", "code", "step", "attempt", "replaces", "timeout")}
-                result = await self.kernel.run(RunCell(**fields))
-                await self.send(
-                    type="execution_result", call_id=message["call_id"], status=result.status,
-                    outputs=result.outputs, execution_count=result.execution_count,
-                )
-        return self.received[start:]
-
-
-@pytest.fixture
-def open_chat(jp_ws_fetch, tmp_path):
-    """Open the chat socket with a kernel behind it, on the server's own event loop.
-
-    (pytest-jupyter runs these tests on the loop that serves Jupyter, so the
-    kernel and socket are made inside the test rather than in async fixtures.)
-    """
-
-    @contextlib.asynccontextmanager
-    async def opener(session="s-1", cwd=tmp_path):
-        async with KernelExecutor(cwd=cwd) as kernel:
-            ws = await jp_ws_fetch("ci-jupyterlab", "chat")
-            chat = Chat(ws, kernel, session)
-            hello = await chat.next()
-            assert hello["type"] == "hello" and hello["protocol"] == 2
-            try:
-                yield chat
-            finally:
-                ws.close()
-
-    return opener
 
 
 async def test_config_tells_the_model_but_never_the_key(jp_fetch):
@@ -160,8 +94,10 @@ async def test_stop_cancels_the_request(open_chat, llm_server):
         ({"type": "stop", "protocol": 1, "session": "s"}, "Protocol version 1 is not supported"),
         ({"type": "user_message", "protocol": 2, "session": "s", "text": "   "}, "The request is empty"),
         ({"type": "user_message", "protocol": 2, "session": "bad id!", "text": "x"}, "needs a 'session' id"),
-        ({"type": "execution_result", "protocol": 2, "session": "s", "call_id": "c", "status": "??"},
-         "Unknown execution status"),
+        (
+            {"type": "execution_result", "protocol": 2, "session": "s", "call_id": "c", "status": "??"},
+            "Unknown execution status",
+        ),
     ],
 )
 async def test_bad_messages_get_a_clear_error(open_chat, message, expected):

@@ -7,12 +7,10 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import answer, collect, run_cell
 
 from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.install import install_code
-from ci_jupyterlab.agent.loop import checked_installs
+from ci_jupyterlab.agent.install import checked_installs, install_code
 
 PACKAGE = "ci_jupyterlab_test_pkg"
 
@@ -106,7 +104,9 @@ async def test_an_approved_install_runs_visibly_and_is_recorded_pinned(
         return True
 
     wheel = build_wheel(tmp_path)
-    llm_server.enqueue(run_cell(f"%pip install {wheel}\nimport {PACKAGE}\nprint({PACKAGE}.VALUE)"), answer("Installed."))
+    llm_server.enqueue(
+        run_cell(f"%pip install {wheel}\nimport {PACKAGE}\nprint({PACKAGE}.VALUE)"), answer("Installed.")
+    )
     agent = make_agent(settings, kernel, approve=approve)
     events = await collect(agent, "Use the test package.")
 

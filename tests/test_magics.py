@@ -9,15 +9,14 @@ import json
 import pandas as pd
 import pytest
 import pytest_asyncio
-
 from conftest import CANARY_KEY, answer, run_cell
 from test_feedback import png
 
 from ci_jupyterlab.agent.context import describe_namespace
 from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.executor import ExecutionResult
+from ci_jupyterlab.agent.executors import ExecutionResult
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.journal import JOURNAL_NAME, Journal, Recording
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
 from ci_jupyterlab.magic_options import OptionError, parse_magic
 
 
@@ -78,7 +77,6 @@ def tool_messages(request: dict) -> list[str]:
     return [m["content"] for m in request["messages"] if m["role"] == "tool"]
 
 
-
 # -- loading -------------------------------------------------------------------
 
 
@@ -87,11 +85,14 @@ async def test_loading_twice_registers_once(kernel):
     again = await run(kernel, "%load_ext ci_jupyterlab")
     direct = await run(kernel, "import ci_jupyterlab; ci_jupyterlab.load_ipython_extension(get_ipython())")
     assert again.ok and direct.ok and "Error" not in text(again) + text(direct)
-    check = await run(kernel, (
-        "m = get_ipython().magics_manager\n"
-        "print(sum(type(o).__name__ == 'CodeInterpreterMagics' for o in m.registry.values()),"
-        " 'ci' in m.magics['line'], 'ci' in m.magics['cell'])"
-    ))
+    check = await run(
+        kernel,
+        (
+            "m = get_ipython().magics_manager\n"
+            "print(sum(type(o).__name__ == 'CodeInterpreterMagics' for o in m.registry.values()),"
+            " 'ci' in m.magics['line'], 'ci' in m.magics['cell'])"
+        ),
+    )
     assert text(check).strip() == "1 True True"
 
 
@@ -157,6 +158,20 @@ async def test_error_is_fixed_and_the_fix_shown(kernel, llm_server):
 
 
 @pytest.mark.asyncio
+async def test_errors_get_the_same_hints_as_in_the_panel(kernel, llm_server):
+    names = "print(sorted(n for n in globals() if not n.startswith('_')))"
+    before = await run(kernel, "sales = {'Revenue': [1, 2], 'Region': ['a', 'b']}\n" + names)
+    llm_server.enqueue(run_cell("print(sales['revenue'])"), run_cell("print(sales['Revenue'])"), answer("Done."))
+    result = await run(kernel, "%%ci\nPrint the revenue.")
+
+    assert "[1, 2]" in text(result)
+    feedback = tool_messages(llm_server.chat_requests[1])[0]
+    assert "Keys of sales (2): ['Revenue', 'Region']; closest to 'revenue': 'Revenue'." in feedback
+    after = await run(kernel, names)
+    assert after.outputs == before.outputs  # the lookup left no names behind
+
+
+@pytest.mark.asyncio
 async def test_attempt_cap_from_the_option(kernel, llm_server, work_dir):
     llm_server.enqueue(run_cell("1/0"), run_cell("undefined_name"), answer("never sent"))
     result = await run(kernel, "%%ci --max-attempts 1\nDivide.")
@@ -199,11 +214,14 @@ async def test_timeout_interrupts_the_cell_and_the_model_fixes_it(kernel, llm_se
 
 @pytest.mark.asyncio
 async def test_variables_are_summarised_for_the_model_without_secrets(kernel, llm_server):
-    await run(kernel, (
-        "import os, pandas as pd\n"
-        "sales = pd.DataFrame({'region': ['n', 's'], 'revenue': [1.5, 2.5]})\n"
-        "key = os.environ['OPENAI_API_KEY']"
-    ))
+    await run(
+        kernel,
+        (
+            "import os, pandas as pd\n"
+            "sales = pd.DataFrame({'region': ['n', 's'], 'revenue': [1.5, 2.5]})\n"
+            "key = os.environ['OPENAI_API_KEY']"
+        ),
+    )
     llm_server.enqueue(answer("Nothing to run."))
     await run(kernel, "%%ci\nWhat do I have?")
 
@@ -274,7 +292,12 @@ async def test_empty_request_is_one_line_and_runs_nothing(kernel, llm_server):
 
 @pytest.mark.asyncio
 async def test_no_model_configured_says_what_to_set(llm_server, work_dir, config_dir):
-    env = {"OPENAI_BASE_URL": "", "OPENAI_API_KEY": "", "CI_JUPYTERLAB_MODEL": "", "JUPYTER_CONFIG_DIR": str(config_dir)}
+    env = {
+        "OPENAI_BASE_URL": "",
+        "OPENAI_API_KEY": "",
+        "CI_JUPYTERLAB_MODEL": "",
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+    }
     kernel = await start_kernel(work_dir, env)
     try:
         result = await run(kernel, "%%ci\nDo it.")
@@ -341,7 +364,9 @@ async def test_rerun_replays_without_the_model_also_after_a_restart(kernel, llm_
 
 @pytest.mark.asyncio
 async def test_replay_works_without_a_configured_model(llm_server, work_dir, config_dir):
-    Journal(work_dir / JOURNAL_NAME).save(Recording("Say hi.", "", ["greeting = 'hi'\nprint(greeting)"], answer="Said hi."))
+    Journal(work_dir / JOURNAL_NAME).save(
+        Recording("Say hi.", "", ["greeting = 'hi'\nprint(greeting)"], answer="Said hi.")
+    )
     env = {"OPENAI_BASE_URL": "", "OPENAI_API_KEY": "", "JUPYTER_CONFIG_DIR": str(config_dir)}
     kernel = await start_kernel(work_dir, env)
     try:
@@ -430,11 +455,23 @@ def test_unreadable_journal_is_a_warning(tmp_path):
 
 def test_describe_namespace_dataframe_columns_and_dtypes():
     frame = pd.DataFrame({"city": ["a", "b", "c"], "population": [1, 2, 3], "area": [0.5, 1.0, 2.0]})
-    summary = describe_namespace({
-        "In": [], "Out": {}, "_": 1, "_private": 2, "get_ipython": print, "exit": None,
-        "count": 3, "name": "x" * 500, "frame": frame, "pops": frame["population"], "pd": pd,
-        "matrix": pd.Series([1.0]).to_numpy().reshape(1, 1), "settings": {"a": 1, "b": 2},
-    })
+    summary = describe_namespace(
+        {
+            "In": [],
+            "Out": {},
+            "_": 1,
+            "_private": 2,
+            "get_ipython": print,
+            "exit": None,
+            "count": 3,
+            "name": "x" * 500,
+            "frame": frame,
+            "pops": frame["population"],
+            "pd": pd,
+            "matrix": pd.Series([1.0]).to_numpy().reshape(1, 1),
+            "settings": {"a": 1, "b": 2},
+        }
+    )
     lines = summary.splitlines()
     assert lines[0] == (
         "- frame: DataFrame 3 rows × 3 columns; columns: city (str), population (int64), area (float64)"

@@ -11,10 +11,9 @@ import json
 
 import pytest
 import pytest_asyncio
-
 from conftest import CANARY_KEY, answer
 
-from ci_jupyterlab.agent.llm import CutOff, LLMClient, LLMError, Reply
+from ci_jupyterlab.agent.model_client import CutOff, LLMError, ModelClient, Reply
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,12 +26,12 @@ CUTS = [{"cut_after": 3}, {"end_early_after": 3}]
 
 @pytest_asyncio.fixture
 async def llm(settings):
-    client = LLMClient(settings)
+    client = settings.model_client()
     yield client
-    await client.aclose()
+    await client.close()
 
 
-async def items_of(llm: LLMClient, tools: list[dict] | None = None) -> list:
+async def items_of(llm: ModelClient, tools: list[dict] | None = None) -> list:
     """Everything ``stream`` yields for one request."""
     return [item async for item in llm.stream(HELLO, tools=tools)]
 
@@ -52,7 +51,7 @@ async def test_cut_off_answer_is_asked_for_again(llm_server, llm, cut):
     [cut_off] = [item for item in items if isinstance(item, CutOff)]
     shown_before = "".join(items[: items.index(cut_off)])
     assert shown_before and FIRST.startswith(shown_before) and shown_before != FIRST
-    assert "cut off" in cut_off.message and llm.settings.endpoint in cut_off.message
+    assert "cut off" in cut_off.message and llm.endpoint in cut_off.message
     assert text_after_last_cut(items) == SECOND
     assert items[-1] == Reply(SECOND, [], items[-1].prompt_tokens, items[-1].completion_tokens)
     first, second = llm_server.chat_requests
@@ -70,7 +69,7 @@ async def test_cut_off_twice_is_an_error_and_never_a_reply(llm_server, llm, cut)
     assert not any(isinstance(item, Reply) for item in items)
     assert sum(isinstance(item, CutOff) for item in items) == 1
     error = caught.value
-    assert f"The model's answer from {llm.settings.endpoint} was cut off twice" in error.message
+    assert f"The model's answer from {llm.endpoint} was cut off twice" in error.message
     assert error.hint and CANARY_KEY not in error.message + error.hint
     assert len(llm_server.chat_requests) == 2 and llm_server.pending == 1
 
@@ -89,11 +88,11 @@ async def test_cut_off_tool_call_is_not_merged_into_the_retry(llm_server, llm):
 async def test_stalled_stream_is_a_cut_off(llm_server, settings):
     settings.request_timeout = 0.3
     llm_server.enqueue({"text": FIRST, "chunk_delay": 5}, answer(SECOND))
-    client = LLMClient(settings)
+    client = settings.model_client()
     try:
         items = await items_of(client)
     finally:
-        await client.aclose()
+        await client.close()
 
     [cut_off] = [item for item in items if isinstance(item, CutOff)]
     assert "no data for 0.3 seconds" in cut_off.message
@@ -113,7 +112,7 @@ async def test_garbage_in_the_stream_names_the_server(llm_server, llm, garbage, 
     with pytest.raises(LLMError) as caught:
         await items_of(llm)
 
-    where = llm.settings.endpoint
+    where = llm.endpoint
     assert caught.value.message == f"The model server at {where} sent a malformed streamed answer ({detail})."
     assert "base_url" in caught.value.hint
     assert len(llm_server.chat_requests) == 1  # garbage is not worth asking again
@@ -131,7 +130,7 @@ async def test_a_web_page_instead_of_a_stream_is_named(llm_server, llm):
     with pytest.raises(LLMError) as caught:
         await items_of(llm)
 
-    where = llm.settings.endpoint
+    where = llm.endpoint
     assert caught.value.message == f"The model server at {where} answered with text/html instead of a streamed answer."
     assert "proxy" in caught.value.hint and "/v1" in caught.value.hint
     assert len(llm_server.chat_requests) == 1

@@ -60,10 +60,24 @@ def test_runner_with_a_real_local_model(local_model_url, tmp_path):
         "CI_JUPYTERLAB_MODEL": "",  # the runner must pick the model the server lists
     }
     done = subprocess.run(
-        [sys.executable, "-m", "ci_jupyterlab.cli", "run",
-         "Write Python code that prints the sum of 2 and 3.",
-         "--output", "out.ipynb", "--max-attempts", "2", "--timeout", "30"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "ci_jupyterlab.cli",
+            "run",
+            "Write Python code that prints the sum of 2 and 3.",
+            "--output",
+            "out.ipynb",
+            "--max-attempts",
+            "2",
+            "--timeout",
+            "30",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     # The loop ended by itself: answered, or gave up cleanly; never a crash.
     assert done.returncode in (0, 1), done.stderr

@@ -15,7 +15,11 @@ FIELDS = ("installs", "uninstalls", "shell_commands", "file_changes")
 # (id, cell, expected): fields left out must be empty; "installers" is checked when given.
 CAUGHT = [
     ("pip-magic", "%pip install x", {"installs": ("x",), "installers": ("%pip",)}),
-    ("pip-magic-options", "%pip install -q --upgrade pandas==2.2.3 seaborn", {"installs": ("pandas==2.2.3", "seaborn")}),
+    (
+        "pip-magic-options",
+        "%pip install -q --upgrade pandas==2.2.3 seaborn",
+        {"installs": ("pandas==2.2.3", "seaborn")},
+    ),
     ("pip-magic-index-url", "%pip install --index-url https://example.org/simple -U x", {"installs": ("x",)}),
     ("pip-magic-requirements", "%pip install -r requirements.txt", {"installs": ("-r requirements.txt",)}),
     ("pip-magic-uninstall", "%pip uninstall -y x", {"uninstalls": ("x",), "installers": ("%pip",)}),
@@ -48,7 +52,11 @@ CAUGHT = [
     ("pip-uninstall-shell", "!pip uninstall -y x", {"uninstalls": ("x",)}),
     ("conda-remove-shell", "!conda remove -y x", {"uninstalls": ("x",)}),
     ("continued-line", "%pip install x \\\n    y", {"installs": ("x", "y")}),
-    ("bash-cell", "%%bash\npip install x\nls", {"installs": ("x",), "shell_commands": ("ls",), "installers": ("%%bash",)}),
+    (
+        "bash-cell",
+        "%%bash\npip install x\nls",
+        {"installs": ("x",), "shell_commands": ("ls",), "installers": ("%%bash",)},
+    ),
     ("sh-cell", "%%sh\npip install x", {"installs": ("x",)}),
     ("script-bash-cell", "%%script bash\npip install x", {"installs": ("x",)}),
     ("system-cell", "%%system\npip install x", {"installs": ("x",)}),
@@ -112,11 +120,19 @@ CAUGHT = [
     ("shell-ls", "!ls", {"shell_commands": ("ls",)}),
     ("shell-rm", "!rm -rf data", {"shell_commands": ("rm -rf data",)}),
     ("pip-list", "!pip list", {"shell_commands": ("pip list",)}),
-    ("os-system-curl", "import os\nos.system('curl -O https://e.org/a')", {"shell_commands": ("curl -O https://e.org/a",)}),
+    (
+        "os-system-curl",
+        "import os\nos.system('curl -O https://e.org/a')",
+        {"shell_commands": ("curl -O https://e.org/a",)},
+    ),
     ("subprocess-ls", "import subprocess\nsubprocess.run(['ls', '-l'])", {"shell_commands": ("ls -l",)}),
     ("alias-magic", "%rm -rf /tmp/x", {"shell_commands": ("rm -rf /tmp/x",)}),
     ("perl-cell", "%%perl\nprint 1", {"shell_commands": ("%%perl",)}),
-    ("rmtree-absolute", "import shutil\nshutil.rmtree('/etc/x')", {"file_changes": ("deletes /etc/x (shutil.rmtree)",)}),
+    (
+        "rmtree-absolute",
+        "import shutil\nshutil.rmtree('/etc/x')",
+        {"file_changes": ("deletes /etc/x (shutil.rmtree)",)},
+    ),
     ("remove-absolute", "import os\nos.remove('/tmp/a')", {"file_changes": ("deletes /tmp/a (os.remove)",)}),
     ("unlink-home", "import os\nos.unlink('~/a')", {"file_changes": ("deletes ~/a (os.unlink)",)}),
     ("rmdir-up", "import os\nos.rmdir('../x')", {"file_changes": ("deletes ../x (os.rmdir)",)}),
@@ -127,7 +143,11 @@ CAUGHT = [
         "import pathlib\npathlib.Path('/tmp/a').unlink()",
         {"file_changes": ("deletes /tmp/a (Path.unlink)",)},
     ),
-    ("path-rmdir", "from pathlib import Path\nPath('/tmp/d').rmdir()", {"file_changes": ("deletes /tmp/d (Path.rmdir)",)}),
+    (
+        "path-rmdir",
+        "from pathlib import Path\nPath('/tmp/d').rmdir()",
+        {"file_changes": ("deletes /tmp/d (Path.rmdir)",)},
+    ),
     (
         "path-write-text",
         "from pathlib import Path\nPath('/tmp/a.txt').write_text('x')",
@@ -197,7 +217,11 @@ CAUGHT = [
     ),
     ("unlink-variable", "p.unlink()", {"file_changes": ("deletes {p} (Path.unlink)",)}),
     ("to-csv-absolute", "df.to_csv('/tmp/out.csv')", {"file_changes": ("overwrites /tmp/out.csv (to_csv)",)}),
-    ("writefile-absolute", "%%writefile /etc/x.conf\na = 1", {"file_changes": ("overwrites /etc/x.conf (%%writefile)",)}),
+    (
+        "writefile-absolute",
+        "%%writefile /etc/x.conf\na = 1",
+        {"file_changes": ("overwrites /etc/x.conf (%%writefile)",)},
+    ),
 ]
 
 HARMLESS = [
@@ -206,7 +230,10 @@ HARMLESS = [
     ("comment", "# !pip install x\n# %pip install y\nx = 1"),
     ("docstring", '"""How to install:\n\n    pip install x\n    %pip install y\n"""\nx = 1'),
     ("relative-writes", "open('out.txt', 'w').write('x')\nwith open(name, 'w') as f:\n    f.write('y')"),
-    ("relative-deletes", "import os, shutil\nos.remove('tmp.csv')\nshutil.rmtree('build/cache')\nos.unlink('./a/../b')"),
+    (
+        "relative-deletes",
+        "import os, shutil\nos.remove('tmp.csv')\nshutil.rmtree('build/cache')\nos.unlink('./a/../b')",
+    ),
     ("path-relative", "from pathlib import Path\nPath('data').mkdir(exist_ok=True)\nPath('out/a.txt').write_text('x')"),
     ("reads-absolute", "import pandas as pd\npd.read_csv('/data/x.csv')\nwith open('/etc/hosts') as f:\n    f.read()"),
     ("figures", "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('fig.png')"),
@@ -278,7 +305,14 @@ def test_module_imports_without_ipython():
 
 @pytest.mark.parametrize(
     "source",
-    ["def f(:\n    pass", "x = (\n!pip install x", "if True\n    %pip install x", "\x00", "%%bash\n'unclosed", "!pip install 'x"],
+    [
+        "def f(:\n    pass",
+        "x = (\n!pip install x",
+        "if True\n    %pip install x",
+        "\x00",
+        "%%bash\n'unclosed",
+        "!pip install 'x",
+    ],
 )
 def test_broken_cells_do_not_raise(source):
     assert isinstance(assess(source), Risks)

@@ -22,7 +22,6 @@ import pytest_asyncio
 
 from ci_jupyterlab.testing.scripted_llm import EMPTY_QUEUE_TEXT, ScriptedLLM, ScriptError
 
-
 MODEL = "scripted-model"
 HELLO = [{"role": "user", "content": "Say hello, please."}]
 RUN_CELL_TOOL = {
@@ -102,9 +101,7 @@ async def test_streamed_tool_calls_reassemble_by_index(llm, aclient):
         }
     )
 
-    stream = await aclient.chat.completions.create(
-        model=MODEL, messages=HELLO, tools=[RUN_CELL_TOOL], stream=True
-    )
+    stream = await aclient.chat.completions.create(model=MODEL, messages=HELLO, tools=[RUN_CELL_TOOL], stream=True)
     text, calls, reasons, argument_deltas = "", {}, [], 0
     async for chunk in stream:
         choice = chunk.choices[0]
@@ -166,7 +163,7 @@ async def test_stop_mid_stream_leaves_server_healthy(llm, aclient, capsys):
 
     stream = await aclient.chat.completions.create(model=MODEL, messages=HELLO, stream=True)
     received = 0
-    async for chunk in stream:
+    async for _chunk in stream:
         received += 1
         if received == 3:
             break  # like the user pressing Stop

@@ -16,16 +16,15 @@ import sys
 
 import pytest
 from conftest import CANARY_KEY, answer, run_cell
-from test_handlers import open_chat  # noqa: F401 (a fixture)
 
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 
 OPENAI_SHAPED = "sk-proj-" + "Qw7" * 10
 GITHUB_SHAPED = "ghp_" + "Zt9k" * 9
 
 
 async def test_variables_and_attachments_reach_the_model_redacted_on_the_panels_path(
-    open_chat, llm_server, jp_root_dir  # noqa: F811
+    open_chat, llm_server, jp_root_dir
 ):
     (jp_root_dir / "work").mkdir()
     (jp_root_dir / "work" / "keys.csv").write_text(f"service,key\ngithub,{GITHUB_SHAPED}\nours,{CANARY_KEY}\n")
@@ -98,7 +97,11 @@ def run_cli(llm_server, workdir, umask: int, *args: str) -> subprocess.Completed
     }
     return subprocess.run(
         [sys.executable, "-m", "ci_jupyterlab.cli", "run", *args],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=120,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         preexec_fn=lambda: os.umask(umask),
     )
 

@@ -6,15 +6,15 @@ import json
 
 import nbformat
 import pytest
+from chat_client import Chat
 from conftest import CANARY_KEY, answer, run_cell
 from nbformat.v4 import new_code_cell, new_notebook
-from test_handlers import Chat
 from tornado.httpclient import HTTPClientError
 
-from ci_jupyterlab.agent.kernel_executor import KernelExecutor
+from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.chat import ChatConnection
-from ci_jupyterlab.sessions import SessionStore
 from ci_jupyterlab.session_files import SessionFiles
+from ci_jupyterlab.sessions import SessionStore
 
 
 async def chat_session(jp_ws_fetch, llm_server, workdir) -> list[dict]:
@@ -31,10 +31,15 @@ async def chat_session(jp_ws_fetch, llm_server, workdir) -> list[dict]:
 
 def write_notebook(path, record):
     """The notebook as the panel saved it: one tagged cell per step."""
-    notebook = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    notebook = new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     for step in record.requests[-1].steps:
-        cell = new_code_cell(step.final.code, execution_count=step.final.execution_count,
-                             metadata={"ci_jupyterlab": {"session": "s-1", "step": step.number, "call_id": step.final.call_id}})
+        cell = new_code_cell(
+            step.final.code,
+            execution_count=step.final.execution_count,
+            metadata={"ci_jupyterlab": {"session": "s-1", "step": step.number, "call_id": step.final.call_id}},
+        )
         cell.outputs = [nbformat.from_dict(o) for o in step.final.outputs]
         notebook.cells.append(cell)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,17 +99,28 @@ async def test_endpoints_refuse_requests_without_credentials(jp_fetch):
         assert refused.value.code == 403
 
 
-async def test_a_restarted_server_continues_the_conversation(jp_ws_fetch, jp_root_dir, llm_server, extension, sessions_dir):
+async def test_a_restarted_server_continues_the_conversation(
+    jp_ws_fetch, jp_root_dir, llm_server, extension, sessions_dir
+):
     await chat_session(jp_ws_fetch, llm_server, jp_root_dir)
     await extension.sessions.flush()
 
     # A new server: a new store on the same directory, nothing in memory.
     restarted = SessionStore(SessionFiles(sessions_dir))
     sent: list[dict] = []
-    connection = ChatConnection(extension.interpreter, restarted, extension.llm_client, sent.append, jp_root_dir)
+    connection = ChatConnection(extension.interpreter, restarted, extension.assistant, sent.append, jp_root_dir)
     llm_server.enqueue(answer("It is 42."))
-    connection.receive(json.dumps({"type": "user_message", "protocol": 2, "session": "s-1", "text": "What is total?",
-                                   "notebook": {"path": "work/a.ipynb"}}))
+    connection.receive(
+        json.dumps(
+            {
+                "type": "user_message",
+                "protocol": 2,
+                "session": "s-1",
+                "text": "What is total?",
+                "notebook": {"path": "work/a.ipynb"},
+            }
+        )
+    )
     await restarted.get("s-1").task
     await restarted.flush()  # written off the event loop
     assert sent[-1]["type"] == "done" and sent[-1]["reason"] == "answered"

@@ -21,10 +21,10 @@ from conftest import CANARY_KEY
 from nbformat.v4 import new_code_cell, new_notebook
 from tornado.httpclient import HTTPClientError
 
-from ci_jupyterlab.agent.loop import Conversation
+from ci_jupyterlab.agent.conversation import Conversation
+from ci_jupyterlab.agent.files import write_atomically
 from ci_jupyterlab.agent.record import Attempt, RequestRecord, SessionRecord, Step
 from ci_jupyterlab.export import export_notebook
-from ci_jupyterlab.files import write_atomically
 from ci_jupyterlab.session_files import INDEX_NAME, SavedSession, SessionFiles
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -36,7 +36,9 @@ SECRETS = (CANARY_KEY, SK_KEY, AWS_KEY, QUOTED)
 
 
 def session(session_id: str, notebook: str = "a.ipynb", updated: float = 1.0, record: SessionRecord | None = None):
-    return SavedSession(session_id, notebook, record or SessionRecord([RequestRecord("Hi", notebook)]), Conversation(), updated)
+    return SavedSession(
+        session_id, notebook, record or SessionRecord([RequestRecord("Hi", notebook)]), Conversation(), updated
+    )
 
 
 def strings(value):
@@ -90,7 +92,9 @@ MALFORMED_SESSIONS = {
     "not-json": "{this is not json",
     "a-list": "[1, 2, 3]",
     "wrong-types": json.dumps({"id": "wrong-types", "notebook_path": "a.ipynb", "updated": "yesterday", "record": []}),
-    "wrong-record": json.dumps({"id": "wrong-record", "notebook_path": "a.ipynb", "updated": 3.0, "record": {"requests": 5}}),
+    "wrong-record": json.dumps(
+        {"id": "wrong-record", "notebook_path": "a.ipynb", "updated": 3.0, "record": {"requests": 5}}
+    ),
 }
 
 
@@ -129,8 +133,9 @@ def test_a_malformed_index_is_rebuilt_from_the_session_files(tmp_path, caplog):
             assert files.summaries() == expected, broken
         assert "index" in caplog.text
         caplog.clear()
-        assert json.loads((tmp_path / INDEX_NAME).read_text()) == {e["id"]: {k: v for k, v in e.items() if k != "id"}
-                                                                    for e in expected}
+        assert json.loads((tmp_path / INDEX_NAME).read_text()) == {
+            e["id"]: {k: v for k, v in e.items() if k != "id"} for e in expected
+        }
 
 
 async def test_malformed_session_files_never_give_a_500(jp_fetch, sessions_dir):
@@ -199,8 +204,13 @@ async def test_secrets_are_redacted_as_data_on_disk_over_rest_and_in_the_export(
     monkeypatch.setenv("DB_PASSWORD", QUOTED)  # a secret-looking variable: its value is a secret too
     code = "show_config()"
     attempt = Attempt("c1", code, "ok", leaky_outputs(), 1, 5.0)
-    request = RequestRecord("Show the config.", "a.ipynb", steps=[Step(1, [attempt])],
-                            answer=f"The password is {QUOTED}.", done_reason="answered")
+    request = RequestRecord(
+        "Show the config.",
+        "a.ipynb",
+        steps=[Step(1, [attempt])],
+        answer=f"The password is {QUOTED}.",
+        done_reason="answered",
+    )
     live = extension.sessions.get("s-1")  # in memory the record holds outputs as they came
     live.notebook_path, live.record = "a.ipynb", SessionRecord([request])
     extension.sessions.save_soon(live)
@@ -215,7 +225,9 @@ async def test_secrets_are_redacted_as_data_on_disk_over_rest_and_in_the_export(
     assert json.loads(served)["record"]["requests"][0]["answer"] == "The password is [redacted]."
 
     notebook = new_notebook(metadata={"kernelspec": KERNELSPEC})
-    cell = new_code_cell(code, execution_count=1, metadata={"ci_jupyterlab": {"session": "s-1", "step": 1, "call_id": "c1"}})
+    cell = new_code_cell(
+        code, execution_count=1, metadata={"ci_jupyterlab": {"session": "s-1", "step": 1, "call_id": "c1"}}
+    )
     cell.outputs = [nbformat.from_dict(output) for output in leaky_outputs()]
     notebook.cells.append(cell)
     nbformat.write(notebook, jp_root_dir / "a.ipynb")
@@ -290,10 +302,14 @@ async def test_verification_copies_no_symlink_that_leads_out_of_the_folder(tmp_p
     (folder / "outside_file.txt").symlink_to(elsewhere / "secret.txt")
     (folder / "outside_dir").symlink_to(elsewhere, target_is_directory=True)
     (folder / "inside_link.csv").symlink_to(folder / "data.csv")
-    notebook = new_notebook(cells=[new_code_cell("import os; print(sorted(os.listdir('.')))")], metadata={"kernelspec": KERNELSPEC})
+    notebook = new_notebook(
+        cells=[new_code_cell("import os; print(sorted(os.listdir('.')))")], metadata={"kernelspec": KERNELSPEC}
+    )
     nbformat.write(notebook, folder / "analysis.ipynb")
 
-    export = await export_notebook(folder / "analysis.ipynb", lambda _session: None, run_verification=True, cell_timeout=60)
+    export = await export_notebook(
+        folder / "analysis.ipynb", lambda _session: None, run_verification=True, cell_timeout=60
+    )
 
     assert export.verification.problem is None
     listed = ast.literal_eval(export.notebook.cells[-1].outputs[0]["text"])  # the fresh run's output: a list of names

@@ -49,9 +49,5 @@ def code_from_arguments(raw: str) -> str:
 
 def fenced_code(text: str) -> str | None:
     """The Python code blocks of a plain-text answer, joined into one cell."""
-    blocks = [
-        body.rstrip()
-        for tag, body in _FENCE.findall(text)
-        if tag.lower() in _PYTHON_TAGS and body.strip()
-    ]
+    blocks = [body.rstrip() for tag, body in _FENCE.findall(text) if tag.lower() in _PYTHON_TAGS and body.strip()]
     return "\n\n".join(blocks) if blocks else None

@@ -9,11 +9,13 @@ after an ``AttributeError``, the dtypes after a pandas accessor (``.str``,
 ``.dt``) meets the wrong one. pandas 2 and 3 word their errors differently
 (``_missing_keys`` lists the shapes); the tests run on both.
 
-Three steps, the first and last pure: ``question_for`` reads the error and the
-failing line and says what to look up; one silent probe (``kernel_probe.py``,
-run by the executor's optional ``inspect``) looks it up; ``hint_for`` turns the
-facts into text. Without an ``inspect``, or when the probe fails or is slow,
-the hint says what it can without facts, often nothing.
+Each kind of hint is one ``HintRule`` in ``HINT_RULES``: which errors it reads,
+what it asks the kernel, how it says the answer. Three steps, the first and
+last pure: ``question_for`` reads the error and the failing line and says what
+to look up; one silent probe (``kernel_probe.py``, run by the executor's
+optional ``inspect``) looks it up; ``hint_for`` turns the facts into text.
+Without an ``inspect``, or when the probe fails or is slow, the hint says what
+it can without facts, often nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import ast
 import difflib
 import keyword
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .executor import ExecutionResult, inspect_json
+from .executors import ExecutionResult, inspect_json
 from .feedback import failing_line, strip_ansi
 
 #: Seconds one probe may take before the hint goes without its facts.
@@ -148,7 +151,9 @@ def failure_of(result: ExecutionResult) -> Failure | None:
     error = result.error_output
     if error is None:
         return None
-    return Failure(error.get("ename", ""), strip_ansi(error.get("evalue", "")), failing_line(error.get("traceback", [])))
+    return Failure(
+        error.get("ename", ""), strip_ansi(error.get("evalue", "")), failing_line(error.get("traceback", []))
+    )
 
 
 def subjects_of(line: str) -> list[str]:
@@ -235,7 +240,7 @@ def _missing_keys(evalue: str) -> list[str]:
 
 def _ask_key(failure: Failure) -> dict:
     keys = _missing_keys(failure.evalue)
-    return {"kind": "key", "keys": keys, "tables": True, "subjects": subjects_of(failure.line)}
+    return {"keys": keys, "tables": True, "subjects": subjects_of(failure.line)}
 
 
 def _ask_query_name(failure: Failure) -> dict | None:
@@ -243,7 +248,7 @@ def _ask_query_name(failure: Failure) -> dict | None:
     match = _NOT_DEFINED.match(failure.evalue)
     if match is None:
         return None
-    return {"kind": "key", "keys": [match.group(1)], "tables": True, "subjects": subjects_of(failure.line)}
+    return {"keys": [match.group(1)], "tables": True, "subjects": subjects_of(failure.line)}
 
 
 def _ask_accessor(failure: Failure) -> dict | None:
@@ -253,8 +258,7 @@ def _ask_accessor(failure: Failure) -> dict | None:
         return None
     named = [single or double for single, double in _QUOTED.findall(failure.line)]
     named += re.findall(r"\.(\w+)", _QUOTED.sub("''", failure.line))
-    return {"kind": "accessor", "accessor": match.group(1), "named": named,
-            "dtypes": True, "subjects": subjects_of(failure.line)}
+    return {"accessor": match.group(1), "named": named, "dtypes": True, "subjects": subjects_of(failure.line)}
 
 
 def _ask_attribute(failure: Failure) -> dict | None:
@@ -265,8 +269,7 @@ def _ask_attribute(failure: Failure) -> dict | None:
             # Some types name their module too ('numpy.random.mtrand.RandomState'); type() knows the last part.
             type_name = name.rsplit(".", 1)[-1]
             wanted = {"module": name} if owner == "module" else {"type": type_name, "is_class": owner == "class"}
-            return {"kind": "attribute", "name": missing, "owner": name,
-                    "attribute": wanted, "subjects": subjects_of(failure.line)}
+            return {"name": missing, "owner": name, "attribute": wanted, "subjects": subjects_of(failure.line)}
     return None
 
 
@@ -275,45 +278,28 @@ def _ask_import(failure: Failure) -> dict | None:
     if match is None:
         return None
     missing, module = match.groups()
-    return {"kind": "attribute", "name": missing, "owner": module, "attribute": {"module": module}}
+    return {"name": missing, "owner": module, "attribute": {"module": module}}
 
 
 def _ask_name(failure: Failure) -> dict | None:
     match = _NOT_DEFINED.match(failure.evalue)
     if match is None:
         return None
-    return {"kind": "name", "name": match.group(1), "names": [match.group(1)]}
+    return {"name": match.group(1), "names": [match.group(1)]}
 
 
 def _ask_file(failure: Failure) -> dict | None:
     match = _LAST_QUOTED.search(failure.evalue)
     if match is None:
         return None
-    return {"kind": "file", "path": match.group(1)}
+    return {"path": match.group(1)}
 
 
 def _ask_module(failure: Failure) -> dict | None:
     match = re.match(r"^No module named '([\w.]+)'", failure.evalue)
     if match is None or "." in match.group(1):
         return None  # a missing submodule of an installed package: no package to install
-    return {"kind": "module", "name": match.group(1), "modules": True}
-
-
-_QUESTIONS = {
-    "KeyError": _ask_key,
-    "UndefinedVariableError": _ask_query_name,
-    "AttributeError": lambda failure: _ask_accessor(failure) or _ask_attribute(failure),
-    "ImportError": _ask_import,
-    "NameError": _ask_name,
-    "FileNotFoundError": _ask_file,
-    "ModuleNotFoundError": _ask_module,
-}
-
-
-def question_for(failure: Failure) -> dict | None:
-    """What to look up in the kernel for this error; None if no hint can help."""
-    ask = _QUESTIONS.get(failure.ename)
-    return ask(failure) if ask else None
+    return {"name": match.group(1), "modules": True}
 
 
 # --- the hint, from the facts ------------------------------------------------
@@ -336,8 +322,10 @@ def _key_hint(question: dict, facts: dict) -> list[str]:
 def _attribute_hint(question: dict, facts: dict) -> list[str]:
     name, owner = question["name"], question["owner"]
     if owner == "NoneType":
-        return [f"The value is None, so it has no {name!r}: an earlier call returned None "
-                "(for example a pandas method called with inplace=True)."]
+        return [
+            f"The value is None, so it has no {name!r}: an earlier call returned None "
+            "(for example a pandas method called with inplace=True)."
+        ]
     found = facts.get("attribute", {})
     lines = []
     if f"{owner}.{name}" in PANDAS_REMOVED:
@@ -417,19 +405,52 @@ def _module_hint(question: dict, facts: dict) -> list[str]:
     return lines
 
 
-_HINTS = {
-    "key": _key_hint,
-    "attribute": _attribute_hint,
-    "accessor": _accessor_hint,
-    "name": _name_hint,
-    "file": _file_hint,
-    "module": _module_hint,
-}
+# --- the rules: which errors, what to look up, how to say it ----------------
+
+
+@dataclass(frozen=True)
+class HintRule:
+    """One kind of hint. ``ask`` reads a failure of one of ``errors`` and says what
+    the probe must look up (None: the rule does not apply); ``say`` turns the
+    question and the facts found into lines of hint. Questions carry ``kind``."""
+
+    kind: str
+    errors: frozenset[str]
+    ask: Callable[[Failure], dict | None]
+    say: Callable[[dict, dict], list[str]]
+
+
+def _rule(kind: str, errors: str, ask, say) -> HintRule:
+    return HintRule(kind, frozenset(errors.split()), ask, say)
+
+
+#: Every hint, tried in order; the first whose ``ask`` applies wins. Adding a hint is adding a rule.
+HINT_RULES: tuple[HintRule, ...] = (
+    _rule("key", "KeyError", _ask_key, _key_hint),
+    _rule("key", "UndefinedVariableError", _ask_query_name, _key_hint),  # df.query('revenu > 1')
+    _rule("accessor", "AttributeError", _ask_accessor, _accessor_hint),
+    _rule("attribute", "AttributeError", _ask_attribute, _attribute_hint),
+    _rule("attribute", "ImportError", _ask_import, _attribute_hint),
+    _rule("name", "NameError", _ask_name, _name_hint),
+    _rule("file", "FileNotFoundError", _ask_file, _file_hint),
+    _rule("module", "ModuleNotFoundError", _ask_module, _module_hint),
+)
+_SAY = {rule.kind: rule.say for rule in HINT_RULES}
+
+
+def question_for(failure: Failure) -> dict | None:
+    """What to look up in the kernel for this error; None if no hint can help."""
+    for rule in HINT_RULES:
+        if failure.ename in rule.errors:
+            question = rule.ask(failure)
+            if question is not None:
+                return {"kind": rule.kind, **question}
+    return None
 
 
 def hint_for(question: dict, facts: dict) -> str:
     """The hint text for an error, from whatever facts the probe returned."""
-    return "\n".join(_HINTS[question["kind"]](question, facts))
+    return "\n".join(_SAY[question["kind"]](question, facts))
 
 
 # --- asking the kernel -------------------------------------------------------
@@ -440,10 +461,7 @@ _PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text()
 def probe_code(question: dict) -> str:
     """One statement that runs the probe in the kernel and leaves no names behind."""
     lookups = {key: value for key, value in question.items() if key != "kind"}
-    return (
-        f"exec({_PROBE_SOURCE!r}, "
-        f"{{'__name__': '__ci_probe__', 'QUESTION': {lookups!r}, 'USER_NS': globals()}})"
-    )
+    return f"exec({_PROBE_SOURCE!r}, {{'__name__': '__ci_probe__', 'QUESTION': {lookups!r}, 'USER_NS': globals()}})"
 
 
 async def ask_kernel(executor, question: dict, timeout: float = PROBE_TIMEOUT) -> dict:
@@ -451,8 +469,7 @@ async def ask_kernel(executor, question: dict, timeout: float = PROBE_TIMEOUT) -
     return await inspect_json(executor, probe_code(question), timeout)
 
 
-async def error_hint(executor, result: ExecutionResult, *, language: str | None,
-                     timeout: float = PROBE_TIMEOUT) -> str:
+async def error_hint(executor, result: ExecutionResult, *, language: str | None, timeout: float = PROBE_TIMEOUT) -> str:
     """A hint for the error ``result`` holds, "" if none; never raises for a bad probe."""
     failure = failure_of(result) if result.status == "error" else None
     if failure is None or (language or "").lower() != "python":

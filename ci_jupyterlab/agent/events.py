@@ -121,3 +121,17 @@ class Error(Event):
 class Done(Event):
     type: ClassVar[str] = "done"
     reason: DoneReason
+
+
+#: The status a request ends on, by how it ended; every other ending is an error.
+_CLOSING_PHASE: dict[str, Phase] = {"answered": "done", "stopped": "stopped"}
+
+
+def ending(reason: DoneReason, message: str = "", hint: str | None = None) -> list[Event]:
+    """The events that end a request, in the order front ends expect.
+
+    With a ``hint`` (even an empty one) the user is first shown an ``Error``
+    with ``message``; then comes the closing ``Status`` and ``Done``.
+    """
+    closing = [Status(_CLOSING_PHASE.get(reason, "error"), message=message), Done(reason)]
+    return ([Error(message, hint)] if hint is not None else []) + closing

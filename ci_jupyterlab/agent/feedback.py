@@ -12,7 +12,7 @@ import re
 import struct
 from collections.abc import Iterable
 
-from .executor import ExecutionResult
+from .executors import ExecutionResult
 
 #: Characters of one stream or result kept (head and tail together).
 STREAM_LIMIT = 3000

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from .risk import whole_line_installs
+
 # Requirement specifiers ("pandas==2.1.4", "scikit-learn>=1.3", "pkg[extra]"), local
 # paths and "-r requirements.txt"; no braces or dollars, which IPython would expand
 # in a magic's line.
@@ -54,9 +56,9 @@ def versions_probe(packages: list[str]) -> str:
     """A silent snippet printing the installed version of each package as JSON."""
     names = [requirement_name(package) for package in packages]
     return (
-        "exec(\"import importlib.metadata as _m, json as _j\\n"
+        'exec("import importlib.metadata as _m, json as _j\\n'
         "def _v(n):\\n    try:\\n        return _m.version(n)\\n    except Exception:\\n        return None\\n"
-        f"print(_j.dumps({{n: _v(n) for n in {names!r}}}))\", {{}})"
+        f'print(_j.dumps({{n: _v(n) for n in {names!r}}}))", {{}})'
     )
 
 
@@ -66,3 +68,52 @@ def pinned(packages: list[str], versions: dict) -> list[str]:
         f"{requirement_name(p)}=={versions[requirement_name(p)]}" if versions.get(requirement_name(p)) else p
         for p in packages
     ]
+
+
+def checked_installs(code: str) -> tuple[str, tuple[str, ...]]:
+    """``code`` with its whole-line pip installs swapped for one install that fails the cell if pip does.
+
+    A bare ``%pip`` line does not raise when pip fails. Also the packages so
+    installed (empty, and ``code`` as it is, when the installs cannot be swapped:
+    a cell magic, an install inside a block or a call, a package named at run time).
+    """
+    found = None if code.lstrip().startswith("%%") else whole_line_installs(code)
+    if not found or not found[0]:
+        return code, ()
+    packages, numbers = found
+    lines = code.split("\n")
+    if not all(_only_plain_options(lines[number]) for number in numbers):
+        return code, ()  # an index, a constraint, --pre...: the swap would drop it
+    try:
+        install = install_code(list(packages))
+    except ValueError:  # not a plain requirement: it runs as written
+        return code, ()
+    rest = "\n".join(line for number, line in enumerate(lines) if number not in numbers).strip("\n")
+    return f"{install}\n{rest}".rstrip(), packages
+
+
+#: pip options the checked install may drop: they change what pip prints, not what it installs.
+_PLAIN_OPTIONS = {
+    "-q", "-qq", "-qqq", "--quiet", "--no-cache-dir", "--disable-pip-version-check",
+    "--no-warn-script-location", "-r", "--requirement", "-e", "--editable",
+}  # fmt: skip
+
+
+def _only_plain_options(line: str) -> bool:
+    """Whether the options of one line of a pip install are all ones the checked install may leave out.
+
+    The options after ``install``, up to a pipe, chain or redirection (what
+    follows those only reads pip's output).
+    """
+    try:
+        words = shlex.split(line.rstrip("\\"))
+    except ValueError:
+        return False
+    if "install" in words:
+        words = words[words.index("install") + 1 :]
+    for word in words:
+        if any(mark in word for mark in "|;&>"):
+            break
+        if word.startswith("-") and word.split("=", 1)[0] not in _PLAIN_OPTIONS:
+            return False
+    return True

@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from ..files import write_atomically
+from .files import write_atomically
 
 JOURNAL_NAME = ".ci_journal.json"
 FORMAT_VERSION = 1

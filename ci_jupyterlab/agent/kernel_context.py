@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .executor import inspect_quietly
+from .executors import inspect_quietly
 
 #: Seconds the probe may take; a busy or huge namespace gives no context rather than a wait.
 CONTEXT_TIMEOUT = 3.0

@@ -106,8 +106,11 @@ def attributes(question, subjects, namespace):
     if owner is None:
         return {}
     found = {"attributes": [name for name in dir(owner) if not name.startswith("_")][:MAX_ITEMS]}
-    found["tables"] = {name: {"kind": "columns", "items": _keys(namespace[name])}
-                       for name in subjects if _is_table(namespace.get(name))}
+    found["tables"] = {
+        name: {"kind": "columns", "items": _keys(namespace[name])}
+        for name in subjects
+        if _is_table(namespace.get(name))
+    }
     return found
 
 

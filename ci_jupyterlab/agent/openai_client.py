@@ -1,4 +1,4 @@
-"""The model, reached through ``openai.AsyncOpenAI`` (Chat Completions, streaming).
+"""The OpenAI-compatible ``ModelClient``: ``openai.AsyncOpenAI``, Chat Completions, streaming.
 
 Retries of 429, 5xx, timeouts and dropped connections, with exponential
 backoff that honours ``Retry-After``, are the openai client's own until the
@@ -11,52 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
+from .model_client import CutOff, LLMError, Reply, ToolCall, ToolsRejected
 from .redaction import redact
-from .settings import DEFAULT_OPENAI_MODEL, CodeInterpreter
+from .settings import DEFAULT_OPENAI_MODEL, PLACEHOLDER_KEY, endpoint_of, is_openai
 from .tokens import count_tokens, prompt_tokens
-
-
-@dataclass
-class ToolCall:
-    id: str
-    name: str
-    arguments: str  # raw JSON text, as the model wrote it
-
-
-@dataclass
-class Reply:
-    """One complete answer of the model."""
-
-    text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-@dataclass
-class CutOff:
-    """The answer streamed so far was cut off and is being asked for again."""
-
-    message: str
-
-
-class LLMError(Exception):
-    """A failure to tell the user about, with what to do about it."""
-
-    def __init__(self, message: str, hint: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-class ToolsRejected(LLMError):
-    """The endpoint refuses the ``tools`` parameter; use fenced code instead."""
 
 
 class _Interrupted(Exception):
@@ -87,25 +50,31 @@ def _mentions_tools(exc: openai.APIStatusError) -> bool:
     return any(word in str(exc.message).lower() for word in ("tool", "function call"))
 
 
-class LLMClient:
-    """Streams answers from the configured model."""
+class OpenAICompatibleClient:
+    """Streams answers from a model behind an OpenAI-compatible API.
 
-    def __init__(self, settings: CodeInterpreter):
-        self.settings = settings
+    Built from plain values: ``base_url`` (None or "" for OpenAI), the key
+    (empty for servers that need none), the model (empty: OpenAI's default
+    model there, else the first one the server lists), the seconds to wait for
+    the server and how many times to retry.
+    """
+
+    def __init__(self, *, base_url: str | None, api_key: str, model: str, timeout: float, retries: int):
+        self.endpoint = endpoint_of(base_url)  # for messages: the host, never the key
+        self.timeout = timeout
+        self.retries = retries
+        self._key = api_key
         self._client = openai.AsyncOpenAI(
-            api_key=settings.client_key(),
-            base_url=settings.base_url or None,
-            max_retries=settings.max_retries,
-            timeout=settings.request_timeout,
+            api_key=api_key or PLACEHOLDER_KEY, base_url=base_url or None, max_retries=retries, timeout=timeout
         )
-        self._model = settings.model or (DEFAULT_OPENAI_MODEL if settings.uses_openai else "")
+        self._model = model or (DEFAULT_OPENAI_MODEL if is_openai(base_url) else "")
 
     @property
     def model_name(self) -> str | None:
         """The model in use, once known."""
         return self._model or None
 
-    async def aclose(self) -> None:
+    async def close(self) -> None:
         """Close pooled connections (before the event loop ends)."""
         await self._client.close()
 
@@ -119,15 +88,13 @@ class LLMClient:
             ids = [model.id for model in page.data]
             if not ids:
                 raise LLMError(
-                    f"The model server at {self.settings.endpoint} lists no models.",
+                    f"The model server at {self.endpoint} lists no models.",
                     "Load a model in the server, or set c.CodeInterpreter.model.",
                 )
             self._model = ids[0]
         return self._model
 
-    async def stream(
-        self, messages: list[dict], *, tools: list[dict] | None
-    ) -> AsyncIterator[str | CutOff | Reply]:
+    async def stream(self, messages: list[dict], *, tools: list[dict] | None) -> AsyncIterator[str | CutOff | Reply]:
         """Yield text deltas as they arrive, then the complete ``Reply``.
 
         An answer that stops before the server says it is finished (the
@@ -144,7 +111,7 @@ class LLMClient:
             "stream_options": {"include_usage": True},
             **({"tools": tools} if tools else {}),
         }
-        where = self.settings.endpoint
+        where = self.endpoint
         for last_try in (False, True):
             try:
                 async for item in self._answer(body, messages, tools):
@@ -160,9 +127,7 @@ class LLMClient:
             "limiting how long an answer can take; try again, and check the server's logs.",
         )
 
-    async def _answer(
-        self, body: dict, messages: list[dict], tools: list[dict] | None
-    ) -> AsyncIterator[str | Reply]:
+    async def _answer(self, body: dict, messages: list[dict], tools: list[dict] | None) -> AsyncIterator[str | Reply]:
         """One try at the answer: text deltas, then the ``Reply``; ``_Interrupted`` if cut off."""
         try:
             # Posted as-is: our messages are already wire-format dicts, and
@@ -221,7 +186,7 @@ class LLMClient:
                     raise self._malformed("a JSON event that is not a Chat Completions chunk")
                 yield chunk
         except _TIMEOUTS:
-            raise _Interrupted(f"no data for {self.settings.request_timeout:g} seconds") from None
+            raise _Interrupted(f"no data for {self.timeout:g} seconds") from None
         except _TRANSPORT_ERRORS:
             raise _Interrupted("the connection dropped") from None
         except json.JSONDecodeError as exc:
@@ -231,9 +196,9 @@ class LLMClient:
 
     def _malformed(self, detail: str) -> LLMError:
         """The server's stream does not follow the Chat Completions format."""
-        message = f"The model server at {self.settings.endpoint} sent a malformed streamed answer ({detail})."
+        message = f"The model server at {self.endpoint} sent a malformed streamed answer ({detail})."
         return LLMError(
-            redact(message, [self.settings.api_key]),  # the detail quotes what the server sent
+            redact(message, [self._key]),  # the detail quotes what the server sent
             "Check that c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at an "
             "OpenAI-compatible API, usually ending in /v1.",
         )
@@ -241,7 +206,7 @@ class LLMClient:
     def _not_a_stream(self, content_type: str) -> LLMError:
         """The server answered, but with something else than a stream of events."""
         return LLMError(
-            f"The model server at {self.settings.endpoint} answered with "
+            f"The model server at {self.endpoint} answered with "
             f"{content_type.split(';')[0] or 'an unlabelled body'} instead of a streamed answer.",
             "A proxy or a web page may be answering in the server's place: check that "
             "c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at the model server's "
@@ -250,9 +215,9 @@ class LLMClient:
 
     def _translate(self, exc: openai.APIError, sent_tools: bool = False) -> LLMError:
         """An ``LLMError`` that names the setting to fix; never contains the key."""
-        where = self.settings.endpoint
+        where = self.endpoint
         model = self._model or "(not chosen yet)"
-        retries = self.settings.max_retries
+        retries = self.retries
         if isinstance(exc, openai.AuthenticationError):
             error = LLMError(
                 f"The model server at {where} rejected the API key (401).",
@@ -275,32 +240,28 @@ class LLMClient:
             )
         elif isinstance(exc, openai.RateLimitError):
             error = LLMError(
-                f"The model server at {where} is rate-limiting requests (429); "
-                f"gave up after {retries} retries.",
+                f"The model server at {where} is rate-limiting requests (429); gave up after {retries} retries.",
                 "Wait a minute and ask again, or raise c.CodeInterpreter.max_retries.",
             )
         elif isinstance(exc, openai.InternalServerError):
             error = LLMError(
-                f"The model server at {where} failed with HTTP {exc.status_code}, "
-                f"{retries + 1} times in a row.",
+                f"The model server at {where} failed with HTTP {exc.status_code}, {retries + 1} times in a row.",
                 "The service may be down; try again later.",
             )
         elif isinstance(exc, openai.APITimeoutError):
             error = LLMError(
-                f"The model server at {where} did not answer within "
-                f"{self.settings.request_timeout:g} seconds ({retries + 1} tries).",
+                f"The model server at {where} did not answer within {self.timeout:g} seconds ({retries + 1} tries).",
                 "Try again, or raise c.CodeInterpreter.request_timeout for slow models.",
             )
         elif isinstance(exc, openai.APIConnectionError):
             error = LLMError(
                 f"Could not connect to the model server at {where}.",
-                "Check that it is running and that c.CodeInterpreter.base_url "
-                "(or OPENAI_BASE_URL) points at it.",
+                "Check that it is running and that c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at it.",
             )
         else:
             detail = getattr(exc, "message", "") or str(exc)
             error = LLMError(f"The model server at {where} answered with an error: {detail}")
-        error.message = redact(error.message, [self.settings.api_key])
+        error.message = redact(error.message, [self._key])
         return error
 
 

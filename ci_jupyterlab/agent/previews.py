@@ -107,7 +107,7 @@ def _plain_table_preview(path: Path, rows: int, sep: str | None) -> str:
         dialect = csv.Sniffer().sniff(handle.read(4096)) if sep is None else None
         handle.seek(0)
         reader = csv.reader(handle, dialect) if dialect else csv.reader(handle, delimiter=sep)
-        lines = [row for _, row in zip(range(PREVIEW_ROWS + 1), reader)]
+        lines = [row for _, row in zip(range(PREVIEW_ROWS + 1), reader, strict=False)]
     header, *first = lines or [[]]
     shown = "\n".join(", ".join(row) for row in first)
     return f"table, {rows:,} rows × {len(header)} columns\ncolumns: {', '.join(header)}\nfirst rows:\n{shown}"

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from .bounds import bounded_outputs
 from .events import RunCell
-from .executor import ExecutionResult
+from .executors import ExecutionResult
 
 #: Events of which only the latest of a run in a row matters to the view.
 _LATEST_ONLY = frozenset({"status", "usage"})
@@ -113,8 +113,15 @@ class SessionRecord:
         if last is None or last.done_reason is not None:
             return False
         last.done_reason = INTERRUPTED
-        self.log({"type": "status", "phase": "error", "attempt": 0, "max_attempts": 0,
-                  "message": "Interrupted: the server stopped while this request ran."})
+        self.log(
+            {
+                "type": "status",
+                "phase": "error",
+                "attempt": 0,
+                "max_attempts": 0,
+                "message": "Interrupted: the server stopped while this request ran.",
+            }
+        )
         self.log({"type": "done", "reason": INTERRUPTED})
         return True
 

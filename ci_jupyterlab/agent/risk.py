@@ -453,7 +453,7 @@ class _Findings:
             self.file_changes.append(what)
 
     def place(self, path: str) -> str:
-        """"inside" the notebook's folder, "outside" it, or "unknown" until the cell runs.
+        """ "inside" the notebook's folder, "outside" it, or "unknown" until the cell runs.
 
         ``{...}`` in ``path`` stands for what is computed at run time; the literal
         folder before it decides.

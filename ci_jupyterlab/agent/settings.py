@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Bool, Enum, Float, Int, Unicode, default
+from traitlets import Bool, Enum, Float, Int, Type, Unicode, default
 from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
+from .limits import Limits
 from .redaction import environment_secrets
 
 #: The model used with OpenAI's own endpoint when none is configured.
@@ -31,6 +32,18 @@ MODEL_ENV_VAR = "CI_JUPYTERLAB_MODEL"
 
 #: What the ``openai`` client is given as a key for servers that need none.
 PLACEHOLDER_KEY = "no-key-needed"
+
+
+def is_openai(base_url: str | None) -> bool:
+    """True when requests to ``base_url`` go to OpenAI's own API (empty: OpenAI)."""
+    return not base_url or urlparse(base_url).hostname == "api.openai.com"
+
+
+def endpoint_of(base_url: str | None) -> str:
+    """The host a model is reached at, for messages (never the key)."""
+    if not base_url:
+        return "api.openai.com"
+    return urlparse(base_url).netloc or base_url
 
 
 @dataclass(frozen=True)
@@ -69,24 +82,26 @@ class CodeInterpreter(Configurable):
         "%%ci in those kernels must find the key in its environment.",
     ).tag(config=True)
 
-    max_attempts = Int(
-        3, help="Consecutive failing runs allowed per request before the assistant gives up."
-    ).tag(config=True)
+    max_attempts = Int(3, help="Consecutive failing runs allowed per request before the assistant gives up.").tag(
+        config=True
+    )
 
     max_rounds = Int(
         12, help="Model calls allowed per request, working or not: a cap on cost and on endless loops."
     ).tag(config=True)
 
-    cell_timeout = Float(
-        120.0, help="Seconds a cell may run before it is interrupted and reported."
-    ).tag(config=True)
+    cell_timeout = Float(120.0, help="Seconds a cell may run before it is interrupted and reported.").tag(config=True)
 
-    request_timeout = Float(
-        120.0, help="Seconds to wait for the model server to answer one request."
-    ).tag(config=True)
+    request_timeout = Float(120.0, help="Seconds to wait for the model server to answer one request.").tag(config=True)
 
-    max_retries = Int(
-        3, help="Retries, with backoff, of a model request that hit 429, 5xx or a timeout."
+    max_retries = Int(3, help="Retries, with backoff, of a model request that hit 429, 5xx or a timeout.").tag(
+        config=True
+    )
+
+    model_client_class = Type(
+        default_value="ci_jupyterlab.agent.openai_client.OpenAICompatibleClient",
+        help="The class that talks to the model (a ModelClient: model_name, stream, close). It is "
+        "built with base_url, api_key, model, timeout (request_timeout) and retries (max_retries).",
     ).tag(config=True)
 
     approval = Enum(
@@ -133,15 +148,32 @@ class CodeInterpreter(Configurable):
     @property
     def uses_openai(self) -> bool:
         """True when requests go to OpenAI's own API."""
-        return not self.base_url or urlparse(self.base_url).hostname == "api.openai.com"
+        return is_openai(self.base_url)
 
     @property
     def endpoint(self) -> str:
         """The host the model is reached at, for messages (never the key)."""
-        if not self.base_url:
-            return "api.openai.com"
-        parsed = urlparse(self.base_url)
-        return parsed.netloc or self.base_url
+        return endpoint_of(self.base_url)
+
+    def model_client(self):
+        """A new client of the configured model (``model_client_class``); close it when done."""
+        return self.model_client_class(
+            base_url=self.base_url or None,
+            api_key=self.api_key,
+            model=self.model,
+            timeout=self.request_timeout,
+            retries=self.max_retries,
+        )
+
+    def limits(self) -> Limits:
+        """The limits of every request, as the loop takes them."""
+        return Limits(
+            max_attempts=self.max_attempts,
+            max_rounds=self.max_rounds,
+            prompt_budget=self.prompt_budget,
+            cell_timeout=self.cell_timeout,
+            secrets=(self.api_key,),
+        )
 
     def problem(self) -> Problem | None:
         """Why no request can be sent with this configuration, if so."""
@@ -158,10 +190,6 @@ class CodeInterpreter(Configurable):
             if getattr(self, name) < 1:
                 return Problem(f"c.CodeInterpreter.{name} is {getattr(self, name)}.", "Set it to 1 or more.")
         return None
-
-    def client_key(self) -> str:
-        """The key handed to the openai client; local servers often need none."""
-        return self.api_key or PLACEHOLDER_KEY
 
     def secrets(self) -> list[str]:
         """Values never to be written to disk or shown: the key and secret-looking environment variables."""

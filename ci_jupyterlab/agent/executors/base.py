@@ -1,24 +1,31 @@
-"""The contract between the agent loop and whatever runs its code."""
+"""The contract between the agent loop and whatever runs its code.
+
+An ``Executor`` runs one cell and reports an ``ExecutionResult``. An executor
+that can also run a snippet out of the user's sight declares it by being an
+``Inspector`` (checked with ``isinstance``, a runtime-checkable protocol).
+``RUN_STATUSES`` is the one list of how a run can end, for the loop, the chat
+protocol's validation and the record; ``src/protocol.ts`` mirrors it.
+"""
 
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args, runtime_checkable
 
-from .events import RunCell
+from ..events import RunCell
 
 RunStatus = Literal[
     "ok",
-    "error",
-    "timeout",
+    "error",  # the cell raised
+    "timeout",  # interrupted after ``cell.timeout`` seconds
     "kernel_dead",
     "kernel_restarted",
-    "notebook_closed",
-    "cancelled",
-    "no_response",
+    "notebook_closed",  # closed or deleted while the cell ran
+    "cancelled",  # the user stopped it
+    "no_response",  # the front end never answered
 ]
+RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 
 #: Statuses after which no further code can run in this request.
 FATAL_STATUSES = frozenset({"kernel_dead", "kernel_restarted", "notebook_closed", "no_response"})
@@ -66,6 +73,7 @@ class Executor(Protocol):
     async def run(self, cell: RunCell) -> ExecutionResult: ...
 
 
+@runtime_checkable
 class Inspector(Protocol):
     """An optional executor capability: run a snippet out of the user's sight.
 
@@ -87,11 +95,10 @@ async def inspect_quietly(executor, code: str, timeout: float) -> str:
     runs, and longer only while the kernel is busy with the user's own cell,
     which a lookup waits for rather than interrupts.
     """
-    inspect = getattr(executor, "inspect", None)
-    if inspect is None:
+    if not isinstance(executor, Inspector):
         return ""
     try:
-        return (await inspect(code, timeout) or "").strip()
+        return (await executor.inspect(code, timeout) or "").strip()
     except Exception:
         return ""
 

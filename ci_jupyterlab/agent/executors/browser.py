@@ -12,8 +12,8 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from .events import RunCell
-from .executor import ExecutionResult
+from ..events import RunCell
+from .base import ExecutionResult
 
 #: Extra seconds to wait for the browser beyond the cell timeout before giving up.
 RESPONSE_GRACE = 60.0

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .events import RunCell
-from .executor import ExecutionResult, Executor
+from ..events import RunCell
+from .base import ExecutionResult, Executor, Inspector
 
 #: How deep below the directory to look, and how many entries at most.
 MAX_DEPTH = 2
@@ -72,8 +72,9 @@ class FileWatchingExecutor:
         self.root = root
         self.ignore = ignore
 
-    def __getattr__(self, name):
-        return getattr(self.inner, name)  # optional capabilities of the inner executor
+    async def inspect(self, code: str, timeout: float) -> str | None:
+        """The inner executor's silent lookup; None (no lookup) if it has none."""
+        return await self.inner.inspect(code, timeout) if isinstance(self.inner, Inspector) else None
 
     async def run(self, cell: RunCell) -> ExecutionResult:
         before = snapshot(self.directory)

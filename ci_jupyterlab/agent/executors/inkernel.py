@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import _thread
 import base64
+import contextlib
+import io
 import signal
 import sys
 import threading
 import time
 from contextlib import ExitStack, contextmanager
 
-# Not from kernel_executor: that module loads nbformat and jsonschema, seconds of %load_ext.
-from .executor import ExecutionResult, append_output
+# Not from .kernel: that module loads nbformat and jsonschema, seconds of %load_ext.
+from .base import ExecutionResult, append_output
 
 #: How long to wait for a timeout interrupt that was sent but has not landed yet.
 LATE_INTERRUPT_WAIT = 0.5
@@ -98,12 +100,14 @@ class _OutputCapture:
 
         def write_and_record(format_dict, md_dict=None):
             write_format_data(format_dict, md_dict)
-            self._record({
-                "output_type": "execute_result",
-                "data": _jsonable(format_dict),
-                "metadata": md_dict or {},
-                "execution_count": None,
-            })
+            self._record(
+                {
+                    "output_type": "execute_result",
+                    "data": _jsonable(format_dict),
+                    "metadata": md_dict or {},
+                    "execution_count": None,
+                }
+            )
 
         def show_and_record(etype, evalue, stb):
             show_traceback(etype, evalue, stb)
@@ -166,6 +170,12 @@ def _user_code_was_interrupted(outcome) -> bool:
     return outcome is not None and isinstance(outcome.error_in_exec, KeyboardInterrupt)
 
 
+def _require_main_thread() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        # The timeout interrupt goes to the main thread; elsewhere it would hit the wrong code.
+        raise RuntimeError("InKernelRunner runs code on the kernel's main thread only")
+
+
 class InKernelRunner:
     """Runs code in ``shell``'s user namespace; call ``run`` on the main thread only."""
 
@@ -174,9 +184,7 @@ class InKernelRunner:
 
     def run(self, code: str, timeout: float) -> ExecutionResult:
         """Run ``code`` like a cell (not stored in history); interrupt it after ``timeout``."""
-        if threading.current_thread() is not threading.main_thread():
-            # The timeout interrupt goes to the main thread; elsewhere it would hit the wrong code.
-            raise RuntimeError("InKernelRunner.run must be called on the main thread")
+        _require_main_thread()
         started = time.perf_counter()
         outcome = None
         interrupted_outside_code = False
@@ -206,3 +214,26 @@ class InKernelRunner:
         else:
             status = "ok"
         return ExecutionResult(status=status, outputs=outputs, duration_ms=(time.perf_counter() - started) * 1000)
+
+    def inspect(self, code: str, timeout: float) -> str | None:
+        """Run a lookup snippet out of sight: what it printed, or None if it ran past ``timeout``.
+
+        It runs in the user namespace (the snippets read it and leave no names
+        behind) but not as a cell: nothing is shown, nothing enters the
+        history or the execution count. A snippet that raises gives what it
+        printed before, like a silent kernel execution.
+        """
+        _require_main_thread()
+        printed = io.StringIO()
+        deadline = _Deadline(timeout)
+        try:
+            with deadline, contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
+                try:
+                    exec(compile(code, "<ci-jupyterlab lookup>", "exec"), self.shell.user_ns)
+                except Exception:
+                    pass
+            if deadline.fired:
+                time.sleep(LATE_INTERRUPT_WAIT)  # let a late interrupt land here, not in the user's next cell
+        except KeyboardInterrupt:
+            return None
+        return None if deadline.fired else printed.getvalue()

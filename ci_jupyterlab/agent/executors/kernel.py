@@ -15,8 +15,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import output_from_msg
 
-from .events import RunCell
-from .executor import ExecutionResult, append_output
+from ..events import RunCell
+from .base import ExecutionResult, append_output
 
 #: How long an interrupted cell may take to wind down before we give up on it.
 INTERRUPT_GRACE = 10.0

@@ -5,7 +5,8 @@ ipykernel runs a cell inside a running asyncio loop, so ``%%ci`` cannot
 code on that main thread. So the agent's events are produced on a worker
 thread with an event loop of its own and handed over through a queue; each cell
 the agent wants run arrives as a ``CellJob`` that the consuming thread runs and
-finishes, while the agent awaits it.
+finishes, while the agent awaits it; a silent lookup (error hints) arrives as
+an ``InspectJob`` the same way.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
-from .events import Event, RunCell
-from .executor import ExecutionResult, Executor
+from ..events import Event, RunCell
+from .base import ExecutionResult, Executor
 
 #: Seconds between looks at the queue; short, so that an interrupt is felt at once.
 POLL = 0.1
@@ -28,30 +29,51 @@ STOP_GRACE = 5.0
 EventSource = Callable[[Executor], AsyncIterator[Event]]
 
 
-class CellJob:
-    """A cell the agent waits on: run ``cell``, then hand the result to ``finish``."""
+class _Job:
+    """Something the agent waits on while the consuming thread does it; ``finish`` hands back the outcome."""
+
+    def __init__(self):
+        self.future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def finish(self, outcome) -> None:
+        try:
+            self.future.set_result(outcome)
+        except concurrent.futures.InvalidStateError:
+            pass  # the request was stopped meanwhile; nobody waits any more
+
+
+class CellJob(_Job):
+    """A cell to run: ``finish`` it with its ``ExecutionResult``."""
 
     def __init__(self, cell: RunCell):
+        super().__init__()
         self.cell = cell
-        self.future: concurrent.futures.Future[ExecutionResult] = concurrent.futures.Future()
 
-    def finish(self, result: ExecutionResult) -> None:
-        try:
-            self.future.set_result(result)
-        except concurrent.futures.InvalidStateError:
-            pass  # the request was stopped while the cell ran; nobody waits any more
+
+class InspectJob(_Job):
+    """A silent lookup to run: ``finish`` it with what it printed, or None if it took too long."""
+
+    def __init__(self, code: str, timeout: float):
+        super().__init__()
+        self.code = code
+        self.timeout = timeout
 
 
 class _HandOffExecutor:
-    """The agent's executor: queues each cell for the consuming thread and awaits it."""
+    """The agent's executor: queues each cell and lookup for the consuming thread and awaits it."""
 
     def __init__(self, outbox: queue.Queue):
         self._outbox = outbox
 
-    async def run(self, cell: RunCell) -> ExecutionResult:
-        job = CellJob(cell)
+    async def _hand_off(self, job: _Job):
         self._outbox.put(job)
         return await asyncio.wrap_future(job.future)
+
+    async def run(self, cell: RunCell) -> ExecutionResult:
+        return await self._hand_off(CellJob(cell))
+
+    async def inspect(self, code: str, timeout: float) -> str | None:
+        return await self._hand_off(InspectJob(code, timeout))
 
 
 class _Finished:
@@ -96,10 +118,10 @@ class _Worker(threading.Thread):
         self.join(STOP_GRACE)
 
 
-def events_from_worker(source: EventSource) -> Iterator[Event | CellJob]:
-    """The events of ``source(executor)``, produced on a worker thread, with its cells as jobs.
+def events_from_worker(source: EventSource) -> Iterator[Event | CellJob | InspectJob]:
+    """The events of ``source(executor)``, produced on a worker thread, with its cells and lookups as jobs.
 
-    The caller must ``finish`` every ``CellJob`` it receives. Closing the
+    The caller must ``finish`` every job it receives. Closing the
     iterator early (``break``, an exception, KeyboardInterrupt) cancels the
     agent and waits for its thread; an exception in the worker is re-raised
     here.
