@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup lab test test-python test-ui test-package clean
+.PHONY: setup lab test test-python lint-python test-ui test-package clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -43,8 +43,13 @@ PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
 $(PANDAS2_KERNEL): scripts/setup_pandas2_kernel.sh | $(VENV)/.installed
 	bash scripts/setup_pandas2_kernel.sh
 
-test-python: setup $(PANDAS2_KERNEL)
+test-python: setup $(PANDAS2_KERNEL) lint-python
 	$(BIN)/python -m pytest
+
+# ruff: the lint rules and the format of pyproject.toml's [tool.ruff].
+lint-python: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && $(BIN)/jlpm install
