@@ -338,6 +338,16 @@ def test_removed_pandas_api_is_named_only_where_pandas_had_it():
     assert "removed" not in hint_for(other, {})
 
 
+def test_a_misspelt_removed_pandas_api_is_named_only_where_pandas_lacks_it():
+    misspelt = question_for(
+        Failure("AttributeError", "'DataFrame' object has no attribute 'applymapp'", "df.applymapp(f)")
+    )
+    on_pandas3 = hint_for(misspelt, {"attribute": {"attributes": ["apply", "map", "agg"]}})
+    assert "DataFrame.applymap was removed in pandas 3.0: use .map(func) instead." in on_pandas3
+    on_pandas2 = hint_for(misspelt, {"attribute": {"attributes": ["apply", "applymap", "map"]}})
+    assert "removed" not in on_pandas2 and "'applymap'" in on_pandas2
+
+
 def test_modules_are_named_by_their_pip_package():
     assert "pip package is 'scikit-learn'" in hint_for({"kind": "module", "name": "sklearn"}, {})
     assert "pip package is 'pillow'" in hint_for({"kind": "module", "name": "PIL"}, {})

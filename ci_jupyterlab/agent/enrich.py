@@ -328,9 +328,10 @@ def _attribute_hint(question: dict, facts: dict) -> list[str]:
         ]
     found = facts.get("attribute", {})
     lines = []
-    if f"{owner}.{name}" in PANDAS_REMOVED:
-        version, replacement = PANDAS_REMOVED[f"{owner}.{name}"]
-        lines.append(f"{owner}.{name} was removed in pandas {version}: use {replacement} instead.")
+    removed = _removed_pandas_api(owner, name, found.get("attributes"))
+    if removed:
+        version, replacement = PANDAS_REMOVED[f"{owner}.{removed}"]
+        lines.append(f"{owner}.{removed} was removed in pandas {version}: use {replacement} instead.")
     if found.get("attributes"):
         matches = closest(name, found["attributes"])
         listed = ", ".join(repr(match) for match in matches) if matches else "none"
@@ -338,6 +339,17 @@ def _attribute_hint(question: dict, facts: dict) -> list[str]:
     # ``df.revenue`` fails the same way whether a column or a method was meant.
     tables = {table: columns for table, columns in found.get("tables", {}).items() if closest(name, columns["items"])}
     return lines + _tables_hint(tables, [name])
+
+
+def _removed_pandas_api(owner: str, name: str, attributes: list[str] | None) -> str | None:
+    """The removed pandas API ``name`` means: itself, or one it misspells that this pandas lacks."""
+    if f"{owner}.{name}" in PANDAS_REMOVED:
+        return name
+    if not attributes:
+        return None  # without the live attributes, a removed name cannot be told from a present one
+    removed = [key.split(".", 1)[1] for key in PANDAS_REMOVED if key.split(".", 1)[0] == owner]
+    gone = [match for match in closest(name, removed, n=1) if match not in attributes]
+    return gone[0] if gone else None
 
 
 def _accessor_hint(question: dict, facts: dict) -> list[str]:
