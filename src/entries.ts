@@ -7,12 +7,12 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type {
   ApprovalKind,
   DoneReason,
-  ExecutionStatus,
   IApprovalRequestMessage,
   ICellError,
   IChangedFile,
   IExportResult,
-  IRunCellMessage
+  IRunCellMessage,
+  RunStatus
 } from './protocol';
 
 /** What the user asked. */
@@ -32,7 +32,7 @@ export interface IAssistantEntry {
 }
 
 /** A step's state: running, or how its run ended. */
-export type StepState = 'running' | ExecutionStatus;
+export type StepState = 'running' | RunStatus;
 
 /** One attempt at one step: a cell the assistant ran. */
 export interface IStepEntry {

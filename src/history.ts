@@ -14,11 +14,11 @@ import {
   userEntry
 } from './entries';
 import type { Conversation, Usage } from './model';
-import type {
-  ExecutionStatus,
+import {
   ICellError,
   IRecordedAttempt,
-  IRecordedRequest
+  IRecordedRequest,
+  isRunStatus
 } from './protocol';
 import { fetchSession, fetchSessions } from './request';
 
@@ -111,19 +111,9 @@ function attemptEntry(
   };
 }
 
-const EXECUTION_STATUSES = new Set<string>([
-  'ok',
-  'error',
-  'timeout',
-  'kernel_dead',
-  'kernel_restarted',
-  'notebook_closed',
-  'cancelled'
-] satisfies ExecutionStatus[]);
-
-/** A recorded status as a card state; one only the server knows is an error. */
+/** A recorded status as a card state; one this client does not know is an error. */
 function recordedState(status: string): StepState {
-  return EXECUTION_STATUSES.has(status) ? (status as ExecutionStatus) : 'error';
+  return isRunStatus(status) ? status : 'error';
 }
 
 /** The first error among outputs, as `ename: evalue`. */

@@ -24,12 +24,13 @@ import {
   stepEntry,
   userEntry
 } from './entries';
-import type {
+import {
   DoneReason,
   IConfig,
   IProblem,
   IStatusMessage,
   IUsageMessage,
+  PROTOCOL_VERSION,
   RecordedEvent,
   ServerMessage
 } from './protocol';
@@ -626,7 +627,7 @@ export class ChatModel {
 }
 
 const DEFAULT_CONFIG: IConfig = {
-  protocol: 2,
+  protocol: PROTOCOL_VERSION,
   configured: false,
   model: null,
   endpoint: null,

@@ -44,6 +44,8 @@ export function stepStateLabel(step: IStepEntry): string {
       return 'The kernel restarted';
     case 'notebook_closed':
       return 'The notebook was closed';
+    case 'no_response':
+      return 'The notebook never reported the result';
     case 'cancelled':
       return 'Stopped';
   }
