@@ -1,8 +1,12 @@
 /**
- * Wires the chat websocket, the chat model and the notebook runner together:
- * sends requests with their attached files, runs the cells the server asks
- * for and answers with their results, restores saved conversations and
- * exports notebooks.
+ * The conversation and the user's actions: sends requests with their
+ * attached files, stops them, answers approvals, restores saved
+ * conversations (and shows this window their sessions again after a
+ * reconnection), restores a lost kernel's state and exports notebooks.
+ *
+ * What the server asks of the notebook (run a cell, a silent lookup, save)
+ * is CellService's; keeping conversations with their notebooks (renames,
+ * kernel loss) is NotebookWatcher's.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
@@ -11,25 +15,17 @@ import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
+import type { CellService } from './cellService';
 import type { ChatClient, ConnectionState } from './chatClient';
 import type { IApprovalEntry, IKernelEntry, IStepEntry } from './entries';
 import { exportReproducible } from './exporter';
 import { restoreConversation } from './history';
-import { inspectSilently, IQueueListener } from './kernelInspector';
-import { ChatModel, Conversation, KERNEL_LOST } from './model';
-import type { NotebookRunner } from './notebookRunner';
-import { NotebookSaver } from './notebookSaver';
-import { boundedOutputs } from './outputBounds';
-import {
-  IInspectMessage,
-  INotebookInfo,
-  IRunCellMessage,
-  ServerMessage
-} from './protocol';
+import type { ChatModel, Conversation } from './model';
+import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
+import type { ServerMessage } from './protocol';
 import { fetchConfig } from './request';
-import { cellsToRestore, restoreState } from './stateRestorer';
+import { restoreConversationState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
-import { Timer } from './timer';
 import type { ICodeInterpreter } from './tokens';
 import { uploadFile } from './uploads';
 
@@ -40,7 +36,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   constructor(options: ChatController.IOptions) {
     this.model = options.model;
     this._client = options.client;
-    this._runner = options.runner;
+    this._cells = options.cells;
     this._tracker = options.tracker;
     this._app = options.app;
 
@@ -49,11 +45,6 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     this.model.connection = this._client.state;
     this._tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
-    this._tracker.forEach(panel => {
-      this._followRenames(panel);
-      this._watchKernel(panel);
-    });
-    this._tracker.widgetAdded.connect(this._onWidgetAdded, this);
   }
 
   readonly model: ChatModel;
@@ -211,7 +202,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       conversation !== null &&
       !conversation.busy &&
       !conversation.exporting &&
-      this._panelOfPath(conversation.path) !== null
+      this._notebookAt(conversation.path) !== null
     );
   }
 
@@ -223,7 +214,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
    */
   async exportNotebook(): Promise<void> {
     const conversation = this.model.target;
-    const panel = conversation ? this._panelOfPath(conversation.path) : null;
+    const panel = conversation ? this._notebookAt(conversation.path) : null;
     if (!conversation || !panel || !this.canExport) {
       return;
     }
@@ -233,7 +224,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     });
   }
 
-  /** Stop the shown conversation's request, interrupting its running cell. */
+  /**
+   * Stop the shown conversation's request, interrupting its running cell
+   * (a cell still waiting behind the user's own cell is interrupted once it
+   * starts, never the user's cell).
+   */
   stop(): void {
     const conversation = this.model.target;
     if (!conversation?.busy) {
@@ -248,19 +243,20 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       type: 'stop',
       session: conversation.session
     });
-    this._runner.cancel(conversation.session);
+    this._cells.cancel(conversation.session);
   }
 
   /**
    * Run a conversation's cells again in its notebook's new kernel, with the
-   * user's own cells above them if asked; the card shows the progress.
+   * user's own cells above them if asked (see restoreConversationState);
+   * the card shows the progress. The notebook is saved afterwards.
    */
   async restoreState(
     entry: IKernelEntry,
     withUserCells: boolean
   ): Promise<void> {
     const conversation = this.model.conversationOf(entry.session);
-    const panel = this._panelOf(entry.session);
+    const panel = this._notebookOf(entry.session);
     if (!conversation || !panel) {
       conversation?.updateKernelEntry(entry.id, {
         state: 'failed',
@@ -268,25 +264,13 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       });
       return;
     }
-    const working = new Set(
-      conversation.entries.flatMap(step =>
-        step.kind === 'step' && step.state === 'ok' ? [step.callId] : []
-      )
+    await restoreConversationState(
+      panel,
+      conversation,
+      entry.id,
+      withUserCells
     );
-    const cells = cellsToRestore(panel, working, withUserCells);
-    conversation.updateKernelEntry(entry.id, {
-      state: 'restoring',
-      ran: 0,
-      total: cells.length
-    });
-    const outcome = await restoreState(panel, cells, ran =>
-      conversation.updateKernelEntry(entry.id, { ran })
-    );
-    conversation.updateKernelEntry(entry.id, {
-      ...outcome,
-      state: outcome.failure === null ? 'restored' : 'failed'
-    });
-    await this._save(entry.session);
+    await this._cells.save(entry.session);
   }
 
   /**
@@ -294,7 +278,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
    * scrolled into view. Warns when the notebook or the cell is gone.
    */
   async goToStep(step: IStepEntry): Promise<void> {
-    const panel = this._panelOf(step.session);
+    const panel = this._notebookOf(step.session);
     if (panel) {
       this._app.shell.activateById(panel.id);
       const tag = {
@@ -320,116 +304,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     this._client.messageReceived.disconnect(this._onMessage, this);
     this._client.stateChanged.disconnect(this._onConnection, this);
     this._tracker.currentChanged.disconnect(this._onCurrentChanged, this);
-    this._tracker.widgetAdded.disconnect(this._onWidgetAdded, this);
   }
 
+  /** Show every message in its conversation (CellService runs the cells). */
   private _onMessage(_: ChatClient, message: ServerMessage): void {
     this.model.handle(message);
-    if (message.type === 'hello' || message.watch) {
-      return; // A window that watches shows the request; the driver runs it.
-    }
-    if (message.type === 'run_cell') {
-      void this._runCell(message);
-    } else if (message.type === 'inspect') {
-      void this._inspect(message);
-    } else if (message.type === 'done') {
-      void this._save(message.session);
-    }
-  }
-
-  /**
-   * Tell the server when a cell or lookup of ours waits behind a cell it did
-   * not start (the user's own), and when it starts: it waits as long, and
-   * shows so.
-   */
-  private _queueListener(session: string, callId: string): IQueueListener {
-    const state = (value: 'waiting' | 'started') =>
-      this._client.send({
-        type: 'cell_state',
-        session,
-        call_id: callId,
-        state: value
-      });
-    return { waiting: () => state('waiting'), started: () => state('started') };
-  }
-
-  /**
-   * Save a session's notebook (through its document context, so it works
-   * with and without real-time collaboration): the cells the assistant
-   * wrote are on disk even if the page closes before autosave.
-   */
-  private async _save(session: string): Promise<void> {
-    const panel = this._panelOf(session);
-    if (!panel || panel.isDisposed) {
-      return;
-    }
-    try {
-      await this._saver.save(panel.context);
-    } catch (error) {
-      this.model
-        .conversationOf(session)
-        ?.addNotice(
-          `The notebook could not be saved: ${(error as Error).message}`,
-          'Save it yourself (File > Save Notebook) before closing the page.'
-        );
-    }
-  }
-
-  /**
-   * Answer a silent lookup in the session's notebook kernel (see
-   * inspectSilently); null when there is no kernel or it did not finish.
-   */
-  private async _inspect(request: IInspectMessage): Promise<void> {
-    const kernel =
-      this._panelOf(request.session)?.sessionContext.session?.kernel ?? null;
-    let stdout: string | null = null;
-    if (kernel) {
-      try {
-        stdout = await inspectSilently(
-          kernel,
-          request.code,
-          request.timeout,
-          this._queueListener(request.session, request.call_id)
-        );
-      } catch (error) {
-        console.warn('ci-jupyterlab: a silent lookup failed', error);
-      }
-    }
-    this._client.send({
-      type: 'inspect_result',
-      session: request.session,
-      call_id: request.call_id,
-      stdout
-    });
-  }
-
-  /**
-   * Run one cell and answer with its result, whatever happens; then save
-   * the notebook. The answer's outputs are bounded (see boundedOutputs);
-   * the notebook keeps them whole.
-   */
-  private async _runCell(request: IRunCellMessage): Promise<void> {
-    const conversation = this.model.conversationOf(request.session);
-    const result = await this._runner.run(
-      this._panelOf(request.session),
-      request,
-      this._queueListener(request.session, request.call_id)
-    );
-    const outputs = boundedOutputs(result.outputs);
-    conversation?.updateStep(request.call_id, {
-      state: result.status,
-      outputs
-    });
-    this._client.send({
-      type: 'execution_result',
-      session: request.session,
-      call_id: request.call_id,
-      status: result.status,
-      outputs,
-      execution_count: result.executionCount,
-      duration_ms: result.durationMs
-    });
-    await this._save(request.session);
   }
 
   private _onConnection(_: ChatClient, state: ConnectionState): void {
@@ -516,59 +395,14 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     }
   }
 
-  private _onWidgetAdded(_: INotebookTracker, panel: NotebookPanel): void {
-    this._followRenames(panel);
-    this._watchKernel(panel);
-  }
-
-  /**
-   * Offer to restore the state when the notebook's kernel restarts or dies
-   * with a conversation that ran steps in it (during a request, its end
-   * offers it too: the card on offer moves down).
-   */
-  private _watchKernel(panel: NotebookPanel): void {
-    panel.sessionContext.statusChanged.connect((_, status) => {
-      if (
-        status !== 'restarting' &&
-        status !== 'autorestarting' &&
-        status !== 'dead'
-      ) {
-        return;
-      }
-      const conversation = this.model.conversationFor(panel.context.path);
-      if (conversation.hasSteps) {
-        conversation.offerRestore(KERNEL_LOST);
-      }
-    });
-  }
-
-  /** Keep the notebook's conversation when it is renamed or moved. */
-  private _followRenames(panel: NotebookPanel): void {
-    let path = panel.context.path;
-    panel.context.pathChanged.connect((_, newPath) => {
-      this.model.renameNotebook(path, newPath);
-      path = newPath;
-      const conversation = this.model.conversationFor(newPath);
-      if (conversation.busy) {
-        // The request goes on in the renamed notebook.
-        this._client.send({
-          type: 'notebook_moved',
-          session: conversation.session,
-          path: newPath
-        });
-      }
-    });
-  }
-
   /** The open notebook of a session's conversation, if any. */
-  private _panelOf(session: string): NotebookPanel | null {
-    const path = this.model.conversationOf(session)?.path;
-    return path === undefined ? null : this._panelOfPath(path);
+  private _notebookOf(session: string): NotebookPanel | null {
+    return notebookOfSession(this._tracker, this.model, session);
   }
 
   /** The open notebook at a path, if any. */
-  private _panelOfPath(path: string): NotebookPanel | null {
-    return this._tracker.find(panel => panel.context.path === path) ?? null;
+  private _notebookAt(path: string): NotebookPanel | null {
+    return notebookAt(this._tracker, path);
   }
 
   /** A new notebook for a request, or null (the user was told why). */
@@ -586,13 +420,12 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   }
 
   private _client: ChatClient;
-  private _runner: NotebookRunner;
+  private _cells: CellService;
   private _tracker: INotebookTracker;
   private _app: JupyterFrontEnd;
   private _isDisposed = false;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
-  private _saver = new NotebookSaver();
   /** The restoration of each conversation's saved session. */
   private _restored = new WeakMap<Conversation, Promise<void>>();
 }
@@ -602,34 +435,8 @@ export namespace ChatController {
     app: JupyterFrontEnd;
     model: ChatModel;
     client: ChatClient;
-    runner: NotebookRunner;
+    /** Runs what the server asks of the notebooks; stop and restore use it. */
+    cells: CellService;
     tracker: INotebookTracker;
   }
-}
-
-/** How long to wait for a kernel's language before sending without it. */
-const KERNEL_INFO_WAIT_MS = 10000;
-
-/**
- * The notebook part of a `user_message`. Waits for the notebook's kernel
- * session, and a little for the kernel's info, which holds its language.
- */
-async function describeNotebook(panel: NotebookPanel): Promise<INotebookInfo> {
-  await panel.sessionContext.ready;
-  const kernel = panel.sessionContext.session?.kernel ?? null;
-  let language: string | null = null;
-  if (kernel) {
-    const wait = new Timer(KERNEL_INFO_WAIT_MS);
-    const info = await Promise.race([
-      kernel.info,
-      wait.elapsed.then(() => null)
-    ]).catch(() => null);
-    wait.clear();
-    language = info?.language_info.name ?? null;
-  }
-  return {
-    path: panel.context.path,
-    kernel_name: kernel?.name ?? null,
-    kernel_language: language
-  };
 }

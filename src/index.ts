@@ -8,10 +8,11 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator } from '@jupyterlab/translation';
 
+import { CellService } from './cellService';
 import { ChatClient } from './chatClient';
 import { ChatController } from './controller';
 import { ChatModel } from './model';
-import { NotebookRunner } from './notebookRunner';
+import { NotebookWatcher } from './notebookWatcher';
 import { ICodeInterpreter } from './tokens';
 import { ChatPanel } from './widgets/ChatPanel';
 
@@ -52,9 +53,10 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
 };
 
 /**
- * Create the chat model, the websocket client, the notebook runner and the
- * sidebar panel; add the open and export commands to the palette; read the
- * server configuration.
+ * Create the chat model and the websocket client; the cell service, which
+ * answers what the server asks of the notebooks; the notebook watcher; the
+ * controller of the user's actions and the sidebar panel. Add the open and
+ * export commands to the palette; read the server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -65,15 +67,22 @@ function activateCodeInterpreter(
   sessionDialogs: ISessionContextDialogs | null,
   translator: ITranslator | null
 ): ICodeInterpreter {
+  const model = new ChatModel();
+  const client = new ChatClient();
+  const cells = new CellService({
+    client,
+    model,
+    tracker,
+    sessionDialogs: sessionDialogs ?? undefined,
+    translator: translator ?? undefined
+  });
+  new NotebookWatcher({ client, model, tracker });
   const controller = new ChatController({
     app,
     tracker,
-    model: new ChatModel(),
-    client: new ChatClient(),
-    runner: new NotebookRunner({
-      sessionDialogs: sessionDialogs ?? undefined,
-      translator: translator ?? undefined
-    })
+    model,
+    client,
+    cells
   });
   void controller.loadConfig();
 
