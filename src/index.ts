@@ -10,24 +10,15 @@ import { ITranslator } from '@jupyterlab/translation';
 
 import { CellService } from './cellService';
 import { ChatClient } from './chatClient';
+import { addCommands } from './commands';
 import { ChatController } from './controller';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
 import { ICodeInterpreter } from './tokens';
 import { ChatPanel } from './widgets/ChatPanel';
 
+export { CommandIDs } from './commands';
 export { ICodeInterpreter } from './tokens';
-
-/** The command ids of the extension. */
-namespace CommandIDs {
-  /** Show the Code Interpreter sidebar and focus its input. */
-  export const open = 'ci-jupyterlab:open';
-  /** Export the chat's notebook as a reproducible notebook, verified. */
-  export const exportNotebook = 'ci-jupyterlab:export';
-}
-
-/** The palette category of our commands. */
-const CATEGORY = 'Code Interpreter';
 
 /** Where the sidebar sits among the right sidebar's tabs. */
 const SIDEBAR_RANK = 600;
@@ -55,8 +46,8 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
 /**
  * Create the chat model and the websocket client; the cell service, which
  * answers what the server asks of the notebooks; the notebook watcher; the
- * controller of the user's actions and the sidebar panel. Add the open and
- * export commands to the palette; read the server configuration.
+ * controller of the user's actions and the sidebar panel, whose buttons run
+ * the commands (see addCommands). Read the server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -86,25 +77,14 @@ function activateCodeInterpreter(
   });
   void controller.loadConfig();
 
-  const panel = new ChatPanel({ controller, rendermime });
+  const panel = new ChatPanel({
+    controller,
+    commands: app.commands,
+    rendermime
+  });
   app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
   restorer?.add(panel, 'ci-jupyterlab-chat');
-
-  app.commands.addCommand(CommandIDs.open, {
-    label: 'Open Code Interpreter',
-    caption: 'Show the Code Interpreter chat',
-    execute: () => app.shell.activateById(panel.id)
-  });
-  app.commands.addCommand(CommandIDs.exportNotebook, {
-    label: 'Export Reproducible Notebook',
-    caption:
-      "Save a clean copy of the Code Interpreter's notebook, verified by re-running it in a fresh kernel",
-    isEnabled: () => controller.canExport,
-    execute: () => controller.exportNotebook()
-  });
-
-  palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
-  palette?.addItem({ command: CommandIDs.exportNotebook, category: CATEGORY });
+  addCommands(app, controller, panel, palette);
 
   return controller;
 }

@@ -5,9 +5,11 @@ import {
   saveIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import React, { useEffect, useRef, useState } from 'react';
 
+import { CommandIDs } from '../commands';
 import type { ChatController } from '../controller';
 import type { ChatEntry } from '../entries';
 import { chatIcon } from '../icons';
@@ -27,13 +29,15 @@ const DROP_TARGET_CLASS = 'jp-mod-dropTarget';
 
 /**
  * The "Code Interpreter" sidebar: the conversation of the target notebook,
- * the status of the running request and the message input. Files dropped on
- * it are attached to the next request.
+ * the status of the running request and the message input. Its Send, Stop
+ * and Export buttons run the extension's commands (see CommandIDs). Files
+ * dropped on it are attached to the next request.
  */
 export class ChatPanel extends ReactWidget {
   constructor(options: ChatPanel.IOptions) {
     super();
     this._controller = options.controller;
+    this._commands = options.commands;
     this._rendermime = options.rendermime;
     this.id = 'ci-jupyterlab-chat';
     this.addClass('jp-ci-ChatPanel');
@@ -48,6 +52,7 @@ export class ChatPanel extends ReactWidget {
         {() => (
           <ChatView
             controller={this._controller}
+            commands={this._commands}
             rendermime={this._rendermime}
           />
         )}
@@ -109,6 +114,7 @@ export class ChatPanel extends ReactWidget {
   }
 
   private _controller: ChatController;
+  private _commands: CommandRegistry;
   private _rendermime: IRenderMimeRegistry;
 }
 
@@ -117,16 +123,23 @@ const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
 export namespace ChatPanel {
   export interface IOptions {
     controller: ChatController;
+    /** Where the buttons' commands are (see addCommands). */
+    commands: CommandRegistry;
     rendermime: IRenderMimeRegistry;
   }
 }
 
 interface IChatViewProps {
   controller: ChatController;
+  commands: CommandRegistry;
   rendermime: IRenderMimeRegistry;
 }
 
-function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
+function ChatView({
+  controller,
+  commands,
+  rendermime
+}: IChatViewProps): JSX.Element {
   const { model } = controller;
   const conversation = model.target;
   const problem = model.problem;
@@ -145,8 +158,8 @@ function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
             className="jp-ci-IconButton jp-ci-ExportButton"
             aria-label="Export reproducible notebook"
             title="Export a clean copy of the notebook, verified in a fresh kernel"
-            disabled={!controller.canExport}
-            onClick={() => void controller.exportNotebook()}
+            disabled={!commands.isEnabled(CommandIDs.exportNotebook)}
+            onClick={() => void commands.execute(CommandIDs.exportNotebook)}
           >
             <saveIcon.react tag="span" />
           </button>
@@ -178,7 +191,7 @@ function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
         {problem ? (
           <ProblemBox problem={problem} />
         ) : (
-          <Composer controller={controller} />
+          <Composer controller={controller} commands={commands} />
         )}
       </footer>
     </>
@@ -345,20 +358,28 @@ function StatusLine({
   );
 }
 
-/** The message input with its Attach, Send and Stop buttons. */
-function Composer({ controller }: { controller: ChatController }): JSX.Element {
+interface IComposerProps {
+  controller: ChatController;
+  commands: CommandRegistry;
+}
+
+/**
+ * The message input with its Attach, Send and Stop buttons; Send and Stop
+ * run their commands.
+ */
+function Composer({ controller, commands }: IComposerProps): JSX.Element {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const busy = controller.model.target?.busy ?? false;
-  const canSend = controller.canSend && text.trim() !== '';
+  const canSend = commands.isEnabled(CommandIDs.send, { text });
+  const canStop = commands.isEnabled(CommandIDs.stop);
 
   const send = async () => {
     if (!canSend) {
       return;
     }
     setText('');
-    await controller.send(text);
+    await commands.execute(CommandIDs.send, { text });
     // Creating a notebook moves the focus there; bring it back.
     input.current?.focus();
   };
@@ -420,8 +441,8 @@ function Composer({ controller }: { controller: ChatController }): JSX.Element {
           type="button"
           className="jp-ci-Button jp-ci-StopButton"
           aria-label="Stop"
-          disabled={!busy}
-          onClick={() => controller.stop()}
+          disabled={!canStop}
+          onClick={() => void commands.execute(CommandIDs.stop)}
         >
           Stop
         </button>
