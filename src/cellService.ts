@@ -17,7 +17,7 @@
  */
 import type { ISessionContextDialogs } from '@jupyterlab/apputils';
 import type { INotebookTracker } from '@jupyterlab/notebook';
-import type { ITranslator } from '@jupyterlab/translation';
+import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { ChatClient } from './chatClient';
@@ -40,6 +40,7 @@ export class CellService implements IDisposable {
     this._client = options.client;
     this._model = options.model;
     this._tracker = options.tracker;
+    this._trans = options.trans;
     this._runner = new NotebookRunner({
       sessionDialogs: options.sessionDialogs,
       translator: options.translator
@@ -78,8 +79,13 @@ export class CellService implements IDisposable {
       this._model
         .conversationOf(session)
         ?.addNotice(
-          `The notebook could not be saved: ${(error as Error).message}`,
-          'Save it yourself (File > Save Notebook) before closing the page.'
+          this._trans.__(
+            'The notebook could not be saved: %1',
+            (error as Error).message
+          ),
+          this._trans.__(
+            'Save it yourself (File > Save Notebook) before closing the page.'
+          )
         );
     }
   }
@@ -187,6 +193,7 @@ export class CellService implements IDisposable {
   private _client: ChatClient;
   private _model: ChatModel;
   private _tracker: INotebookTracker;
+  private _trans: TranslationBundle;
   private _runner: NotebookRunner;
   private _saver = new NotebookSaver();
   private _isDisposed = false;
@@ -197,6 +204,8 @@ export namespace CellService {
     client: ChatClient;
     model: ChatModel;
     tracker: INotebookTracker;
+    /** The extension's strings (notices about saving). */
+    trans: TranslationBundle;
     /** Lets a run ask the user to pick a kernel when there is none. */
     sessionDialogs?: ISessionContextDialogs;
     /** Lab's translator, for the dialogs of Lab's own cell actions. */

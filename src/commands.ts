@@ -4,6 +4,7 @@
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { ICommandPalette } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Widget } from '@lumino/widgets';
 
 import type { ChatController } from './controller';
@@ -26,9 +27,6 @@ export interface ISendArgs {
   text: string;
 }
 
-/** The palette category of our commands. */
-const CATEGORY = 'Code Interpreter';
-
 /**
  * Add the commands, and those that need no argument to the palette (when
  * there is one).
@@ -37,18 +35,20 @@ export function addCommands(
   app: JupyterFrontEnd,
   controller: ChatController,
   panel: Widget,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  trans: TranslationBundle
 ): void {
   const { commands } = app;
   commands.addCommand(CommandIDs.open, {
-    label: 'Open Code Interpreter',
-    caption: 'Show the Code Interpreter chat',
+    label: trans.__('Open Code Interpreter'),
+    caption: trans.__('Show the Code Interpreter chat'),
     execute: () => app.shell.activateById(panel.id)
   });
   commands.addCommand(CommandIDs.send, {
-    label: 'Send to Code Interpreter',
-    caption:
-      'Send a request from the active notebook (a new notebook is created when none is open)',
+    label: trans.__('Send to Code Interpreter'),
+    caption: trans.__(
+      'Send a request from the active notebook (a new notebook is created when none is open)'
+    ),
     describedBy: {
       args: {
         type: 'object',
@@ -61,25 +61,27 @@ export function addCommands(
     execute: args => controller.send(requestText(args as Partial<ISendArgs>))
   });
   commands.addCommand(CommandIDs.stop, {
-    label: 'Stop Code Interpreter',
-    caption: 'Stop the running request, interrupting its cell',
+    label: trans.__('Stop Code Interpreter'),
+    caption: trans.__('Stop the running request, interrupting its cell'),
     isEnabled: () => controller.model.target?.busy ?? false,
     execute: () => controller.stop()
   });
   commands.addCommand(CommandIDs.exportNotebook, {
-    label: 'Export Reproducible Notebook',
-    caption:
-      "Save a clean copy of the Code Interpreter's notebook, verified by re-running it in a fresh kernel",
+    label: trans.__('Export Reproducible Notebook'),
+    caption: trans.__(
+      "Save a clean copy of the Code Interpreter's notebook, verified by re-running it in a fresh kernel"
+    ),
     isEnabled: () => controller.canExport,
     execute: () => controller.exportNotebook()
   });
 
+  const category = trans.__('Code Interpreter');
   for (const command of [
     CommandIDs.open,
     CommandIDs.stop,
     CommandIDs.exportNotebook
   ]) {
-    palette?.addItem({ command, category: CATEGORY });
+    palette?.addItem({ command, category });
   }
 }
 

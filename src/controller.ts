@@ -13,6 +13,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { PathExt, URLExt } from '@jupyterlab/coreutils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { CellService } from './cellService';
@@ -39,6 +40,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     this._cells = options.cells;
     this._tracker = options.tracker;
     this._app = options.app;
+    this._trans = options.trans;
 
     this._client.messageReceived.connect(this._onMessage, this);
     this._client.stateChanged.connect(this._onConnection, this);
@@ -107,11 +109,14 @@ export class ChatController implements ICodeInterpreter, IDisposable {
         })
       });
       if (!sent) {
-        throw new Error('Not connected to the server.');
+        throw new Error(this._trans.__('Not connected to the server.'));
       }
     } catch (error) {
       conversation.addNotice(
-        `The request could not be sent: ${(error as Error).message}`
+        this._trans.__(
+          'The request could not be sent: %1',
+          (error as Error).message
+        )
       );
       conversation.finishRequest('error');
     } finally {
@@ -172,8 +177,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       conversation?.decideApproval(entry.requestId, answer);
     } else {
       conversation?.addNotice(
-        'The answer could not be sent: not connected to the server.',
-        'It reconnects by itself; answer again then.'
+        this._trans.__(
+          'The answer could not be sent: not connected to the server.'
+        ),
+        this._trans.__('It reconnects by itself; answer again then.')
       );
     }
   }
@@ -260,7 +267,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     if (!conversation || !panel) {
       conversation?.updateKernelEntry(entry.id, {
         state: 'failed',
-        failure: 'The notebook is not open.'
+        failure: this._trans.__('The notebook is not open.')
       });
       return;
     }
@@ -268,7 +275,8 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       panel,
       conversation,
       entry.id,
-      withUserCells
+      withUserCells,
+      this._trans
     );
     await this._cells.save(entry.session);
   }
@@ -291,7 +299,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       }
     }
     Notification.warning(
-      `The cell of step ${step.step} is no longer in the notebook.`,
+      this._trans.__(
+        'The cell of step %1 is no longer in the notebook.',
+        step.step
+      ),
       { autoClose: 5000 }
     );
   }
@@ -343,11 +354,13 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private _restore(conversation: Conversation): Promise<void> {
     let restored = this._restored.get(conversation);
     if (!restored) {
-      restored = restoreConversation(conversation).then(session => {
-        if (session !== null) {
-          this._attach(session);
+      restored = restoreConversation(conversation, this._trans).then(
+        session => {
+          if (session !== null) {
+            this._attach(session);
+          }
         }
-      });
+      );
       this._restored.set(conversation, restored);
     }
     return restored;
@@ -365,7 +378,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       });
     } catch (error) {
       Notification.error(
-        `${path} could not be opened: ${(error as Error).message}`,
+        this._trans.__(
+          '%1 could not be opened: %2',
+          path,
+          (error as Error).message
+        ),
         { autoClose: 5000 }
       );
     }
@@ -389,8 +406,14 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     } catch (error) {
       conversation.removeAttachment(id);
       conversation.addNotice(
-        `${file.name} could not be uploaded: ${(error as Error).message}`,
-        'Your message is still in the input box; attach the file again to retry.'
+        this._trans.__(
+          '%1 could not be uploaded: %2',
+          file.name,
+          (error as Error).message
+        ),
+        this._trans.__(
+          'Your message is still in the input box; attach the file again to retry.'
+        )
       );
     }
   }
@@ -413,7 +436,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       })) as NotebookPanel;
     } catch (error) {
       Notification.error(
-        `Code Interpreter: a notebook could not be created: ${(error as Error).message}`
+        this._trans.__(
+          'Code Interpreter: a notebook could not be created: %1',
+          (error as Error).message
+        )
       );
       return null;
     }
@@ -423,6 +449,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private _cells: CellService;
   private _tracker: INotebookTracker;
   private _app: JupyterFrontEnd;
+  private _trans: TranslationBundle;
   private _isDisposed = false;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
@@ -438,5 +465,7 @@ export namespace ChatController {
     /** Runs what the server asks of the notebooks; stop and restore use it. */
     cells: CellService;
     tracker: INotebookTracker;
+    /** The extension's strings (notices). */
+    trans: TranslationBundle;
   }
 }

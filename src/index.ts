@@ -6,7 +6,7 @@ import {
 import { ICommandPalette, ISessionContextDialogs } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { ITranslator } from '@jupyterlab/translation';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CellService } from './cellService';
 import { ChatClient } from './chatClient';
@@ -58,14 +58,17 @@ function activateCodeInterpreter(
   sessionDialogs: ISessionContextDialogs | null,
   translator: ITranslator | null
 ): ICodeInterpreter {
-  const model = new ChatModel();
+  translator = translator ?? nullTranslator;
+  const trans = translator.load('ci_jupyterlab');
+  const model = new ChatModel({ trans });
   const client = new ChatClient();
   const cells = new CellService({
     client,
     model,
     tracker,
+    trans,
     sessionDialogs: sessionDialogs ?? undefined,
-    translator: translator ?? undefined
+    translator
   });
   new NotebookWatcher({ client, model, tracker });
   const controller = new ChatController({
@@ -73,18 +76,20 @@ function activateCodeInterpreter(
     tracker,
     model,
     client,
-    cells
+    cells,
+    trans
   });
   void controller.loadConfig();
 
   const panel = new ChatPanel({
     controller,
     commands: app.commands,
-    rendermime
+    rendermime,
+    trans
   });
   app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
   restorer?.add(panel, 'ci-jupyterlab-chat');
-  addCommands(app, controller, panel, palette);
+  addCommands(app, controller, panel, palette, trans);
 
   return controller;
 }

@@ -8,7 +8,7 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { ChatClient } from './chatClient';
-import { ChatModel, KERNEL_LOST } from './model';
+import type { ChatModel } from './model';
 
 export class NotebookWatcher implements IDisposable {
   /** Watch the notebooks open now and those opened later. */
@@ -78,7 +78,7 @@ export class NotebookWatcher implements IDisposable {
       }
       const conversation = this._model.conversationFor(panel.context.path);
       if (conversation.hasSteps) {
-        conversation.offerRestore(KERNEL_LOST);
+        conversation.offerRestore();
       }
     });
   }

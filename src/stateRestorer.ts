@@ -8,6 +8,7 @@
 import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import * as nbformat from '@jupyterlab/nbformat';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Conversation } from './model';
 import { waitForKernel } from './notebookRunner';
@@ -26,7 +27,8 @@ export async function restoreConversationState(
   panel: NotebookPanel,
   conversation: Conversation,
   entryId: string,
-  withUserCells: boolean
+  withUserCells: boolean,
+  trans: TranslationBundle
 ): Promise<void> {
   const working = new Set(
     conversation.entries.flatMap(step =>
@@ -39,8 +41,11 @@ export async function restoreConversationState(
     ran: 0,
     total: cells.length
   });
-  const outcome = await runInOrder(panel, cells, ran =>
-    conversation.updateKernelEntry(entryId, { ran })
+  const outcome = await runInOrder(
+    panel,
+    cells,
+    ran => conversation.updateKernelEntry(entryId, { ran }),
+    trans
   );
   conversation.updateKernelEntry(entryId, {
     ...outcome,
@@ -85,16 +90,21 @@ function cellsToRestore(
 async function runInOrder(
   panel: NotebookPanel,
   cells: Cell[],
-  progress: (ran: number) => void
+  progress: (ran: number) => void,
+  trans: TranslationBundle
 ): Promise<IRestoreOutcome> {
   const total = cells.length;
   if (!(await waitForKernel(panel.sessionContext))) {
-    return { ran: 0, total, failure: 'The notebook has no kernel.' };
+    return { ran: 0, total, failure: trans.__('The notebook has no kernel.') };
   }
   let ran = 0;
   for (const cell of cells) {
     if (cell.isDisposed || panel.isDisposed) {
-      return { ran, total, failure: 'The notebook or a cell was closed.' };
+      return {
+        ran,
+        total,
+        failure: trans.__('The notebook or a cell was closed.')
+      };
     }
     // The kernel is there (see above): no dialog can be needed.
     await NotebookActions.runCells(panel.content, [cell], panel.sessionContext);
@@ -106,7 +116,12 @@ async function runInOrder(
       return {
         ran,
         total,
-        failure: `Cell ${position}: ${error.ename}: ${error.evalue}`
+        failure: trans.__(
+          'Cell %1: %2: %3',
+          position,
+          error.ename,
+          error.evalue
+        )
       };
     }
     ran += 1;

@@ -1,4 +1,5 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   fileUploadIcon,
   ReactWidget,
@@ -39,10 +40,11 @@ export class ChatPanel extends ReactWidget {
     this._controller = options.controller;
     this._commands = options.commands;
     this._rendermime = options.rendermime;
+    this._trans = options.trans;
     this.id = 'ci-jupyterlab-chat';
     this.addClass('jp-ci-ChatPanel');
     this.title.icon = chatIcon;
-    this.title.caption = 'Code Interpreter';
+    this.title.caption = this._trans.__('Code Interpreter');
   }
 
   protected render(): JSX.Element {
@@ -54,6 +56,7 @@ export class ChatPanel extends ReactWidget {
             controller={this._controller}
             commands={this._commands}
             rendermime={this._rendermime}
+            trans={this._trans}
           />
         )}
       </UseSignal>
@@ -116,6 +119,7 @@ export class ChatPanel extends ReactWidget {
   private _controller: ChatController;
   private _commands: CommandRegistry;
   private _rendermime: IRenderMimeRegistry;
+  private _trans: TranslationBundle;
 }
 
 const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
@@ -126,6 +130,8 @@ export namespace ChatPanel {
     /** Where the buttons' commands are (see addCommands). */
     commands: CommandRegistry;
     rendermime: IRenderMimeRegistry;
+    /** The extension's strings. */
+    trans: TranslationBundle;
   }
 }
 
@@ -133,12 +139,14 @@ interface IChatViewProps {
   controller: ChatController;
   commands: CommandRegistry;
   rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
 }
 
 function ChatView({
   controller,
   commands,
-  rendermime
+  rendermime,
+  trans
 }: IChatViewProps): JSX.Element {
   const { model } = controller;
   const conversation = model.target;
@@ -147,17 +155,22 @@ function ChatView({
     <>
       <header className="jp-ci-Header">
         <div className="jp-ci-HeaderTitle">
-          <span className="jp-ci-Title">Code Interpreter</span>
+          <span className="jp-ci-Title">{trans.__('Code Interpreter')}</span>
           {model.modelName && (
-            <span className="jp-ci-ModelName" title="Language model">
+            <span
+              className="jp-ci-ModelName"
+              title={trans.__('Language model')}
+            >
               {model.modelName}
             </span>
           )}
           <button
             type="button"
             className="jp-ci-IconButton jp-ci-ExportButton"
-            aria-label="Export reproducible notebook"
-            title="Export a clean copy of the notebook, verified in a fresh kernel"
+            aria-label={trans.__('Export reproducible notebook')}
+            title={trans.__(
+              'Export a clean copy of the notebook, verified in a fresh kernel'
+            )}
             disabled={!commands.isEnabled(CommandIDs.exportNotebook)}
             onClick={() => void commands.execute(CommandIDs.exportNotebook)}
           >
@@ -166,11 +179,13 @@ function ChatView({
         </div>
         <div
           className="jp-ci-Target"
-          title={conversation?.path ?? 'Sending creates a new notebook'}
+          title={
+            conversation?.path ?? trans.__('Sending creates a new notebook')
+          }
         >
           {conversation
             ? baseName(conversation.path)
-            : 'No notebook open: sending creates one'}
+            : trans.__('No notebook open: sending creates one')}
         </div>
       </header>
       {conversation ? (
@@ -178,40 +193,50 @@ function ChatView({
           conversation={conversation}
           rendermime={rendermime}
           actions={controller}
+          trans={trans}
         />
       ) : (
-        <div className="jp-ci-Messages jp-ci-Empty">{EMPTY_TEXT}</div>
+        <div className="jp-ci-Messages jp-ci-Empty">{emptyText(trans)}</div>
       )}
       <footer className="jp-ci-Footer">
         <StatusLine
           conversation={conversation}
           connected={model.connection === 'open'}
+          trans={trans}
         />
-        {conversation && <Attachments conversation={conversation} />}
+        {conversation && (
+          <Attachments conversation={conversation} trans={trans} />
+        )}
         {problem ? (
           <ProblemBox problem={problem} />
         ) : (
-          <Composer controller={controller} commands={commands} />
+          <Composer controller={controller} commands={commands} trans={trans} />
         )}
       </footer>
     </>
   );
 }
 
-const EMPTY_TEXT =
-  'Ask for an analysis, a table or a plot. The code runs as cells in your notebook, and failing cells are fixed.';
+/** What an empty conversation shows. */
+function emptyText(trans: TranslationBundle): string {
+  return trans.__(
+    'Ask for an analysis, a table or a plot. The code runs as cells in your notebook, and failing cells are fixed.'
+  );
+}
 
 interface IMessagesProps {
   conversation: Conversation;
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
+  trans: TranslationBundle;
 }
 
 /** The conversation, kept scrolled to the newest entry unless the user scrolled up. */
 function Messages({
   conversation,
   rendermime,
-  actions
+  actions,
+  trans
 }: IMessagesProps): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -243,11 +268,11 @@ function Messages({
       ref={scroller}
       onScroll={onScroll}
       role="log"
-      aria-label="Conversation"
+      aria-label={trans.__('Conversation')}
     >
       <div className="jp-ci-MessagesContent" ref={content}>
         {conversation.entries.length === 0 && (
-          <div className="jp-ci-Empty">{EMPTY_TEXT}</div>
+          <div className="jp-ci-Empty">{emptyText(trans)}</div>
         )}
         {conversation.entries.map(entry => (
           <Entry
@@ -256,6 +281,7 @@ function Messages({
             language={language}
             rendermime={rendermime}
             actions={actions}
+            trans={trans}
           />
         ))}
       </div>
@@ -268,13 +294,15 @@ interface IEntryProps {
   language: string;
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
+  trans: TranslationBundle;
 }
 
 function Entry({
   entry,
   language,
   rendermime,
-  actions
+  actions,
+  trans
 }: IEntryProps): JSX.Element {
   switch (entry.kind) {
     case 'user':
@@ -283,7 +311,7 @@ function Entry({
           {entry.text}
           {entry.attachments.length > 0 && (
             <div className="jp-ci-SentFiles">
-              Attached: {entry.attachments.join(', ')}
+              {trans.__('Attached: %1', entry.attachments.join(', '))}
             </div>
           )}
         </div>
@@ -291,7 +319,7 @@ function Entry({
     case 'assistant':
       return (
         <div className="jp-ci-Message jp-ci-Message-assistant">
-          <Markdown source={entry.text} rendermime={rendermime} />
+          <Markdown source={entry.text} rendermime={rendermime} trans={trans} />
         </div>
       );
     case 'step':
@@ -301,14 +329,15 @@ function Entry({
           language={language}
           rendermime={rendermime}
           actions={actions}
+          trans={trans}
         />
       );
     case 'approval':
-      return <ApprovalCard entry={entry} actions={actions} />;
+      return <ApprovalCard entry={entry} actions={actions} trans={trans} />;
     case 'export':
-      return <ExportCard entry={entry} actions={actions} />;
+      return <ExportCard entry={entry} actions={actions} trans={trans} />;
     case 'kernel':
-      return <KernelCard entry={entry} actions={actions} />;
+      return <KernelCard entry={entry} actions={actions} trans={trans} />;
     case 'notice':
       return (
         <div
@@ -325,20 +354,22 @@ function Entry({
 interface IStatusLineProps {
   conversation: Conversation | null;
   connected: boolean;
+  trans: TranslationBundle;
 }
 
 /** What the assistant is doing, and the tokens of the current or last request. */
 function StatusLine({
   conversation,
-  connected
+  connected,
+  trans
 }: IStatusLineProps): JSX.Element {
   let label = '';
   if (!connected) {
-    label = 'Connecting to the server…';
+    label = trans.__('Connecting to the server…');
   } else if (conversation?.status) {
-    label = phaseLabel(conversation.status);
+    label = phaseLabel(conversation.status, trans);
   } else if (conversation?.busy) {
-    label = 'Sending…';
+    label = trans.__('Sending…');
   }
   const busy = connected && conversation?.busy;
   return (
@@ -352,7 +383,9 @@ function StatusLine({
         {label}
       </span>
       {conversation?.usage && (
-        <span className="jp-ci-Usage">{usageLabel(conversation.usage)}</span>
+        <span className="jp-ci-Usage">
+          {usageLabel(conversation.usage, trans)}
+        </span>
       )}
     </div>
   );
@@ -361,13 +394,18 @@ function StatusLine({
 interface IComposerProps {
   controller: ChatController;
   commands: CommandRegistry;
+  trans: TranslationBundle;
 }
 
 /**
  * The message input with its Attach, Send and Stop buttons; Send and Stop
  * run their commands.
  */
-function Composer({ controller, commands }: IComposerProps): JSX.Element {
+function Composer({
+  controller,
+  commands,
+  trans
+}: IComposerProps): JSX.Element {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -406,9 +444,9 @@ function Composer({ controller, commands }: IComposerProps): JSX.Element {
       <textarea
         ref={input}
         className="jp-ci-Input"
-        aria-label="Message to the code interpreter"
-        placeholder="Ask the code interpreter…"
-        title="Enter sends, Shift+Enter starts a new line"
+        aria-label={trans.__('Message to the code interpreter')}
+        placeholder={trans.__('Ask the code interpreter…')}
+        title={trans.__('Enter sends, Shift+Enter starts a new line')}
         rows={3}
         value={text}
         onChange={event => setText(event.target.value)}
@@ -421,7 +459,7 @@ function Composer({ controller, commands }: IComposerProps): JSX.Element {
           multiple
           hidden
           className="jp-ci-FilePicker"
-          aria-label="Files to attach"
+          aria-label={trans.__('Files to attach')}
           onChange={event => {
             const files = Array.from(event.target.files ?? []);
             event.target.value = '';
@@ -431,8 +469,8 @@ function Composer({ controller, commands }: IComposerProps): JSX.Element {
         <button
           type="button"
           className="jp-ci-IconButton jp-ci-AttachButton"
-          aria-label="Attach files"
-          title="Attach files: they are saved next to the notebook"
+          aria-label={trans.__('Attach files')}
+          title={trans.__('Attach files: they are saved next to the notebook')}
           onClick={() => picker.current?.click()}
         >
           <fileUploadIcon.react tag="span" />
@@ -440,19 +478,19 @@ function Composer({ controller, commands }: IComposerProps): JSX.Element {
         <button
           type="button"
           className="jp-ci-Button jp-ci-StopButton"
-          aria-label="Stop"
+          aria-label={trans.__('Stop')}
           disabled={!canStop}
           onClick={() => void commands.execute(CommandIDs.stop)}
         >
-          Stop
+          {trans.__('Stop')}
         </button>
         <button
           type="submit"
           className="jp-ci-Button jp-ci-SendButton"
-          aria-label="Send"
+          aria-label={trans.__('Send')}
           disabled={!canSend}
         >
-          Send
+          {trans.__('Send')}
         </button>
       </div>
     </form>

@@ -1,6 +1,7 @@
 import * as nbformat from '@jupyterlab/nbformat';
 import { OutputAreaModel, SimplifiedOutputArea } from '@jupyterlab/outputarea';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useLayoutEffect, useRef, useState } from 'react';
 
@@ -10,6 +11,7 @@ const COLLAPSED_HEIGHT = 240;
 export interface IStepOutputsProps {
   outputs: nbformat.IOutput[];
   rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
 }
 
 /**
@@ -20,7 +22,8 @@ export interface IStepOutputsProps {
  */
 export const StepOutputs = React.memo(function StepOutputs({
   outputs,
-  rendermime
+  rendermime,
+  trans
 }: IStepOutputsProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const [tall, setTall] = useState(false);
@@ -61,7 +64,7 @@ export const StepOutputs = React.memo(function StepOutputs({
           aria-expanded={expanded}
           onClick={() => setExpanded(!expanded)}
         >
-          {expanded ? 'Show less' : 'Show more'}
+          {expanded ? trans.__('Show less') : trans.__('Show more')}
         </button>
       )}
     </div>
