@@ -23,15 +23,13 @@ import { exportReproducible } from './exporter';
 import { restoreConversation } from './history';
 import type { ChatModel, Conversation } from './model';
 import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
+import type { Preferences } from './preferences';
 import type { ServerMessage } from './protocol';
 import { fetchConfig } from './request';
 import { restoreConversationState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
 import type { ICodeInterpreter } from './tokens';
 import { uploadFile } from './uploads';
-
-/** The kernel of notebooks created for a request. */
-const NEW_NOTEBOOK_KERNEL = 'python3';
 
 export class ChatController implements ICodeInterpreter, IDisposable {
   constructor(options: ChatController.IOptions) {
@@ -41,6 +39,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     this._tracker = options.tracker;
     this._app = options.app;
     this._trans = options.trans;
+    this._preferences = options.preferences;
 
     this._client.messageReceived.connect(this._onMessage, this);
     this._client.stateChanged.connect(this._onConnection, this);
@@ -400,6 +399,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
         this._app.serviceManager.contents,
         file,
         directory,
+        this._preferences.values.uploadChunkSize,
         progress => conversation.updateAttachment(id, { progress })
       );
       conversation.updateAttachment(id, { path, name: PathExt.basename(path) });
@@ -432,7 +432,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private async _createNotebook(): Promise<NotebookPanel | null> {
     try {
       return (await this._app.commands.execute('notebook:create-new', {
-        kernelName: NEW_NOTEBOOK_KERNEL
+        kernelName: this._preferences.values.newNotebookKernel
       })) as NotebookPanel;
     } catch (error) {
       Notification.error(
@@ -450,6 +450,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
   private _tracker: INotebookTracker;
   private _app: JupyterFrontEnd;
   private _trans: TranslationBundle;
+  private _preferences: Preferences;
   private _isDisposed = false;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
@@ -467,5 +468,7 @@ export namespace ChatController {
     tracker: INotebookTracker;
     /** The extension's strings (notices). */
     trans: TranslationBundle;
+    /** The upload chunk size and the kernel of new notebooks. */
+    preferences: Preferences;
   }
 }

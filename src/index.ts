@@ -6,6 +6,7 @@ import {
 import { ICommandPalette, ISessionContextDialogs } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CellService } from './cellService';
@@ -14,6 +15,7 @@ import { addCommands } from './commands';
 import { ChatController } from './controller';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
+import { Preferences } from './preferences';
 import { ICodeInterpreter } from './tokens';
 import { ChatPanel } from './widgets/ChatPanel';
 
@@ -37,6 +39,7 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
     ICommandPalette,
     ILayoutRestorer,
     ISessionContextDialogs,
+    ISettingRegistry,
     ITranslator
   ],
   provides: ICodeInterpreter,
@@ -47,7 +50,8 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
  * Create the chat model and the websocket client; the cell service, which
  * answers what the server asks of the notebooks; the notebook watcher; the
  * controller of the user's actions and the sidebar panel, whose buttons run
- * the commands (see addCommands). Read the server configuration.
+ * the commands (see addCommands). Follow the user's preferences in the
+ * plugin's settings; read the server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -56,10 +60,18 @@ function activateCodeInterpreter(
   palette: ICommandPalette | null,
   restorer: ILayoutRestorer | null,
   sessionDialogs: ISessionContextDialogs | null,
+  settingRegistry: ISettingRegistry | null,
   translator: ITranslator | null
 ): ICodeInterpreter {
   translator = translator ?? nullTranslator;
   const trans = translator.load('ci_jupyterlab');
+  const preferences = new Preferences();
+  settingRegistry
+    ?.load(plugin.id)
+    .then(settings => preferences.follow(settings))
+    .catch(error =>
+      console.warn('ci-jupyterlab: settings not loaded, defaults used', error)
+    );
   const model = new ChatModel({ trans });
   const client = new ChatClient();
   const cells = new CellService({
@@ -77,7 +89,8 @@ function activateCodeInterpreter(
     model,
     client,
     cells,
-    trans
+    trans,
+    preferences
   });
   void controller.loadConfig();
 
@@ -85,7 +98,8 @@ function activateCodeInterpreter(
     controller,
     commands: app.commands,
     rendermime,
-    trans
+    trans,
+    preferences
   });
   app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
   restorer?.add(panel, 'ci-jupyterlab-chat');

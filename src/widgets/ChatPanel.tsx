@@ -15,6 +15,7 @@ import type { ChatController } from '../controller';
 import type { ChatEntry } from '../entries';
 import { chatIcon } from '../icons';
 import type { Conversation } from '../model';
+import type { Preferences } from '../preferences';
 import type { IProblem } from '../protocol';
 import type { IEntryActions } from './actions';
 import { ApprovalCard } from './ApprovalCard';
@@ -41,6 +42,9 @@ export class ChatPanel extends ReactWidget {
     this._commands = options.commands;
     this._rendermime = options.rendermime;
     this._trans = options.trans;
+    this._preferences = options.preferences;
+    // A preference changed: render again, with it.
+    this._preferences.changed.connect(() => this.update(), this);
     this.id = 'ci-jupyterlab-chat';
     this.addClass('jp-ci-ChatPanel');
     this.title.icon = chatIcon;
@@ -57,6 +61,7 @@ export class ChatPanel extends ReactWidget {
             commands={this._commands}
             rendermime={this._rendermime}
             trans={this._trans}
+            collapsedHeight={this._preferences.values.collapsedOutputHeight}
           />
         )}
       </UseSignal>
@@ -120,6 +125,7 @@ export class ChatPanel extends ReactWidget {
   private _commands: CommandRegistry;
   private _rendermime: IRenderMimeRegistry;
   private _trans: TranslationBundle;
+  private _preferences: Preferences;
 }
 
 const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
@@ -132,6 +138,8 @@ export namespace ChatPanel {
     rendermime: IRenderMimeRegistry;
     /** The extension's strings. */
     trans: TranslationBundle;
+    /** The height above which outputs collapse (the panel follows it). */
+    preferences: Preferences;
   }
 }
 
@@ -140,13 +148,15 @@ interface IChatViewProps {
   commands: CommandRegistry;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
+  collapsedHeight: number;
 }
 
 function ChatView({
   controller,
   commands,
   rendermime,
-  trans
+  trans,
+  collapsedHeight
 }: IChatViewProps): JSX.Element {
   const { model } = controller;
   const conversation = model.target;
@@ -194,6 +204,7 @@ function ChatView({
           rendermime={rendermime}
           actions={controller}
           trans={trans}
+          collapsedHeight={collapsedHeight}
         />
       ) : (
         <div className="jp-ci-Messages jp-ci-Empty">{emptyText(trans)}</div>
@@ -229,6 +240,8 @@ interface IMessagesProps {
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
   trans: TranslationBundle;
+  /** The height above which a step's outputs collapse. */
+  collapsedHeight: number;
 }
 
 /** The conversation, kept scrolled to the newest entry unless the user scrolled up. */
@@ -236,7 +249,8 @@ function Messages({
   conversation,
   rendermime,
   actions,
-  trans
+  trans,
+  collapsedHeight
 }: IMessagesProps): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -282,6 +296,7 @@ function Messages({
             rendermime={rendermime}
             actions={actions}
             trans={trans}
+            collapsedHeight={collapsedHeight}
           />
         ))}
       </div>
@@ -295,6 +310,7 @@ interface IEntryProps {
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
   trans: TranslationBundle;
+  collapsedHeight: number;
 }
 
 function Entry({
@@ -302,7 +318,8 @@ function Entry({
   language,
   rendermime,
   actions,
-  trans
+  trans,
+  collapsedHeight
 }: IEntryProps): JSX.Element {
   switch (entry.kind) {
     case 'user':
@@ -330,6 +347,7 @@ function Entry({
           rendermime={rendermime}
           actions={actions}
           trans={trans}
+          collapsedHeight={collapsedHeight}
         />
       );
     case 'approval':

@@ -16,6 +16,8 @@ export interface IStepCardProps {
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
   trans: TranslationBundle;
+  /** The height above which its outputs collapse. */
+  collapsedHeight: number;
 }
 
 /**
@@ -27,7 +29,8 @@ export const StepCard = React.memo(function StepCard({
   language,
   rendermime,
   actions,
-  trans
+  trans,
+  collapsedHeight
 }: IStepCardProps): JSX.Element {
   const title =
     step.attempt > 1
@@ -58,6 +61,7 @@ export const StepCard = React.memo(function StepCard({
           outputs={step.outputs}
           rendermime={rendermime}
           trans={trans}
+          collapsedHeight={collapsedHeight}
         />
       )}
       <div className="jp-ci-StepState" role="status">
