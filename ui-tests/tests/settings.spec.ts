@@ -2,9 +2,10 @@
  * The panel's preferences (schema/plugin.json) apply as soon as the user
  * changes them, without a reload.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { ask, chat, openPanel, runCell, scriptModel } from './utils';
+import { expect, test } from './fixtures';
+import { runCell, uploadsDone } from './utils';
 
 /** Change one of the extension's settings, as the Settings Editor does. */
 async function setSetting(
@@ -25,17 +26,14 @@ async function setSetting(
 
 test('the height above which outputs collapse follows the settings', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  const { steps } = await ci.start('tall.ipynb', [
     runCell("print('\\n'.join(f'line {i}' for i in range(200)))"),
     { text: 'Done.' }
   ]);
-  await page.notebook.createNew('tall.ipynb');
-  await openPanel(page);
-  await ask(page, 'Many lines.');
-  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
-  const step = chat(page).steps.first();
+  await ci.askUntilDone('Many lines.');
+  const step = steps.first();
   await expect(step.getByRole('button', { name: 'Show more' })).toBeVisible();
 
   await setSetting(page, 'collapsedOutputHeight', 100000);
@@ -44,10 +42,10 @@ test('the height above which outputs collapse follows the settings', async ({
 
 test('attached files are sent in chunks of the size the settings say', async ({
   page,
-  tmpPath
+  tmpPath,
+  ci
 }) => {
-  await page.notebook.createNew('chunks.ipynb');
-  await openPanel(page);
+  const { filePicker, chips } = await ci.start('chunks.ipynb');
   await setSetting(page, 'uploadChunkSize', 65536);
   const saves: string[] = [];
   page.on('request', sent => {
@@ -56,13 +54,13 @@ test('attached files are sent in chunks of the size the settings say', async ({
     }
   });
 
-  await chat(page).filePicker.setInputFiles({
+  await filePicker.setInputFiles({
     name: 'small.txt',
     mimeType: 'text/plain',
     buffer: Buffer.alloc(200 * 1024, 'x')
   });
-  await expect(chat(page).chips).toHaveText([/small\.txt/]);
-  await expect(page.locator('.jp-ci-ChatPanel .jp-ci-Progress')).toHaveCount(0);
+  await expect(chips).toHaveText([/small\.txt/]);
+  await uploadsDone(page);
   // 200 KiB in pieces of 64 KiB: four requests.
   expect(
     saves.filter(url => url.includes(`${tmpPath}/small.txt`))
