@@ -1,11 +1,12 @@
 /**
- * The conversation and the user's actions: sends requests with their
- * attached files, stops them, answers approvals, restores saved
- * conversations (and shows this window their sessions again after a
- * reconnection), restores a lost kernel's state and exports notebooks.
+ * The user's actions: sends requests with their attached files, stops them,
+ * answers approvals, restores a lost kernel's state, shows a step's cell,
+ * opens files and exports notebooks.
  *
  * What the server asks of the notebook (run a cell, a silent lookup, save)
- * is CellService's; keeping conversations with their notebooks (renames,
+ * is CellService's; keeping the model in step with the server and the active
+ * notebook (messages, saved conversations, reconnections) is
+ * ConversationSync's; keeping conversations with their notebooks (renames,
  * kernel loss) is NotebookWatcher's.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
@@ -14,64 +15,42 @@ import { PathExt, URLExt } from '@jupyterlab/coreutils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { IDisposable } from '@lumino/disposable';
 
 import type { CellService } from './cellService';
-import type { ChatClient, ConnectionState } from './chatClient';
+import type { ChatClient } from './chatClient';
+import type { ConversationSync } from './conversationSync';
 import type { IApprovalEntry, IKernelEntry, IStepEntry } from './entries';
 import { exportReproducible } from './exporter';
-import { restoreConversation } from './history';
 import type { ChatModel, Conversation } from './model';
 import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
 import type { Preferences } from './preferences';
-import type { ServerMessage } from './protocol';
-import { fetchConfig } from './request';
 import { restoreConversationState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
 import type { ICodeInterpreter } from './tokens';
 import { uploadFile } from './uploads';
 
-export class ChatController implements ICodeInterpreter, IDisposable {
+export class ChatController implements ICodeInterpreter {
   constructor(options: ChatController.IOptions) {
     this.model = options.model;
     this._client = options.client;
     this._cells = options.cells;
+    this._sync = options.sync;
     this._tracker = options.tracker;
     this._app = options.app;
     this._trans = options.trans;
     this._preferences = options.preferences;
-
-    this._client.messageReceived.connect(this._onMessage, this);
-    this._client.stateChanged.connect(this._onConnection, this);
-    this.model.connection = this._client.state;
-    this._tracker.currentChanged.connect(this._onCurrentChanged, this);
-    this._onCurrentChanged();
   }
 
   readonly model: ChatModel;
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /** Read the server configuration into the model. */
-  async loadConfig(): Promise<void> {
-    try {
-      this.model.config = await fetchConfig();
-      this.model.configError = null;
-    } catch (error) {
-      this.model.configError = (error as Error).message;
-    }
-  }
 
   /**
    * Send a request from the active notebook, with the files attached to its
    * conversation.
    *
-   * When no notebook is open, a new Python notebook is created (and becomes
-   * the active, focused widget). Waits for the notebook's saved conversation
-   * to be restored, then for the notebook's kernel to learn its name and
-   * language. Does nothing while a request runs or files upload, while the
+   * When no notebook is open, a new notebook is created, with the kernel of
+   * the newNotebookKernel setting (python3 by default); it becomes the
+   * active, focused widget. Waits for the notebook's saved conversation to be
+   * restored, then for the notebook's kernel to learn its name and language. Does nothing while a request runs or files upload, while the
    * server cannot take requests, or for blank text.
    */
   async send(text: string): Promise<void> {
@@ -85,7 +64,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     }
     const conversation = this.model.conversationFor(panel.context.path);
     this.model.activePath = panel.context.path;
-    await this._restore(conversation);
+    await this._sync.restored(conversation);
     const attachments = conversation.takeAttachments();
     conversation.startRequest(
       request,
@@ -138,7 +117,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
    * saved in its notebook's directory, under a new name if its name is taken
    * (see uploadFile), and shows as a chip with its progress until sent.
    *
-   * When no notebook is open, a new Python notebook is created first. A file
+   * When no notebook is open, a new notebook is created first. A file
    * that cannot be saved is dropped, with an error in the chat.
    */
   async attach(files: File[]): Promise<void> {
@@ -306,65 +285,6 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     );
   }
 
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._client.messageReceived.disconnect(this._onMessage, this);
-    this._client.stateChanged.disconnect(this._onConnection, this);
-    this._tracker.currentChanged.disconnect(this._onCurrentChanged, this);
-  }
-
-  /** Show every message in its conversation (CellService runs the cells). */
-  private _onMessage(_: ChatClient, message: ServerMessage): void {
-    this.model.handle(message);
-  }
-
-  private _onConnection(_: ChatClient, state: ConnectionState): void {
-    this.model.connection = state;
-    if (state === 'closed') {
-      this.model.abortRunningRequests();
-    } else if (state === 'open') {
-      // A request that waits for the user's approval outlives the connection.
-      for (const conversation of this.model.conversations) {
-        if (conversation.entries.length > 0) {
-          this._attach(conversation.session);
-        }
-      }
-    }
-  }
-
-  /** Show this window a session's messages (it drives it, or watches it). */
-  private _attach(session: string): void {
-    this._client.send({ type: 'attach', session });
-  }
-
-  /** Show the active notebook's conversation, restored once per page load. */
-  private _onCurrentChanged(): void {
-    const path = this._tracker.currentWidget?.context.path ?? null;
-    this.model.activePath = path;
-    if (path !== null) {
-      void this._restore(this.model.conversationFor(path));
-    }
-  }
-
-  /** Restore a conversation's saved session, once; resolves when done. */
-  private _restore(conversation: Conversation): Promise<void> {
-    let restored = this._restored.get(conversation);
-    if (!restored) {
-      restored = restoreConversation(conversation, this._trans).then(
-        session => {
-          if (session !== null) {
-            this._attach(session);
-          }
-        }
-      );
-      this._restored.set(conversation, restored);
-    }
-    return restored;
-  }
-
   /** Open a file of the server; tells the user when it cannot be opened. */
   private async _open(
     path: string,
@@ -447,15 +367,13 @@ export class ChatController implements ICodeInterpreter, IDisposable {
 
   private _client: ChatClient;
   private _cells: CellService;
+  private _sync: ConversationSync;
   private _tracker: INotebookTracker;
   private _app: JupyterFrontEnd;
   private _trans: TranslationBundle;
   private _preferences: Preferences;
-  private _isDisposed = false;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
-  /** The restoration of each conversation's saved session. */
-  private _restored = new WeakMap<Conversation, Promise<void>>();
 }
 
 export namespace ChatController {
@@ -465,6 +383,8 @@ export namespace ChatController {
     client: ChatClient;
     /** Runs what the server asks of the notebooks; stop and restore use it. */
     cells: CellService;
+    /** Restores a conversation before its first request is sent. */
+    sync: ConversationSync;
     tracker: INotebookTracker;
     /** The extension's strings (notices). */
     trans: TranslationBundle;

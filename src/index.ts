@@ -13,6 +13,7 @@ import { CellService } from './cellService';
 import { ChatClient } from './chatClient';
 import { addCommands } from './commands';
 import { ChatController } from './controller';
+import { ConversationSync } from './conversationSync';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
 import { Preferences } from './preferences';
@@ -47,11 +48,13 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
 };
 
 /**
- * Create the chat model and the websocket client; the cell service, which
- * answers what the server asks of the notebooks; the notebook watcher; the
- * controller of the user's actions and the sidebar panel, whose buttons run
- * the commands (see addCommands). Follow the user's preferences in the
- * plugin's settings; read the server configuration.
+ * Create the chat model and the websocket client, then the parts that use
+ * them: the cell service (what the server asks of the notebooks), the
+ * conversation sync (the model in step with the server and the active
+ * notebook), the notebook watcher (renames, kernel loss), the controller of
+ * the user's actions, and the sidebar panel, whose buttons run the commands
+ * (see addCommands). Follow the user's preferences in the plugin's settings;
+ * read the server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -82,6 +85,7 @@ function activateCodeInterpreter(
     sessionDialogs: sessionDialogs ?? undefined,
     translator
   });
+  const sync = new ConversationSync({ client, model, tracker, trans });
   new NotebookWatcher({ client, model, tracker });
   const controller = new ChatController({
     app,
@@ -89,10 +93,11 @@ function activateCodeInterpreter(
     model,
     client,
     cells,
+    sync,
     trans,
     preferences
   });
-  void controller.loadConfig();
+  void sync.loadConfig();
 
   const panel = new ChatPanel({
     controller,
