@@ -63,7 +63,7 @@ export async function restoreConversation(
 }
 
 /** The chat entries of one recorded request, in the order they happened. */
-export function requestEntries(
+function requestEntries(
   session: string,
   request: IRecordedRequest,
   trans: TranslationBundle

@@ -530,7 +530,7 @@ export class ChatModel {
     this._changed.emit();
   }
 
-  /** The path of the active notebook, set by the plugin. */
+  /** The path of the active notebook (see ConversationSync). */
   get activePath(): string | null {
     return this._activePath;
   }

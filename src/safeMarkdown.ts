@@ -17,7 +17,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /** The class of the button that stands in for an image from elsewhere. */
-export const REMOTE_IMAGE_CLASS = 'jp-ci-RemoteImage';
+const REMOTE_IMAGE_CLASS = 'jp-ci-RemoteImage';
 
 /**
  * Elements removed whole: they embed or fetch (frames, objects, `link`),
@@ -165,7 +165,7 @@ function withoutRemoteResources(
  * The URL is first cleaned as the browser's URL parser does, so that
  * ` //host`, `/\host` or `ht\ntps://host` are seen for what they are.
  */
-export function isLocalUrl(url: string): boolean {
+function isLocalUrl(url: string): boolean {
   const cleaned = url
     .replace(/[\t\n\r]/g, '')
     .replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
