@@ -56,7 +56,7 @@ export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 /**
  * How a cell run ended, as the server tells and records it: the browser's
  * statuses, and `no_response` when the notebook never reported the result
- * (ci_jupyterlab/agent/executor.py).
+ * (the server's RUN_STATUSES, in its executors).
  */
 export const RUN_STATUSES = [...EXECUTION_STATUSES, 'no_response'] as const;
 
