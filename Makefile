@@ -55,7 +55,9 @@ ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && $(BIN)/jlpm install
 	touch $@
 
+# The browser: CHROMIUM_PATH, Debian's, Playwright's, or Debian's installed now (see the script).
 test-ui: setup ui-tests/node_modules/.installed
+	CHROMIUM_PATH="$$(bash scripts/find_chromium.sh)" && export CHROMIUM_PATH && \
 	cd ui-tests && $(BIN)/jlpm playwright test
 
 # The wheel, installed into a fresh virtualenv, enables both extensions.

@@ -4,7 +4,8 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
-  OutgoingMessage,
+  ClientFrame,
+  ClientMessage,
   parseServerMessage,
   PROTOCOL_VERSION,
   ServerMessage
@@ -46,18 +47,18 @@ export class ChatClient implements IDisposable {
   }
 
   /**
-   * Send a message, stamped with the protocol version, if the socket is open.
+   * Send a message if the socket is open, stamped with the protocol version
+   * (callers never write it).
    *
    * Returns false when it is not: messages are not queued, because the
    * server ends a connection's running requests when it drops.
    */
-  send(message: OutgoingMessage): boolean {
+  send(message: ClientMessage): boolean {
     if (this._socket?.readyState !== WebSocket.OPEN) {
       return false;
     }
-    this._socket.send(
-      JSON.stringify({ ...message, protocol: PROTOCOL_VERSION })
-    );
+    const frame: ClientFrame = { ...message, protocol: PROTOCOL_VERSION };
+    this._socket.send(JSON.stringify(frame));
     return true;
   }
 

@@ -1,85 +1,56 @@
 /**
- * Wires the chat websocket, the chat model and the notebook runner together:
- * sends requests with their attached files, runs the cells the server asks
- * for and answers with their results, restores saved conversations and
- * exports notebooks.
+ * The user's actions: sends requests with their attached files, stops them,
+ * answers approvals, restores a lost kernel's state, shows a step's cell,
+ * opens files and exports notebooks.
+ *
+ * What the server asks of the notebook (run a cell, a silent lookup, save)
+ * is CellService's; keeping the model in step with the server and the active
+ * notebook (messages, saved conversations, reconnections) is
+ * ConversationSync's; keeping conversations with their notebooks (renames,
+ * kernel loss) is NotebookWatcher's.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import { PathExt, URLExt } from '@jupyterlab/coreutils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import type { IDisposable } from '@lumino/disposable';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { ChatClient, ConnectionState } from './chatClient';
+import type { CellService } from './cellService';
+import type { ChatClient } from './chatClient';
+import type { ConversationSync } from './conversationSync';
 import type { IApprovalEntry, IKernelEntry, IStepEntry } from './entries';
 import { exportReproducible } from './exporter';
-import { restoreConversation } from './history';
-import { inspectSilently, IQueueListener } from './kernelInspector';
-import { ChatModel, Conversation, KERNEL_LOST } from './model';
-import type { NotebookRunner } from './notebookRunner';
-import { NotebookSaver } from './notebookSaver';
-import { boundedOutputs } from './outputBounds';
-import {
-  IInspectMessage,
-  INotebookInfo,
-  IRunCellMessage,
-  ServerMessage
-} from './protocol';
-import { fetchConfig } from './request';
-import { cellsToRestore, restoreState } from './stateRestorer';
+import type { ChatModel, Conversation } from './model';
+import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
+import type { Preferences } from './preferences';
+import { restoreConversationState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
-import { Timer } from './timer';
 import type { ICodeInterpreter } from './tokens';
 import { uploadFile } from './uploads';
 
-/** The kernel of notebooks created for a request. */
-const NEW_NOTEBOOK_KERNEL = 'python3';
-
-export class ChatController implements ICodeInterpreter, IDisposable {
+export class ChatController implements ICodeInterpreter {
   constructor(options: ChatController.IOptions) {
     this.model = options.model;
     this._client = options.client;
-    this._runner = options.runner;
+    this._cells = options.cells;
+    this._sync = options.sync;
     this._tracker = options.tracker;
     this._app = options.app;
-
-    this._client.messageReceived.connect(this._onMessage, this);
-    this._client.stateChanged.connect(this._onConnection, this);
-    this.model.connection = this._client.state;
-    this._tracker.currentChanged.connect(this._onCurrentChanged, this);
-    this._onCurrentChanged();
-    this._tracker.forEach(panel => {
-      this._followRenames(panel);
-      this._watchKernel(panel);
-    });
-    this._tracker.widgetAdded.connect(this._onWidgetAdded, this);
+    this._trans = options.trans;
+    this._preferences = options.preferences;
   }
 
   readonly model: ChatModel;
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /** Read the server configuration into the model. */
-  async loadConfig(): Promise<void> {
-    try {
-      this.model.config = await fetchConfig();
-      this.model.configError = null;
-    } catch (error) {
-      this.model.configError = (error as Error).message;
-    }
-  }
 
   /**
    * Send a request from the active notebook, with the files attached to its
    * conversation.
    *
-   * When no notebook is open, a new Python notebook is created (and becomes
-   * the active, focused widget). Waits for the notebook's saved conversation
-   * to be restored, then for the notebook's kernel to learn its name and
-   * language. Does nothing while a request runs or files upload, while the
+   * When no notebook is open, a new notebook is created, with the kernel of
+   * the newNotebookKernel setting (python3 by default); it becomes the
+   * active, focused widget. Waits for the notebook's saved conversation to be
+   * restored, then for the notebook's kernel to learn its name and language. Does nothing while a request runs or files upload, while the
    * server cannot take requests, or for blank text.
    */
   async send(text: string): Promise<void> {
@@ -93,7 +64,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     }
     const conversation = this.model.conversationFor(panel.context.path);
     this.model.activePath = panel.context.path;
-    await this._restore(conversation);
+    await this._sync.restored(conversation);
     const attachments = conversation.takeAttachments();
     conversation.startRequest(
       request,
@@ -116,11 +87,14 @@ export class ChatController implements ICodeInterpreter, IDisposable {
         })
       });
       if (!sent) {
-        throw new Error('Not connected to the server.');
+        throw new Error(this._trans.__('Not connected to the server.'));
       }
     } catch (error) {
       conversation.addNotice(
-        `The request could not be sent: ${(error as Error).message}`
+        this._trans.__(
+          'The request could not be sent: %1',
+          (error as Error).message
+        )
       );
       conversation.finishRequest('error');
     } finally {
@@ -143,7 +117,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
    * saved in its notebook's directory, under a new name if its name is taken
    * (see uploadFile), and shows as a chip with its progress until sent.
    *
-   * When no notebook is open, a new Python notebook is created first. A file
+   * When no notebook is open, a new notebook is created first. A file
    * that cannot be saved is dropped, with an error in the chat.
    */
   async attach(files: File[]): Promise<void> {
@@ -181,8 +155,10 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       conversation?.decideApproval(entry.requestId, answer);
     } else {
       conversation?.addNotice(
-        'The answer could not be sent: not connected to the server.',
-        'It reconnects by itself; answer again then.'
+        this._trans.__(
+          'The answer could not be sent: not connected to the server.'
+        ),
+        this._trans.__('It reconnects by itself; answer again then.')
       );
     }
   }
@@ -211,7 +187,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       conversation !== null &&
       !conversation.busy &&
       !conversation.exporting &&
-      this._panelOfPath(conversation.path) !== null
+      this._notebookAt(conversation.path) !== null
     );
   }
 
@@ -223,7 +199,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
    */
   async exportNotebook(): Promise<void> {
     const conversation = this.model.target;
-    const panel = conversation ? this._panelOfPath(conversation.path) : null;
+    const panel = conversation ? this._notebookAt(conversation.path) : null;
     if (!conversation || !panel || !this.canExport) {
       return;
     }
@@ -233,7 +209,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
     });
   }
 
-  /** Stop the shown conversation's request, interrupting its running cell. */
+  /**
+   * Stop the shown conversation's request, interrupting its running cell
+   * (a cell still waiting behind the user's own cell is interrupted once it
+   * starts, never the user's cell).
+   */
   stop(): void {
     const conversation = this.model.target;
     if (!conversation?.busy) {
@@ -248,45 +228,35 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       type: 'stop',
       session: conversation.session
     });
-    this._runner.cancel(conversation.session);
+    this._cells.cancel(conversation.session);
   }
 
   /**
    * Run a conversation's cells again in its notebook's new kernel, with the
-   * user's own cells above them if asked; the card shows the progress.
+   * user's own cells above them if asked (see restoreConversationState);
+   * the card shows the progress. The notebook is saved afterwards.
    */
   async restoreState(
     entry: IKernelEntry,
     withUserCells: boolean
   ): Promise<void> {
     const conversation = this.model.conversationOf(entry.session);
-    const panel = this._panelOf(entry.session);
+    const panel = this._notebookOf(entry.session);
     if (!conversation || !panel) {
       conversation?.updateKernelEntry(entry.id, {
         state: 'failed',
-        failure: 'The notebook is not open.'
+        failure: this._trans.__('The notebook is not open.')
       });
       return;
     }
-    const working = new Set(
-      conversation.entries.flatMap(step =>
-        step.kind === 'step' && step.state === 'ok' ? [step.callId] : []
-      )
+    await restoreConversationState(
+      panel,
+      conversation,
+      entry.id,
+      withUserCells,
+      this._trans
     );
-    const cells = cellsToRestore(panel, working, withUserCells);
-    conversation.updateKernelEntry(entry.id, {
-      state: 'restoring',
-      ran: 0,
-      total: cells.length
-    });
-    const outcome = await restoreState(panel, cells, ran =>
-      conversation.updateKernelEntry(entry.id, { ran })
-    );
-    conversation.updateKernelEntry(entry.id, {
-      ...outcome,
-      state: outcome.failure === null ? 'restored' : 'failed'
-    });
-    await this._save(entry.session);
+    await this._cells.save(entry.session);
   }
 
   /**
@@ -294,7 +264,7 @@ export class ChatController implements ICodeInterpreter, IDisposable {
    * scrolled into view. Warns when the notebook or the cell is gone.
    */
   async goToStep(step: IStepEntry): Promise<void> {
-    const panel = this._panelOf(step.session);
+    const panel = this._notebookOf(step.session);
     if (panel) {
       this._app.shell.activateById(panel.id);
       const tag = {
@@ -307,171 +277,12 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       }
     }
     Notification.warning(
-      `The cell of step ${step.step} is no longer in the notebook.`,
+      this._trans.__(
+        'The cell of step %1 is no longer in the notebook.',
+        step.step
+      ),
       { autoClose: 5000 }
     );
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._client.messageReceived.disconnect(this._onMessage, this);
-    this._client.stateChanged.disconnect(this._onConnection, this);
-    this._tracker.currentChanged.disconnect(this._onCurrentChanged, this);
-    this._tracker.widgetAdded.disconnect(this._onWidgetAdded, this);
-  }
-
-  private _onMessage(_: ChatClient, message: ServerMessage): void {
-    this.model.handle(message);
-    if (message.type === 'hello' || message.watch) {
-      return; // A window that watches shows the request; the driver runs it.
-    }
-    if (message.type === 'run_cell') {
-      void this._runCell(message);
-    } else if (message.type === 'inspect') {
-      void this._inspect(message);
-    } else if (message.type === 'done') {
-      void this._save(message.session);
-    }
-  }
-
-  /**
-   * Tell the server when a cell or lookup of ours waits behind a cell it did
-   * not start (the user's own), and when it starts: it waits as long, and
-   * shows so.
-   */
-  private _queueListener(session: string, callId: string): IQueueListener {
-    const state = (value: 'waiting' | 'started') =>
-      this._client.send({
-        type: 'cell_state',
-        session,
-        call_id: callId,
-        state: value
-      });
-    return { waiting: () => state('waiting'), started: () => state('started') };
-  }
-
-  /**
-   * Save a session's notebook (through its document context, so it works
-   * with and without real-time collaboration): the cells the assistant
-   * wrote are on disk even if the page closes before autosave.
-   */
-  private async _save(session: string): Promise<void> {
-    const panel = this._panelOf(session);
-    if (!panel || panel.isDisposed) {
-      return;
-    }
-    try {
-      await this._saver.save(panel.context);
-    } catch (error) {
-      this.model
-        .conversationOf(session)
-        ?.addNotice(
-          `The notebook could not be saved: ${(error as Error).message}`,
-          'Save it yourself (File > Save Notebook) before closing the page.'
-        );
-    }
-  }
-
-  /**
-   * Answer a silent lookup in the session's notebook kernel (see
-   * inspectSilently); null when there is no kernel or it did not finish.
-   */
-  private async _inspect(request: IInspectMessage): Promise<void> {
-    const kernel =
-      this._panelOf(request.session)?.sessionContext.session?.kernel ?? null;
-    let stdout: string | null = null;
-    if (kernel) {
-      try {
-        stdout = await inspectSilently(
-          kernel,
-          request.code,
-          request.timeout,
-          this._queueListener(request.session, request.call_id)
-        );
-      } catch (error) {
-        console.warn('ci-jupyterlab: a silent lookup failed', error);
-      }
-    }
-    this._client.send({
-      type: 'inspect_result',
-      session: request.session,
-      call_id: request.call_id,
-      stdout
-    });
-  }
-
-  /**
-   * Run one cell and answer with its result, whatever happens; then save
-   * the notebook. The answer's outputs are bounded (see boundedOutputs);
-   * the notebook keeps them whole.
-   */
-  private async _runCell(request: IRunCellMessage): Promise<void> {
-    const conversation = this.model.conversationOf(request.session);
-    const result = await this._runner.run(
-      this._panelOf(request.session),
-      request,
-      this._queueListener(request.session, request.call_id)
-    );
-    const outputs = boundedOutputs(result.outputs);
-    conversation?.updateStep(request.call_id, {
-      state: result.status,
-      outputs
-    });
-    this._client.send({
-      type: 'execution_result',
-      session: request.session,
-      call_id: request.call_id,
-      status: result.status,
-      outputs,
-      execution_count: result.executionCount,
-      duration_ms: result.durationMs
-    });
-    await this._save(request.session);
-  }
-
-  private _onConnection(_: ChatClient, state: ConnectionState): void {
-    this.model.connection = state;
-    if (state === 'closed') {
-      this.model.abortRunningRequests();
-    } else if (state === 'open') {
-      // A request that waits for the user's approval outlives the connection.
-      for (const conversation of this.model.conversations) {
-        if (conversation.entries.length > 0) {
-          this._attach(conversation.session);
-        }
-      }
-    }
-  }
-
-  /** Show this window a session's messages (it drives it, or watches it). */
-  private _attach(session: string): void {
-    this._client.send({ type: 'attach', session });
-  }
-
-  /** Show the active notebook's conversation, restored once per page load. */
-  private _onCurrentChanged(): void {
-    const path = this._tracker.currentWidget?.context.path ?? null;
-    this.model.activePath = path;
-    if (path !== null) {
-      void this._restore(this.model.conversationFor(path));
-    }
-  }
-
-  /** Restore a conversation's saved session, once; resolves when done. */
-  private _restore(conversation: Conversation): Promise<void> {
-    let restored = this._restored.get(conversation);
-    if (!restored) {
-      restored = restoreConversation(conversation).then(session => {
-        if (session !== null) {
-          this._attach(session);
-        }
-      });
-      this._restored.set(conversation, restored);
-    }
-    return restored;
   }
 
   /** Open a file of the server; tells the user when it cannot be opened. */
@@ -486,7 +297,11 @@ export class ChatController implements ICodeInterpreter, IDisposable {
       });
     } catch (error) {
       Notification.error(
-        `${path} could not be opened: ${(error as Error).message}`,
+        this._trans.__(
+          '%1 could not be opened: %2',
+          path,
+          (error as Error).message
+        ),
         { autoClose: 5000 }
       );
     }
@@ -504,97 +319,61 @@ export class ChatController implements ICodeInterpreter, IDisposable {
         this._app.serviceManager.contents,
         file,
         directory,
+        this._preferences.values.uploadChunkSize,
         progress => conversation.updateAttachment(id, { progress })
       );
       conversation.updateAttachment(id, { path, name: PathExt.basename(path) });
     } catch (error) {
       conversation.removeAttachment(id);
       conversation.addNotice(
-        `${file.name} could not be uploaded: ${(error as Error).message}`,
-        'Your message is still in the input box; attach the file again to retry.'
+        this._trans.__(
+          '%1 could not be uploaded: %2',
+          file.name,
+          (error as Error).message
+        ),
+        this._trans.__(
+          'Your message is still in the input box; attach the file again to retry.'
+        )
       );
     }
   }
 
-  private _onWidgetAdded(_: INotebookTracker, panel: NotebookPanel): void {
-    this._followRenames(panel);
-    this._watchKernel(panel);
-  }
-
-  /**
-   * Offer to restore the state when the notebook's kernel restarts or dies
-   * with a conversation that ran steps in it (during a request, its end
-   * offers it too: the card on offer moves down).
-   */
-  private _watchKernel(panel: NotebookPanel): void {
-    panel.sessionContext.statusChanged.connect((_, status) => {
-      if (
-        status !== 'restarting' &&
-        status !== 'autorestarting' &&
-        status !== 'dead'
-      ) {
-        return;
-      }
-      const conversation = this.model.conversationFor(panel.context.path);
-      if (conversation.hasSteps) {
-        conversation.offerRestore(KERNEL_LOST);
-      }
-    });
-  }
-
-  /** Keep the notebook's conversation when it is renamed or moved. */
-  private _followRenames(panel: NotebookPanel): void {
-    let path = panel.context.path;
-    panel.context.pathChanged.connect((_, newPath) => {
-      this.model.renameNotebook(path, newPath);
-      path = newPath;
-      const conversation = this.model.conversationFor(newPath);
-      if (conversation.busy) {
-        // The request goes on in the renamed notebook.
-        this._client.send({
-          type: 'notebook_moved',
-          session: conversation.session,
-          path: newPath
-        });
-      }
-    });
-  }
-
   /** The open notebook of a session's conversation, if any. */
-  private _panelOf(session: string): NotebookPanel | null {
-    const path = this.model.conversationOf(session)?.path;
-    return path === undefined ? null : this._panelOfPath(path);
+  private _notebookOf(session: string): NotebookPanel | null {
+    return notebookOfSession(this._tracker, this.model, session);
   }
 
   /** The open notebook at a path, if any. */
-  private _panelOfPath(path: string): NotebookPanel | null {
-    return this._tracker.find(panel => panel.context.path === path) ?? null;
+  private _notebookAt(path: string): NotebookPanel | null {
+    return notebookAt(this._tracker, path);
   }
 
   /** A new notebook for a request, or null (the user was told why). */
   private async _createNotebook(): Promise<NotebookPanel | null> {
     try {
       return (await this._app.commands.execute('notebook:create-new', {
-        kernelName: NEW_NOTEBOOK_KERNEL
+        kernelName: this._preferences.values.newNotebookKernel
       })) as NotebookPanel;
     } catch (error) {
       Notification.error(
-        `Code Interpreter: a notebook could not be created: ${(error as Error).message}`
+        this._trans.__(
+          'Code Interpreter: a notebook could not be created: %1',
+          (error as Error).message
+        )
       );
       return null;
     }
   }
 
   private _client: ChatClient;
-  private _runner: NotebookRunner;
+  private _cells: CellService;
+  private _sync: ConversationSync;
   private _tracker: INotebookTracker;
   private _app: JupyterFrontEnd;
-  private _isDisposed = false;
+  private _trans: TranslationBundle;
+  private _preferences: Preferences;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
-  private _saver = new NotebookSaver();
-  /** The restoration of each conversation's saved session. */
-  private _restored = new WeakMap<Conversation, Promise<void>>();
 }
 
 export namespace ChatController {
@@ -602,34 +381,14 @@ export namespace ChatController {
     app: JupyterFrontEnd;
     model: ChatModel;
     client: ChatClient;
-    runner: NotebookRunner;
+    /** Runs what the server asks of the notebooks; stop and restore use it. */
+    cells: CellService;
+    /** Restores a conversation before its first request is sent. */
+    sync: ConversationSync;
     tracker: INotebookTracker;
+    /** The extension's strings (notices). */
+    trans: TranslationBundle;
+    /** The upload chunk size and the kernel of new notebooks. */
+    preferences: Preferences;
   }
-}
-
-/** How long to wait for a kernel's language before sending without it. */
-const KERNEL_INFO_WAIT_MS = 10000;
-
-/**
- * The notebook part of a `user_message`. Waits for the notebook's kernel
- * session, and a little for the kernel's info, which holds its language.
- */
-async function describeNotebook(panel: NotebookPanel): Promise<INotebookInfo> {
-  await panel.sessionContext.ready;
-  const kernel = panel.sessionContext.session?.kernel ?? null;
-  let language: string | null = null;
-  if (kernel) {
-    const wait = new Timer(KERNEL_INFO_WAIT_MS);
-    const info = await Promise.race([
-      kernel.info,
-      wait.elapsed.then(() => null)
-    ]).catch(() => null);
-    wait.clear();
-    language = info?.language_info.name ?? null;
-  }
-  return {
-    path: panel.context.path,
-    kernel_name: kernel?.name ?? null,
-    kernel_language: language
-  };
 }

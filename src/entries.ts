@@ -3,16 +3,17 @@
  * data, replaced rather than mutated, so React can skip unchanged ones.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type {
   ApprovalKind,
   DoneReason,
-  ExecutionStatus,
   IApprovalRequestMessage,
   ICellError,
   IChangedFile,
   IExportResult,
-  IRunCellMessage
+  IRunCellMessage,
+  RunStatus
 } from './protocol';
 
 /** What the user asked. */
@@ -32,7 +33,7 @@ export interface IAssistantEntry {
 }
 
 /** A step's state: running, or how its run ended. */
-export type StepState = 'running' | ExecutionStatus;
+export type StepState = 'running' | RunStatus;
 
 /** One attempt at one step: a cell the assistant ran. */
 export interface IStepEntry {
@@ -115,15 +116,36 @@ export type ChatEntry =
   | INoticeEntry;
 
 /** Why a request ended, when that deserves a line in the chat. */
-const DONE_NOTICES: Partial<Record<DoneReason, string>> = {
-  max_attempts:
-    'Gave up: the code kept failing after the maximum number of attempts.',
-  stuck: 'Gave up: the same code failed with the same error twice.',
-  kernel: 'Stopped: the kernel died or restarted, or the notebook was closed.',
-  stopped: 'Stopped by you.',
-  interrupted:
-    'Interrupted: the request ended when its window closed or the server stopped.'
-};
+function doneNoticeText(
+  reason: DoneReason,
+  trans: TranslationBundle
+): string | null {
+  switch (reason) {
+    case 'max_attempts':
+      return trans.__(
+        'Gave up: the code kept failing after the maximum number of attempts.'
+      );
+    case 'stuck':
+      return trans.__(
+        'Gave up: the same code failed with the same error twice.'
+      );
+    case 'kernel':
+      return trans.__(
+        'Stopped: the kernel died or restarted, or the notebook was closed.'
+      );
+    case 'stopped':
+      return trans.__('Stopped by you.');
+    case 'interrupted':
+      return trans.__(
+        'Interrupted: the request ended when its window closed or the server stopped.'
+      );
+    case 'answered':
+    case 'max_rounds':
+    case 'error':
+      // The answer, or the error the server sent, says it.
+      return null;
+  }
+}
 
 let lastId = 0;
 
@@ -150,8 +172,11 @@ export function noticeEntry(
 }
 
 /** The notice for how a request ended, or null when it needs none. */
-export function doneNotice(reason: DoneReason | null): INoticeEntry | null {
-  const notice = reason ? DONE_NOTICES[reason] : undefined;
+export function doneNotice(
+  reason: DoneReason | null,
+  trans: TranslationBundle
+): INoticeEntry | null {
+  const notice = reason ? doneNoticeText(reason, trans) : null;
   return notice ? noticeEntry(notice, 'info') : null;
 }
 

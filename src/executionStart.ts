@@ -9,6 +9,14 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 
+/** What the caller hears of a cell or lookup queued behind another cell. */
+export interface IQueueListener {
+  /** The kernel runs another cell (the user's): ours waits for it. */
+  waiting(): void;
+  /** Ours, which waited, has started. */
+  started(): void;
+}
+
 export class ExecutionStart implements IDisposable {
   /**
    * Watch `kernel` for the start of the request whose message id `isOurs`

@@ -1,6 +1,7 @@
 /**
  * Exporting a notebook as a clean, reproducible notebook, verified by the
- * server in a fresh kernel (see docs/export.md).
+ * server in a fresh kernel (see `POST ci-jupyterlab/export` in
+ * docs/protocol.md).
  */
 import type { NotebookPanel } from '@jupyterlab/notebook';
 

@@ -3,6 +3,7 @@
  * into chat entries, so that a reloaded page shows it and continues it.
  */
 import * as nbformat from '@jupyterlab/nbformat';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 import {
   assistantEntry,
@@ -14,11 +15,11 @@ import {
   userEntry
 } from './entries';
 import type { Conversation, Usage } from './model';
-import type {
-  ExecutionStatus,
+import {
   ICellError,
   IRecordedAttempt,
-  IRecordedRequest
+  IRecordedRequest,
+  isRunStatus
 } from './protocol';
 import { fetchSession, fetchSessions } from './request';
 
@@ -32,7 +33,8 @@ import { fetchSession, fetchSessions } from './request';
  * endpoints) leaves the conversation as it is, a fresh session.
  */
 export async function restoreConversation(
-  conversation: Conversation
+  conversation: Conversation,
+  trans: TranslationBundle
 ): Promise<string | null> {
   try {
     const [newest] = await fetchSessions(conversation.path);
@@ -50,7 +52,7 @@ export async function restoreConversation(
     const last = record.requests[record.requests.length - 1];
     conversation.restore(
       id,
-      record.requests.flatMap(request => requestEntries(id, request)),
+      record.requests.flatMap(request => requestEntries(id, request, trans)),
       last ? recordedUsage(last) : null
     );
     return id;
@@ -61,9 +63,10 @@ export async function restoreConversation(
 }
 
 /** The chat entries of one recorded request, in the order they happened. */
-export function requestEntries(
+function requestEntries(
   session: string,
-  request: IRecordedRequest
+  request: IRecordedRequest,
+  trans: TranslationBundle
 ): ChatEntry[] {
   const entries: ChatEntry[] = [userEntry(request.text, [])];
   for (const step of request.steps) {
@@ -74,7 +77,7 @@ export function requestEntries(
   if (request.answer) {
     entries.push(assistantEntry(request.answer));
   }
-  const notice = doneNotice(request.done_reason);
+  const notice = doneNotice(request.done_reason, trans);
   if (notice) {
     entries.push(notice);
   }
@@ -111,19 +114,9 @@ function attemptEntry(
   };
 }
 
-const EXECUTION_STATUSES = new Set<string>([
-  'ok',
-  'error',
-  'timeout',
-  'kernel_dead',
-  'kernel_restarted',
-  'notebook_closed',
-  'cancelled'
-] satisfies ExecutionStatus[]);
-
-/** A recorded status as a card state; one only the server knows is an error. */
+/** A recorded status as a card state; one this client does not know is an error. */
 function recordedState(status: string): StepState {
-  return EXECUTION_STATUSES.has(status) ? (status as ExecutionStatus) : 'error';
+  return isRunStatus(status) ? status : 'error';
 }
 
 /** The first error among outputs, as `ename: evalue`. */

@@ -6,27 +6,22 @@ import {
 import { ICommandPalette, ISessionContextDialogs } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { ITranslator } from '@jupyterlab/translation';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { CellService } from './cellService';
 import { ChatClient } from './chatClient';
+import { addCommands } from './commands';
 import { ChatController } from './controller';
+import { ConversationSync } from './conversationSync';
 import { ChatModel } from './model';
-import { NotebookRunner } from './notebookRunner';
+import { NotebookWatcher } from './notebookWatcher';
+import { Preferences } from './preferences';
 import { ICodeInterpreter } from './tokens';
 import { ChatPanel } from './widgets/ChatPanel';
 
+export { CommandIDs } from './commands';
 export { ICodeInterpreter } from './tokens';
-
-/** The command ids of the extension. */
-namespace CommandIDs {
-  /** Show the Code Interpreter sidebar and focus its input. */
-  export const open = 'ci-jupyterlab:open';
-  /** Export the chat's notebook as a reproducible notebook, verified. */
-  export const exportNotebook = 'ci-jupyterlab:export';
-}
-
-/** The palette category of our commands. */
-const CATEGORY = 'Code Interpreter';
 
 /** Where the sidebar sits among the right sidebar's tabs. */
 const SIDEBAR_RANK = 600;
@@ -45,6 +40,7 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
     ICommandPalette,
     ILayoutRestorer,
     ISessionContextDialogs,
+    ISettingRegistry,
     ITranslator
   ],
   provides: ICodeInterpreter,
@@ -52,9 +48,13 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
 };
 
 /**
- * Create the chat model, the websocket client, the notebook runner and the
- * sidebar panel; add the open and export commands to the palette; read the
- * server configuration.
+ * Create the chat model and the websocket client, then the parts that use
+ * them: the cell service (what the server asks of the notebooks), the
+ * conversation sync (the model in step with the server and the active
+ * notebook), the notebook watcher (renames, kernel loss), the controller of
+ * the user's actions, and the sidebar panel, whose buttons run the commands
+ * (see addCommands). Follow the user's preferences in the plugin's settings;
+ * read the server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -63,39 +63,52 @@ function activateCodeInterpreter(
   palette: ICommandPalette | null,
   restorer: ILayoutRestorer | null,
   sessionDialogs: ISessionContextDialogs | null,
+  settingRegistry: ISettingRegistry | null,
   translator: ITranslator | null
 ): ICodeInterpreter {
+  translator = translator ?? nullTranslator;
+  const trans = translator.load('ci_jupyterlab');
+  const preferences = new Preferences();
+  settingRegistry
+    ?.load(plugin.id)
+    .then(settings => preferences.follow(settings))
+    .catch(error =>
+      console.warn('ci-jupyterlab: settings not loaded, defaults used', error)
+    );
+  const model = new ChatModel({ trans });
+  const client = new ChatClient();
+  const cells = new CellService({
+    client,
+    model,
+    tracker,
+    trans,
+    sessionDialogs: sessionDialogs ?? undefined,
+    translator
+  });
+  const sync = new ConversationSync({ client, model, tracker, trans });
+  new NotebookWatcher({ client, model, tracker });
   const controller = new ChatController({
     app,
     tracker,
-    model: new ChatModel(),
-    client: new ChatClient(),
-    runner: new NotebookRunner({
-      sessionDialogs: sessionDialogs ?? undefined,
-      translator: translator ?? undefined
-    })
+    model,
+    client,
+    cells,
+    sync,
+    trans,
+    preferences
   });
-  void controller.loadConfig();
+  void sync.loadConfig();
 
-  const panel = new ChatPanel({ controller, rendermime });
+  const panel = new ChatPanel({
+    controller,
+    commands: app.commands,
+    rendermime,
+    trans,
+    preferences
+  });
   app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
   restorer?.add(panel, 'ci-jupyterlab-chat');
-
-  app.commands.addCommand(CommandIDs.open, {
-    label: 'Open Code Interpreter',
-    caption: 'Show the Code Interpreter chat',
-    execute: () => app.shell.activateById(panel.id)
-  });
-  app.commands.addCommand(CommandIDs.exportNotebook, {
-    label: 'Export Reproducible Notebook',
-    caption:
-      "Save a clean copy of the Code Interpreter's notebook, verified by re-running it in a fresh kernel",
-    isEnabled: () => controller.canExport,
-    execute: () => controller.exportNotebook()
-  });
-
-  palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
-  palette?.addItem({ command: CommandIDs.exportNotebook, category: CATEGORY });
+  addCommands(app, controller, panel, palette, trans);
 
   return controller;
 }

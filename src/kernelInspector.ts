@@ -7,16 +7,8 @@
 import { KernelMessage } from '@jupyterlab/services';
 import type { Kernel } from '@jupyterlab/services';
 
-import { ExecutionStart } from './executionStart';
+import { ExecutionStart, IQueueListener } from './executionStart';
 import { Timer } from './timer';
-
-/** What the caller hears of a lookup queued behind another cell. */
-export interface IQueueListener {
-  /** The kernel runs another cell (the user's): the lookup waits for it. */
-  waiting(): void;
-  /** The lookup that waited has started. */
-  started(): void;
-}
 
 /**
  * Run code silently in a kernel and return what it printed to stdout.

@@ -2,6 +2,7 @@
  * The state the chat panel shows: one conversation per notebook, the server
  * configuration and the connection. No I/O happens here.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -24,12 +25,13 @@ import {
   stepEntry,
   userEntry
 } from './entries';
-import type {
+import {
   DoneReason,
   IConfig,
   IProblem,
   IStatusMessage,
   IUsageMessage,
+  PROTOCOL_VERSION,
   RecordedEvent,
   ServerMessage
 } from './protocol';
@@ -60,23 +62,14 @@ export type StepUpdate = Partial<
   Pick<IStepEntry, 'state' | 'error' | 'outputs' | 'files'>
 >;
 
-const ENABLE_HINT =
-  'Install the Python package ci_jupyterlab in the environment that runs JupyterLab, run "jupyter server extension enable ci_jupyterlab", then restart JupyterLab.';
-
-const CONFIGURE_HINT =
-  'The model is configured on the server, never in the browser: set c.CodeInterpreter.model (and c.CodeInterpreter.base_url for another OpenAI-compatible server) in jupyter_server_config.py, put the API key in the OPENAI_API_KEY environment variable of the server, then restart JupyterLab.';
-
-/** What the restore card says when the kernel went away. */
-export const KERNEL_LOST =
-  "The kernel restarted: this conversation's variables are gone.";
-
 /**
  * The conversation of one notebook: its entries, its session id, the files
  * attached to its next request and the state of its current request.
  */
 export class Conversation {
-  constructor(path: string) {
+  constructor(path: string, trans: TranslationBundle) {
     this._path = path;
+    this._trans = trans;
   }
 
   /** The notebook's path; it follows renames. */
@@ -201,7 +194,7 @@ export class Conversation {
         ? { ...entry, state: 'cancelled' }
         : entry
     );
-    const notice = doneNotice(reason);
+    const notice = doneNotice(reason, this._trans);
     if (notice) {
       this._entries.push(notice);
     }
@@ -229,12 +222,15 @@ export class Conversation {
    * offer at a time, the latest at the end. Not for a replayed history: the
    * kernel of the reloaded page is another story.
    */
-  offerRestore(message: string): void {
+  offerRestore(): void {
     if (this._replaying) {
       return;
     }
     this._entries = this._entries.filter(
       entry => !(entry.kind === 'kernel' && entry.state === 'offered')
+    );
+    const message = this._trans.__(
+      "The kernel restarted: this conversation's variables are gone."
     );
     this._push(kernelEntry(this._session, message));
   }
@@ -325,7 +321,7 @@ export class Conversation {
       case 'done':
         this.finishRequest(message.reason);
         if (message.reason === 'kernel') {
-          this.offerRestore(KERNEL_LOST);
+          this.offerRestore();
         }
         break;
       case 'hello':
@@ -437,6 +433,7 @@ export class Conversation {
   }
 
   private _path: string;
+  private _trans: TranslationBundle;
   private _session = UUID.uuid4();
   private _entries: ChatEntry[] = [];
   private _attachments: IAttachment[] = [];
@@ -453,6 +450,10 @@ export class Conversation {
  * and the connection state.
  */
 export class ChatModel {
+  constructor(options: ChatModel.IOptions) {
+    this._trans = options.trans;
+  }
+
   /** Emitted on any change, including a change inside a conversation. */
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -488,18 +489,33 @@ export class ChatModel {
    * extension is missing or failed, or no model is configured.
    */
   get problem(): IProblem | null {
+    const trans = this._trans;
+    if (this._configError === NOT_INSTALLED_MESSAGE) {
+      return {
+        message: trans.__(
+          'The ci-jupyterlab server extension is not installed or not enabled'
+        ),
+        hint: trans.__(
+          'Install the Python package ci_jupyterlab in the environment that runs JupyterLab, run "jupyter server extension enable ci_jupyterlab", then restart JupyterLab.'
+        )
+      };
+    }
     if (this._configError) {
-      const hint =
-        this._configError === NOT_INSTALLED_MESSAGE
-          ? ENABLE_HINT
-          : 'Check the Jupyter server log, then reload the page.';
-      return { message: this._configError, hint };
+      return {
+        message: this._configError,
+        hint: trans.__('Check the Jupyter server log, then reload the page.')
+      };
     }
     if (this._config && !this._config.configured) {
       const problem = this._config.problem;
       return {
-        message: problem?.message ?? 'No language model is configured.',
-        hint: problem?.hint ?? CONFIGURE_HINT
+        message:
+          problem?.message ?? trans.__('No language model is configured.'),
+        hint:
+          problem?.hint ??
+          trans.__(
+            'The model is configured on the server, never in the browser: set c.CodeInterpreter.model (and c.CodeInterpreter.base_url for another OpenAI-compatible server) in jupyter_server_config.py, put the API key in the OPENAI_API_KEY environment variable of the server, then restart JupyterLab.'
+          )
       };
     }
     return null;
@@ -514,7 +530,7 @@ export class ChatModel {
     this._changed.emit();
   }
 
-  /** The path of the active notebook, set by the plugin. */
+  /** The path of the active notebook (see ConversationSync). */
   get activePath(): string | null {
     return this._activePath;
   }
@@ -547,7 +563,7 @@ export class ChatModel {
   conversationFor(path: string): Conversation {
     let conversation = this._conversations.find(c => c.path === path);
     if (!conversation) {
-      conversation = new Conversation(path);
+      conversation = new Conversation(path, this._trans);
       conversation.changed.connect(() => this._changed.emit());
       this._conversations.push(conversation);
     }
@@ -604,8 +620,12 @@ export class ChatModel {
     for (const conversation of this._conversations) {
       if (conversation.busy) {
         conversation.addNotice(
-          'The connection to the server was lost; the request was interrupted.',
-          'It reconnects by itself; send your request again then.'
+          this._trans.__(
+            'The connection to the server was lost; the request was interrupted.'
+          ),
+          this._trans.__(
+            'It reconnects by itself; send your request again then.'
+          )
         );
         conversation.finishRequest('error');
       }
@@ -617,6 +637,7 @@ export class ChatModel {
     return this._conversations;
   }
 
+  private _trans: TranslationBundle;
   private _conversations: Conversation[] = [];
   private _config: IConfig | null = null;
   private _configError: string | null = null;
@@ -625,8 +646,15 @@ export class ChatModel {
   private _changed = new Signal<this, void>(this);
 }
 
+export namespace ChatModel {
+  export interface IOptions {
+    /** The extension's strings (notices, hints, card texts). */
+    trans: TranslationBundle;
+  }
+}
+
 const DEFAULT_CONFIG: IConfig = {
-  protocol: 2,
+  protocol: PROTOCOL_VERSION,
   configured: false,
   model: null,
   endpoint: null,

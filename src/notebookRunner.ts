@@ -14,8 +14,7 @@ import type { ITranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
 import type { IChangedArgs } from '@jupyterlab/coreutils';
 
-import { ExecutionStart } from './executionStart';
-import type { IQueueListener } from './kernelInspector';
+import { ExecutionStart, IQueueListener } from './executionStart';
 import type { ExecutionStatus, IRunCellMessage } from './protocol';
 import { placeStepCell } from './stepCells';
 import { Timer } from './timer';

@@ -1,8 +1,11 @@
 /**
- * Types of the chat websocket protocol, version 2 (see docs/protocol.md).
+ * Types of the chat websocket protocol, version 2 (see docs/protocol.md),
+ * and its vocabulary: the statuses, phases and done reasons, each defined
+ * once here as a `const` list with its type derived from it.
  *
- * Client messages carry `protocol: PROTOCOL_VERSION` (the ChatClient stamps
- * it); server messages are discriminated by `type`.
+ * Client messages are written without the protocol version: ChatClient.send
+ * stamps every frame with `protocol: PROTOCOL_VERSION`. Server messages are
+ * discriminated by `type`.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 
@@ -32,15 +35,90 @@ export interface INotebookInfo {
   kernel_language: string | null;
 }
 
-/** How a cell run ended, as the client reports it. */
-export type ExecutionStatus =
-  | 'ok'
-  | 'error'
-  | 'timeout'
-  | 'kernel_dead'
-  | 'kernel_restarted'
-  | 'notebook_closed'
-  | 'cancelled';
+/* ------------------------------- vocabulary ------------------------------- */
+
+/**
+ * How a cell run ended, as the browser reports it in `execution_result`
+ * (the server accepts exactly these; ci_jupyterlab/protocol.py).
+ */
+export const EXECUTION_STATUSES = [
+  'ok',
+  'error',
+  'timeout',
+  'cancelled',
+  'kernel_dead',
+  'kernel_restarted',
+  'notebook_closed'
+] as const;
+
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+/**
+ * How a cell run ended, as the server tells and records it: the browser's
+ * statuses, and `no_response` when the notebook never reported the result
+ * (the server's RUN_STATUSES, in its executors).
+ */
+export const RUN_STATUSES = [...EXECUTION_STATUSES, 'no_response'] as const;
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Whether a status of a message or a record is one of RUN_STATUSES. */
+export function isRunStatus(value: unknown): value is RunStatus {
+  return (RUN_STATUSES as ReadonlyArray<unknown>).includes(value);
+}
+
+/** What the assistant is doing, as `status` messages tell it. */
+export const PHASES = [
+  'thinking',
+  'waiting',
+  'running',
+  'fixing',
+  'done',
+  'stopped',
+  'error'
+] as const;
+
+export type Phase = (typeof PHASES)[number];
+
+/** Why a request ended, as `done` messages and the session record tell it. */
+export const DONE_REASONS = [
+  'answered',
+  'max_attempts',
+  'max_rounds',
+  'stuck',
+  'stopped',
+  'kernel',
+  'interrupted',
+  'error'
+] as const;
+
+export type DoneReason = (typeof DONE_REASONS)[number];
+
+/** How one code cell of an export fared when it was re-run. */
+export const CELL_CHECK_STATUSES = [
+  'reproduced',
+  'ran',
+  'differs',
+  'failed',
+  'not_run'
+] as const;
+
+export type CellCheckStatus = (typeof CELL_CHECK_STATUSES)[number];
+
+/**
+ * Why a cell waits for the user: it only installs packages (`install`), it
+ * does more that needs approval (`risky`: shell commands, uninstalls, files
+ * changed outside the notebook's folder), or every cell is reviewed
+ * (`review`, with `c.CodeInterpreter.approval = "always"`).
+ */
+export const APPROVAL_KINDS = ['install', 'risky', 'review'] as const;
+
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+/** Where a cell or lookup of the assistant is, told by `cell_state`. */
+export const CELL_STATES = ['waiting', 'started'] as const;
+
+export type CellState = (typeof CELL_STATES)[number];
 
 /* ------------------------------ REST answers ------------------------------ */
 
@@ -56,7 +134,7 @@ export interface ISessionSummary {
 export interface IRecordedAttempt {
   call_id: string;
   code: string;
-  /** An ExecutionStatus, or a status only the server knows (e.g. `no_response`). */
+  /** A RunStatus; a status of a newer server may be anything. */
   status: string;
   outputs: nbformat.IOutput[];
   execution_count: number | null;
@@ -96,7 +174,7 @@ export interface ICellCheck {
   index: number;
   /** Its number as the notebook shows it, `[n]`. */
   execution_count?: number;
-  status: 'reproduced' | 'ran' | 'differs' | 'failed' | 'not_run';
+  status: CellCheckStatus;
   cause: string | null;
 }
 
@@ -118,7 +196,6 @@ export interface IExportResult {
 
 export interface IUserMessage {
   type: 'user_message';
-  protocol: number;
   session: string;
   text: string;
   notebook: INotebookInfo;
@@ -128,7 +205,6 @@ export interface IUserMessage {
 
 export interface IExecutionResultMessage {
   type: 'execution_result';
-  protocol: number;
   session: string;
   call_id: string;
   status: ExecutionStatus;
@@ -139,14 +215,12 @@ export interface IExecutionResultMessage {
 
 export interface IStopMessage {
   type: 'stop';
-  protocol: number;
   session: string;
 }
 
 /** The user's answer to an `approval_request`. */
 export interface IApprovalMessage {
   type: 'approval';
-  protocol: number;
   session: string;
   request_id: string;
   approved: boolean;
@@ -157,7 +231,6 @@ export interface IApprovalMessage {
 /** What a silent `inspect` snippet printed; null if it ran past its timeout. */
 export interface IInspectResultMessage {
   type: 'inspect_result';
-  protocol: number;
   session: string;
   call_id: string;
   stdout: string | null;
@@ -166,7 +239,6 @@ export interface IInspectResultMessage {
 /** This window shows the session (after a reload, or in a second tab). */
 export interface IAttachMessage {
   type: 'attach';
-  protocol: number;
   session: string;
 }
 
@@ -176,16 +248,14 @@ export interface IAttachMessage {
  */
 export interface ICellStateMessage {
   type: 'cell_state';
-  protocol: number;
   session: string;
   call_id: string;
-  state: 'waiting' | 'started';
+  state: CellState;
 }
 
 /** The session's notebook was renamed or moved. */
 export interface INotebookMovedMessage {
   type: 'notebook_moved';
-  protocol: number;
   session: string;
   path: string;
 }
@@ -200,8 +270,8 @@ export type ClientMessage =
   | ICellStateMessage
   | INotebookMovedMessage;
 
-/** A client message as written: the ChatClient adds the protocol version. */
-export type OutgoingMessage = DistributiveOmit<ClientMessage, 'protocol'>;
+/** A client message as sent on the socket: stamped by ChatClient.send. */
+export type ClientFrame = ClientMessage & { protocol: typeof PROTOCOL_VERSION };
 
 /* ----------------------------- server → client ---------------------------- */
 
@@ -212,9 +282,6 @@ export interface IHelloMessage {
   model: string | null;
   problem: IProblem | null;
 }
-
-export type Phase =
-  'thinking' | 'waiting' | 'running' | 'fixing' | 'done' | 'stopped' | 'error';
 
 /**
  * What every session message may carry: `watch` is set when this window
@@ -257,7 +324,7 @@ export interface ICellError {
 export interface ICellDoneMessage extends ISessionMessage {
   type: 'cell_done';
   call_id: string;
-  status: ExecutionStatus;
+  status: RunStatus;
   error: ICellError | null;
   /** The cell's outputs, bounded (the notebook keeps them whole). */
   outputs?: nbformat.IOutput[];
@@ -280,16 +347,6 @@ export interface IErrorMessage {
   message: string;
   hint: string | null;
 }
-
-export type DoneReason =
-  | 'answered'
-  | 'max_attempts'
-  | 'max_rounds'
-  | 'stuck'
-  | 'stopped'
-  | 'kernel'
-  | 'interrupted'
-  | 'error';
 
 export interface IDoneMessage extends ISessionMessage {
   type: 'done';
@@ -318,14 +375,6 @@ export interface IInspectMessage extends ISessionMessage {
   /** Seconds after which the client interrupts the kernel and answers null. */
   timeout: number;
 }
-
-/**
- * Why a cell waits for the user: it only installs packages (`install`), it
- * does more that needs approval (`risky`: shell commands, uninstalls, files
- * changed outside the notebook's folder), or every cell is reviewed
- * (`review`, with `c.CodeInterpreter.approval = "always"`).
- */
-export type ApprovalKind = 'install' | 'risky' | 'review';
 
 /** The assistant asks before a cell runs; nothing runs until the user answers. */
 export interface IApprovalRequestMessage extends ISessionMessage {

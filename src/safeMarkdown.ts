@@ -14,9 +14,10 @@
  */
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 /** The class of the button that stands in for an image from elsewhere. */
-export const REMOTE_IMAGE_CLASS = 'jp-ci-RemoteImage';
+const REMOTE_IMAGE_CLASS = 'jp-ci-RemoteImage';
 
 /**
  * Elements removed whole: they embed or fetch (frames, objects, `link`),
@@ -34,22 +35,21 @@ const FETCHING_ATTRIBUTES = ['src', 'srcset', 'poster', 'background'];
 /** CSS functions that fetch: `url()`, and those that take a bare URL. */
 const FETCHING_CSS = /(?:url|src|image|image-set)\(/i;
 
-/** Where a blocked URL is from, when it names no host. */
-const UNKNOWN_HOST = 'another site';
-
 /**
  * The rendermime for the model's markdown: the same renderers and resolver,
- * with a sanitizer and a typesetter that also keep remote resources out.
- * One clone per registry, shared by every message.
+ * with a sanitizer and a typesetter that also keep remote resources out;
+ * `trans` words the buttons and notes that stand in for what was not
+ * loaded. One clone per registry, shared by every message.
  */
 export function safeRendermime(
-  rendermime: IRenderMimeRegistry
+  rendermime: IRenderMimeRegistry,
+  trans: TranslationBundle
 ): IRenderMimeRegistry {
   let safe = clones.get(rendermime);
   if (!safe) {
     const { latexTypesetter, sanitizer } = rendermime;
     safe = rendermime.clone({
-      sanitizer: new NoRemoteSanitizer(sanitizer),
+      sanitizer: new NoRemoteSanitizer(sanitizer, trans),
       latexTypesetter: latexTypesetter
         ? new NoRemoteTypesetter(latexTypesetter)
         : undefined
@@ -87,8 +87,9 @@ export function loadRemoteImage(target: EventTarget | null): void {
  * choice, so Lab's settings still apply.
  */
 class NoRemoteSanitizer implements IRenderMime.ISanitizer {
-  constructor(sanitizer: IRenderMime.ISanitizer) {
+  constructor(sanitizer: IRenderMime.ISanitizer, trans: TranslationBundle) {
     this._sanitizer = sanitizer;
+    this._trans = trans;
   }
 
   get allowNamedProperties(): boolean | undefined {
@@ -105,10 +106,14 @@ class NoRemoteSanitizer implements IRenderMime.ISanitizer {
   }
 
   sanitize(dirty: string, options?: IRenderMime.ISanitizerOptions): string {
-    return withoutRemoteResources(this._sanitizer.sanitize(dirty, options));
+    return withoutRemoteResources(
+      this._sanitizer.sanitize(dirty, options),
+      this._trans
+    );
   }
 
   private _sanitizer: IRenderMime.ISanitizer;
+  private _trans: TranslationBundle;
 }
 
 /**
@@ -138,12 +143,17 @@ class NoRemoteTypesetter implements IRenderMime.ILatexTypesetter {
  * The HTML is rewritten in a `DOMParser` document, which has no browsing
  * context: nothing in it loads or runs.
  */
-export function withoutRemoteResources(html: string): string {
+function withoutRemoteResources(
+  html: string,
+  trans: TranslationBundle
+): string {
   const { body } = new DOMParser().parseFromString(html, 'text/html');
   body.querySelectorAll(REMOVED_ELEMENTS).forEach(element => element.remove());
   dropFetchingCssAndHardenLinks(body);
   const fetching = FETCHING_ATTRIBUTES.map(name => `[${name}]`).join(', ');
-  body.querySelectorAll(fetching).forEach(keepFromLoading);
+  body
+    .querySelectorAll(fetching)
+    .forEach(element => keepFromLoading(element, trans));
   return body.innerHTML;
 }
 
@@ -155,7 +165,7 @@ export function withoutRemoteResources(html: string): string {
  * The URL is first cleaned as the browser's URL parser does, so that
  * ` //host`, `/\host` or `ht\ntps://host` are seen for what they are.
  */
-export function isLocalUrl(url: string): boolean {
+function isLocalUrl(url: string): boolean {
   const cleaned = url
     .replace(/[\t\n\r]/g, '')
     .replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
@@ -219,18 +229,18 @@ function hardenLink(link: Element): void {
  * from elsewhere become a note; any other element loses its fetching
  * attributes.
  */
-function keepFromLoading(element: Element): void {
+function keepFromLoading(element: Element, trans: TranslationBundle): void {
   const url = remoteUrl(element);
   if (url === null) {
     return;
   }
   switch (element.localName) {
     case 'img':
-      deferImage(element, url);
+      deferImage(element, hostOf(url, trans), trans);
       break;
     case 'audio':
     case 'video':
-      element.replaceWith(notLoaded(element, url));
+      element.replaceWith(notLoaded(element, hostOf(url, trans), trans));
       break;
     default:
       for (const name of FETCHING_ATTRIBUTES) {
@@ -285,11 +295,15 @@ function srcsetUrls(srcset: string): string[] {
  * image goes inside it, hidden, its URLs kept in data attributes for
  * `loadRemoteImage`.
  */
-function deferImage(image: Element, url: string): void {
+function deferImage(
+  image: Element,
+  host: string,
+  trans: TranslationBundle
+): void {
   const button = image.ownerDocument.createElement('button');
   button.type = 'button';
   button.className = REMOTE_IMAGE_CLASS;
-  button.textContent = `Load image from ${hostOf(url)}`;
+  button.textContent = trans.__('Load image from %1', host);
   const alt = image.getAttribute('alt');
   if (alt) {
     button.title = alt;
@@ -303,19 +317,31 @@ function deferImage(image: Element, url: string): void {
 }
 
 /** A note, in place of audio or video, of what was not loaded. */
-function notLoaded(element: Element, url: string): Element {
+function notLoaded(
+  element: Element,
+  host: string,
+  trans: TranslationBundle
+): Element {
   const note = element.ownerDocument.createElement('span');
   note.className = 'jp-ci-RemoteBlocked';
-  note.textContent = `(${element.localName} from ${hostOf(url)} not loaded)`;
+  note.textContent =
+    element.localName === 'audio'
+      ? trans.__('(audio from %1 not loaded)', host)
+      : trans.__('(video from %1 not loaded)', host);
   return note;
 }
 
-function hostOf(url: string): string {
+/** Where a URL is from, in words: its host, else "another site". */
+function hostOf(url: string, trans: TranslationBundle): string {
   try {
-    return new URL(url, document.baseURI).host || UNKNOWN_HOST;
+    const { host } = new URL(url, document.baseURI);
+    if (host) {
+      return host;
+    }
   } catch {
-    return UNKNOWN_HOST;
+    // Not a URL the browser could fetch either; say where in general.
   }
+  return trans.__('another site');
 }
 
 function moveAttribute(element: Element, from: string, to: string): void {

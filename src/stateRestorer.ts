@@ -5,16 +5,56 @@
  * optionally with the user's own code cells above them, so that a request
  * can continue where the old kernel left off.
  */
-import type { ISessionContextDialogs } from '@jupyterlab/apputils';
 import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import * as nbformat from '@jupyterlab/nbformat';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
+import type { Conversation } from './model';
 import { waitForKernel } from './notebookRunner';
 import { readStepTag } from './stepCells';
 
+/**
+ * Run a conversation's working cells again in its notebook's new kernel,
+ * with the user's own code cells above them if asked (see cellsToRestore);
+ * the restore card `entryId` shows the progress and how it ended.
+ *
+ * The cells run as the user runs them: their outputs and execution counts
+ * change, nothing is inserted or removed, the selection stays and the
+ * notebook goes to command mode (see NotebookActions.runCells).
+ */
+export async function restoreConversationState(
+  panel: NotebookPanel,
+  conversation: Conversation,
+  entryId: string,
+  withUserCells: boolean,
+  trans: TranslationBundle
+): Promise<void> {
+  const working = new Set(
+    conversation.entries.flatMap(step =>
+      step.kind === 'step' && step.state === 'ok' ? [step.callId] : []
+    )
+  );
+  const cells = cellsToRestore(panel, working, withUserCells);
+  conversation.updateKernelEntry(entryId, {
+    state: 'restoring',
+    ran: 0,
+    total: cells.length
+  });
+  const outcome = await runInOrder(
+    panel,
+    cells,
+    ran => conversation.updateKernelEntry(entryId, { ran }),
+    trans
+  );
+  conversation.updateKernelEntry(entryId, {
+    ...outcome,
+    state: outcome.failure === null ? 'restored' : 'failed'
+  });
+}
+
 /** How a restore ended. */
-export interface IRestoreOutcome {
+interface IRestoreOutcome {
   ran: number;
   total: number;
   /** The first failure, as `ename: evalue` with its cell's position; null if none. */
@@ -26,7 +66,7 @@ export interface IRestoreOutcome {
  * a step that killed the kernel is not run again) and, with `withUserCells`,
  * the user's code cells above the last of them; in notebook order.
  */
-export function cellsToRestore(
+function cellsToRestore(
   panel: NotebookPanel,
   working: ReadonlySet<string>,
   withUserCells: boolean
@@ -47,27 +87,27 @@ export function cellsToRestore(
  * Run the cells one by one; stops at the first that fails (what follows it
  * would likely fail too). `progress` hears how many ran, after each.
  */
-export async function restoreState(
+async function runInOrder(
   panel: NotebookPanel,
   cells: Cell[],
   progress: (ran: number) => void,
-  sessionDialogs?: ISessionContextDialogs
+  trans: TranslationBundle
 ): Promise<IRestoreOutcome> {
   const total = cells.length;
   if (!(await waitForKernel(panel.sessionContext))) {
-    return { ran: 0, total, failure: 'The notebook has no kernel.' };
+    return { ran: 0, total, failure: trans.__('The notebook has no kernel.') };
   }
   let ran = 0;
   for (const cell of cells) {
     if (cell.isDisposed || panel.isDisposed) {
-      return { ran, total, failure: 'The notebook or a cell was closed.' };
+      return {
+        ran,
+        total,
+        failure: trans.__('The notebook or a cell was closed.')
+      };
     }
-    await NotebookActions.runCells(
-      panel.content,
-      [cell],
-      panel.sessionContext,
-      sessionDialogs
-    );
+    // The kernel is there (see above): no dialog can be needed.
+    await NotebookActions.runCells(panel.content, [cell], panel.sessionContext);
     const error = (cell.model as ICodeCellModel).outputs
       .toJSON()
       .find(nbformat.isError);
@@ -76,7 +116,12 @@ export async function restoreState(
       return {
         ran,
         total,
-        failure: `Cell ${position}: ${error.ename}: ${error.evalue}`
+        failure: trans.__(
+          'Cell %1: %2: %3',
+          position,
+          error.ename,
+          error.evalue
+        )
       };
     }
     ran += 1;

@@ -11,8 +11,8 @@ export interface ICodeInterpreter {
   readonly model: ChatModel;
 
   /**
-   * Send a request from the active notebook (a new Python notebook is
-   * created when none is open). Does nothing while a request runs.
+   * Send a request from the active notebook (a new notebook is created
+   * when none is open). Does nothing while a request runs.
    */
   send(text: string): Promise<void>;
 

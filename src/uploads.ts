@@ -6,32 +6,31 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import { Contents, ServerConnection } from '@jupyterlab/services';
 
-/** The largest piece of a file sent in one request (as the file browser). */
-const CHUNK_SIZE = 1024 * 1024;
-
 /**
  * Save a file in a directory under a name no other file there has, and
  * return its path (relative to the server root).
  *
  * `data.csv` becomes `data-1.csv`, `data-2.csv`... when the name is taken:
- * an existing file is never overwritten. A file larger than CHUNK_SIZE is
- * sent in chunks numbered from 1, the last one numbered -1, which the server
- * appends in order; `onProgress` gets the share sent so far after each one.
+ * an existing file is never overwritten. A file larger than `chunkSize`
+ * bytes is sent in chunks of that size numbered from 1, the last one
+ * numbered -1, which the server appends in order; `onProgress` gets the
+ * share sent so far after each one.
  */
 export async function uploadFile(
   contents: Contents.IManager,
   file: File,
   directory: string,
+  chunkSize: number,
   onProgress: (progress: number) => void
 ): Promise<string> {
   const path = await freePath(contents, directory, file.name);
   const name = PathExt.basename(path);
-  if (file.size <= CHUNK_SIZE) {
+  if (file.size <= chunkSize) {
     await saveChunk(contents, path, name, file);
   } else {
-    for (let start = 0; start < file.size; start += CHUNK_SIZE) {
-      const end = start + CHUNK_SIZE;
-      const chunk = end >= file.size ? -1 : end / CHUNK_SIZE;
+    for (let start = 0; start < file.size; start += chunkSize) {
+      const end = start + chunkSize;
+      const chunk = end >= file.size ? -1 : end / chunkSize;
       await saveChunk(contents, path, name, file.slice(start, end), chunk);
       onProgress(Math.min(end, file.size) / file.size);
     }

@@ -1,11 +1,14 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { IApprovalEntry } from '../entries';
 import type { IEntryActions } from './actions';
+import { withElements } from './translated';
 
 export interface IApprovalCardProps {
   entry: IApprovalEntry;
   actions: IEntryActions;
+  trans: TranslationBundle;
 }
 
 /** The cell's code, read-only (the card has no rendermime to highlight it). */
@@ -45,7 +48,8 @@ const EDITOR_STYLE: React.CSSProperties = {
  */
 export const ApprovalCard = React.memo(function ApprovalCard({
   entry,
-  actions
+  actions,
+  trans
 }: IApprovalCardProps): JSX.Element {
   const [editing, setEditing] = React.useState(false);
   const [draft, setDraft] = React.useState(entry.code);
@@ -54,31 +58,39 @@ export const ApprovalCard = React.memo(function ApprovalCard({
   const pending = entry.approved === null;
   const shownCode = entry.editedCode ?? entry.code;
 
-  let question: JSX.Element;
+  let question: React.ReactNode;
   if (install) {
-    question = (
-      <>
-        The assistant wants to install <strong>{packages}</strong> into this
-        notebook&apos;s environment.
-      </>
+    question = withElements(
+      trans.__(
+        "The assistant wants to install %1 into this notebook's environment.",
+        '%1'
+      ),
+      <strong>{packages}</strong>
     );
   } else if (entry.request === 'risky') {
-    question = <>The assistant wants to run code that needs your approval.</>;
+    question = trans.__(
+      'The assistant wants to run code that needs your approval.'
+    );
   } else {
-    question = <>The assistant wants to run this cell.</>;
+    question = trans.__('The assistant wants to run this cell.');
   }
 
   return (
     <div
       className="jp-ci-Approval"
       role="group"
-      aria-label={install ? 'Install request' : 'Approval request'}
+      aria-label={
+        install ? trans.__('Install request') : trans.__('Approval request')
+      }
     >
       <div className="jp-ci-ApprovalQuestion">{question}</div>
       {install
         ? entry.reason && <div className="jp-ci-Hint">{entry.reason}</div>
         : entry.reasons.length > 0 && (
-            <ul className="jp-ci-ApprovalReasons" aria-label="Reasons">
+            <ul
+              className="jp-ci-ApprovalReasons"
+              aria-label={trans.__('Reasons')}
+            >
               {entry.reasons.map(reason => (
                 <li key={reason}>{reason}</li>
               ))}
@@ -87,7 +99,7 @@ export const ApprovalCard = React.memo(function ApprovalCard({
       {pending && editing ? (
         <textarea
           className="jp-ci-Input"
-          aria-label="Edited code"
+          aria-label={trans.__('Edited code')}
           style={EDITOR_STYLE}
           value={draft}
           spellCheck={false}
@@ -105,11 +117,11 @@ export const ApprovalCard = React.memo(function ApprovalCard({
           {install && (
             <>
               <AnswerButton
-                label="Don't install"
+                label={trans.__("Don't install")}
                 onClick={() => actions.answerApproval(entry, false)}
               />
               <AnswerButton
-                label="Install"
+                label={trans.__('Install')}
                 primary
                 onClick={() => actions.answerApproval(entry, true)}
               />
@@ -118,11 +130,11 @@ export const ApprovalCard = React.memo(function ApprovalCard({
           {entry.request === 'risky' && (
             <>
               <AnswerButton
-                label="Don't run"
+                label={trans.__("Don't run")}
                 onClick={() => actions.answerApproval(entry, false)}
               />
               <AnswerButton
-                label="Run"
+                label={trans.__('Run')}
                 primary
                 onClick={() => actions.answerApproval(entry, true)}
               />
@@ -131,21 +143,24 @@ export const ApprovalCard = React.memo(function ApprovalCard({
           {entry.request === 'review' && (
             <>
               <AnswerButton
-                label="Skip"
+                label={trans.__('Skip')}
                 onClick={() => actions.answerApproval(entry, false)}
               />
               {editing ? (
                 <AnswerButton
-                  label="Run edited code"
+                  label={trans.__('Run edited code')}
                   primary
                   disabled={!draft.trim()}
                   onClick={() => actions.answerApproval(entry, draft)}
                 />
               ) : (
                 <>
-                  <AnswerButton label="Edit" onClick={() => setEditing(true)} />
                   <AnswerButton
-                    label="Run"
+                    label={trans.__('Edit')}
+                    onClick={() => setEditing(true)}
+                  />
+                  <AnswerButton
+                    label={trans.__('Run')}
                     primary
                     onClick={() => actions.answerApproval(entry, true)}
                   />
@@ -156,7 +171,7 @@ export const ApprovalCard = React.memo(function ApprovalCard({
         </div>
       ) : (
         <div className="jp-ci-ApprovalDecision" role="status">
-          {decision(entry, packages)}
+          {decision(entry, packages, trans)}
         </div>
       )}
     </div>
@@ -185,19 +200,23 @@ function AnswerButton(props: {
 }
 
 /** The line that replaces the buttons once the user answered. */
-function decision(entry: IApprovalEntry, packages: string): string {
+function decision(
+  entry: IApprovalEntry,
+  packages: string,
+  trans: TranslationBundle
+): string {
   if (entry.request === 'install') {
     return entry.approved
-      ? `Approved: installing ${packages}.`
-      : `Declined: ${packages} will not be installed.`;
+      ? trans.__('Approved: installing %1.', packages)
+      : trans.__('Declined: %1 will not be installed.', packages);
   }
   if (entry.editedCode !== null) {
-    return 'Approved with your edits: the code above runs instead.';
+    return trans.__('Approved with your edits: the code above runs instead.');
   }
   if (entry.approved) {
-    return 'Approved: the cell runs.';
+    return trans.__('Approved: the cell runs.');
   }
   return entry.request === 'review'
-    ? 'Skipped: the cell will not run.'
-    : 'Declined: the cell will not run.';
+    ? trans.__('Skipped: the cell will not run.')
+    : trans.__('Declined: the cell will not run.');
 }

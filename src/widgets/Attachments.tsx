@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { closeIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
@@ -9,20 +10,22 @@ import { fileSizeLabel } from './labels';
  * progress bar; each can be removed before sending (the saved file stays).
  */
 export function Attachments({
-  conversation
+  conversation,
+  trans
 }: {
   conversation: Conversation;
+  trans: TranslationBundle;
 }): JSX.Element | null {
   if (conversation.attachments.length === 0) {
     return null;
   }
   return (
-    <ul className="jp-ci-Attachments" aria-label="Attached files">
+    <ul className="jp-ci-Attachments" aria-label={trans.__('Attached files')}>
       {conversation.attachments.map(attachment => (
         <li
           key={attachment.id}
           className="jp-ci-Chip"
-          title={attachment.path ?? `Uploading ${attachment.name}`}
+          title={attachment.path ?? trans.__('Uploading %1', attachment.name)}
         >
           <span className="jp-ci-ChipName">{attachment.name}</span>
           <span className="jp-ci-ChipSize">
@@ -33,14 +36,14 @@ export function Attachments({
               className="jp-ci-Progress"
               max={1}
               value={attachment.progress}
-              aria-label={`Uploading ${attachment.name}`}
+              aria-label={trans.__('Uploading %1', attachment.name)}
             />
           )}
           <button
             type="button"
             className="jp-ci-ChipRemove"
-            aria-label={`Remove ${attachment.name}`}
-            title="Do not send this file"
+            aria-label={trans.__('Remove %1', attachment.name)}
+            title={trans.__('Do not send this file')}
             onClick={() => conversation.removeAttachment(attachment.id)}
           >
             <closeIcon.react tag="span" />

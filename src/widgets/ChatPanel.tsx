@@ -1,17 +1,21 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   fileUploadIcon,
   ReactWidget,
   saveIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import React, { useEffect, useRef, useState } from 'react';
 
+import { CommandIDs } from '../commands';
 import type { ChatController } from '../controller';
 import type { ChatEntry } from '../entries';
 import { chatIcon } from '../icons';
 import type { Conversation } from '../model';
+import type { Preferences } from '../preferences';
 import type { IProblem } from '../protocol';
 import type { IEntryActions } from './actions';
 import { ApprovalCard } from './ApprovalCard';
@@ -27,18 +31,24 @@ const DROP_TARGET_CLASS = 'jp-mod-dropTarget';
 
 /**
  * The "Code Interpreter" sidebar: the conversation of the target notebook,
- * the status of the running request and the message input. Files dropped on
- * it are attached to the next request.
+ * the status of the running request and the message input. Its Send, Stop
+ * and Export buttons run the extension's commands (see CommandIDs). Files
+ * dropped on it are attached to the next request.
  */
 export class ChatPanel extends ReactWidget {
   constructor(options: ChatPanel.IOptions) {
     super();
     this._controller = options.controller;
+    this._commands = options.commands;
     this._rendermime = options.rendermime;
+    this._trans = options.trans;
+    this._preferences = options.preferences;
+    // A preference changed: render again, with it.
+    this._preferences.changed.connect(() => this.update(), this);
     this.id = 'ci-jupyterlab-chat';
     this.addClass('jp-ci-ChatPanel');
     this.title.icon = chatIcon;
-    this.title.caption = 'Code Interpreter';
+    this.title.caption = this._trans.__('Code Interpreter');
   }
 
   protected render(): JSX.Element {
@@ -48,7 +58,10 @@ export class ChatPanel extends ReactWidget {
         {() => (
           <ChatView
             controller={this._controller}
+            commands={this._commands}
             rendermime={this._rendermime}
+            trans={this._trans}
+            collapsedHeight={this._preferences.values.collapsedOutputHeight}
           />
         )}
       </UseSignal>
@@ -109,7 +122,10 @@ export class ChatPanel extends ReactWidget {
   }
 
   private _controller: ChatController;
+  private _commands: CommandRegistry;
   private _rendermime: IRenderMimeRegistry;
+  private _trans: TranslationBundle;
+  private _preferences: Preferences;
 }
 
 const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
@@ -117,16 +133,31 @@ const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
 export namespace ChatPanel {
   export interface IOptions {
     controller: ChatController;
+    /** Where the buttons' commands are (see addCommands). */
+    commands: CommandRegistry;
     rendermime: IRenderMimeRegistry;
+    /** The extension's strings. */
+    trans: TranslationBundle;
+    /** The height above which outputs collapse (the panel follows it). */
+    preferences: Preferences;
   }
 }
 
 interface IChatViewProps {
   controller: ChatController;
+  commands: CommandRegistry;
   rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+  collapsedHeight: number;
 }
 
-function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
+function ChatView({
+  controller,
+  commands,
+  rendermime,
+  trans,
+  collapsedHeight
+}: IChatViewProps): JSX.Element {
   const { model } = controller;
   const conversation = model.target;
   const problem = model.problem;
@@ -134,30 +165,37 @@ function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
     <>
       <header className="jp-ci-Header">
         <div className="jp-ci-HeaderTitle">
-          <span className="jp-ci-Title">Code Interpreter</span>
+          <span className="jp-ci-Title">{trans.__('Code Interpreter')}</span>
           {model.modelName && (
-            <span className="jp-ci-ModelName" title="Language model">
+            <span
+              className="jp-ci-ModelName"
+              title={trans.__('Language model')}
+            >
               {model.modelName}
             </span>
           )}
           <button
             type="button"
             className="jp-ci-IconButton jp-ci-ExportButton"
-            aria-label="Export reproducible notebook"
-            title="Export a clean copy of the notebook, verified in a fresh kernel"
-            disabled={!controller.canExport}
-            onClick={() => void controller.exportNotebook()}
+            aria-label={trans.__('Export reproducible notebook')}
+            title={trans.__(
+              'Export a clean copy of the notebook, verified in a fresh kernel'
+            )}
+            disabled={!commands.isEnabled(CommandIDs.exportNotebook)}
+            onClick={() => void commands.execute(CommandIDs.exportNotebook)}
           >
             <saveIcon.react tag="span" />
           </button>
         </div>
         <div
           className="jp-ci-Target"
-          title={conversation?.path ?? 'Sending creates a new notebook'}
+          title={
+            conversation?.path ?? trans.__('Sending creates a new notebook')
+          }
         >
           {conversation
             ? baseName(conversation.path)
-            : 'No notebook open: sending creates one'}
+            : trans.__('No notebook open: sending creates one')}
         </div>
       </header>
       {conversation ? (
@@ -165,40 +203,54 @@ function ChatView({ controller, rendermime }: IChatViewProps): JSX.Element {
           conversation={conversation}
           rendermime={rendermime}
           actions={controller}
+          trans={trans}
+          collapsedHeight={collapsedHeight}
         />
       ) : (
-        <div className="jp-ci-Messages jp-ci-Empty">{EMPTY_TEXT}</div>
+        <div className="jp-ci-Messages jp-ci-Empty">{emptyText(trans)}</div>
       )}
       <footer className="jp-ci-Footer">
         <StatusLine
           conversation={conversation}
           connected={model.connection === 'open'}
+          trans={trans}
         />
-        {conversation && <Attachments conversation={conversation} />}
+        {conversation && (
+          <Attachments conversation={conversation} trans={trans} />
+        )}
         {problem ? (
           <ProblemBox problem={problem} />
         ) : (
-          <Composer controller={controller} />
+          <Composer controller={controller} commands={commands} trans={trans} />
         )}
       </footer>
     </>
   );
 }
 
-const EMPTY_TEXT =
-  'Ask for an analysis, a table or a plot. The code runs as cells in your notebook, and failing cells are fixed.';
+/** What an empty conversation shows. */
+function emptyText(trans: TranslationBundle): string {
+  return trans.__(
+    'Ask for an analysis, a table or a plot. The code runs as cells in your notebook, and failing cells are fixed.'
+  );
+}
 
 interface IMessagesProps {
   conversation: Conversation;
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
+  trans: TranslationBundle;
+  /** The height above which a step's outputs collapse. */
+  collapsedHeight: number;
 }
 
 /** The conversation, kept scrolled to the newest entry unless the user scrolled up. */
 function Messages({
   conversation,
   rendermime,
-  actions
+  actions,
+  trans,
+  collapsedHeight
 }: IMessagesProps): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -230,11 +282,11 @@ function Messages({
       ref={scroller}
       onScroll={onScroll}
       role="log"
-      aria-label="Conversation"
+      aria-label={trans.__('Conversation')}
     >
       <div className="jp-ci-MessagesContent" ref={content}>
         {conversation.entries.length === 0 && (
-          <div className="jp-ci-Empty">{EMPTY_TEXT}</div>
+          <div className="jp-ci-Empty">{emptyText(trans)}</div>
         )}
         {conversation.entries.map(entry => (
           <Entry
@@ -243,6 +295,8 @@ function Messages({
             language={language}
             rendermime={rendermime}
             actions={actions}
+            trans={trans}
+            collapsedHeight={collapsedHeight}
           />
         ))}
       </div>
@@ -255,13 +309,17 @@ interface IEntryProps {
   language: string;
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
+  trans: TranslationBundle;
+  collapsedHeight: number;
 }
 
 function Entry({
   entry,
   language,
   rendermime,
-  actions
+  actions,
+  trans,
+  collapsedHeight
 }: IEntryProps): JSX.Element {
   switch (entry.kind) {
     case 'user':
@@ -270,7 +328,7 @@ function Entry({
           {entry.text}
           {entry.attachments.length > 0 && (
             <div className="jp-ci-SentFiles">
-              Attached: {entry.attachments.join(', ')}
+              {trans.__('Attached: %1', entry.attachments.join(', '))}
             </div>
           )}
         </div>
@@ -278,7 +336,7 @@ function Entry({
     case 'assistant':
       return (
         <div className="jp-ci-Message jp-ci-Message-assistant">
-          <Markdown source={entry.text} rendermime={rendermime} />
+          <Markdown source={entry.text} rendermime={rendermime} trans={trans} />
         </div>
       );
     case 'step':
@@ -288,14 +346,16 @@ function Entry({
           language={language}
           rendermime={rendermime}
           actions={actions}
+          trans={trans}
+          collapsedHeight={collapsedHeight}
         />
       );
     case 'approval':
-      return <ApprovalCard entry={entry} actions={actions} />;
+      return <ApprovalCard entry={entry} actions={actions} trans={trans} />;
     case 'export':
-      return <ExportCard entry={entry} actions={actions} />;
+      return <ExportCard entry={entry} actions={actions} trans={trans} />;
     case 'kernel':
-      return <KernelCard entry={entry} actions={actions} />;
+      return <KernelCard entry={entry} actions={actions} trans={trans} />;
     case 'notice':
       return (
         <div
@@ -312,20 +372,22 @@ function Entry({
 interface IStatusLineProps {
   conversation: Conversation | null;
   connected: boolean;
+  trans: TranslationBundle;
 }
 
 /** What the assistant is doing, and the tokens of the current or last request. */
 function StatusLine({
   conversation,
-  connected
+  connected,
+  trans
 }: IStatusLineProps): JSX.Element {
   let label = '';
   if (!connected) {
-    label = 'Connecting to the server…';
+    label = trans.__('Connecting to the server…');
   } else if (conversation?.status) {
-    label = phaseLabel(conversation.status);
+    label = phaseLabel(conversation.status, trans);
   } else if (conversation?.busy) {
-    label = 'Sending…';
+    label = trans.__('Sending…');
   }
   const busy = connected && conversation?.busy;
   return (
@@ -339,26 +401,41 @@ function StatusLine({
         {label}
       </span>
       {conversation?.usage && (
-        <span className="jp-ci-Usage">{usageLabel(conversation.usage)}</span>
+        <span className="jp-ci-Usage">
+          {usageLabel(conversation.usage, trans)}
+        </span>
       )}
     </div>
   );
 }
 
-/** The message input with its Attach, Send and Stop buttons. */
-function Composer({ controller }: { controller: ChatController }): JSX.Element {
+interface IComposerProps {
+  controller: ChatController;
+  commands: CommandRegistry;
+  trans: TranslationBundle;
+}
+
+/**
+ * The message input with its Attach, Send and Stop buttons; Send and Stop
+ * run their commands.
+ */
+function Composer({
+  controller,
+  commands,
+  trans
+}: IComposerProps): JSX.Element {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const busy = controller.model.target?.busy ?? false;
-  const canSend = controller.canSend && text.trim() !== '';
+  const canSend = commands.isEnabled(CommandIDs.send, { text });
+  const canStop = commands.isEnabled(CommandIDs.stop);
 
   const send = async () => {
     if (!canSend) {
       return;
     }
     setText('');
-    await controller.send(text);
+    await commands.execute(CommandIDs.send, { text });
     // Creating a notebook moves the focus there; bring it back.
     input.current?.focus();
   };
@@ -385,9 +462,9 @@ function Composer({ controller }: { controller: ChatController }): JSX.Element {
       <textarea
         ref={input}
         className="jp-ci-Input"
-        aria-label="Message to the code interpreter"
-        placeholder="Ask the code interpreter…"
-        title="Enter sends, Shift+Enter starts a new line"
+        aria-label={trans.__('Message to the code interpreter')}
+        placeholder={trans.__('Ask the code interpreter…')}
+        title={trans.__('Enter sends, Shift+Enter starts a new line')}
         rows={3}
         value={text}
         onChange={event => setText(event.target.value)}
@@ -400,7 +477,7 @@ function Composer({ controller }: { controller: ChatController }): JSX.Element {
           multiple
           hidden
           className="jp-ci-FilePicker"
-          aria-label="Files to attach"
+          aria-label={trans.__('Files to attach')}
           onChange={event => {
             const files = Array.from(event.target.files ?? []);
             event.target.value = '';
@@ -410,8 +487,8 @@ function Composer({ controller }: { controller: ChatController }): JSX.Element {
         <button
           type="button"
           className="jp-ci-IconButton jp-ci-AttachButton"
-          aria-label="Attach files"
-          title="Attach files: they are saved next to the notebook"
+          aria-label={trans.__('Attach files')}
+          title={trans.__('Attach files: they are saved next to the notebook')}
           onClick={() => picker.current?.click()}
         >
           <fileUploadIcon.react tag="span" />
@@ -419,19 +496,19 @@ function Composer({ controller }: { controller: ChatController }): JSX.Element {
         <button
           type="button"
           className="jp-ci-Button jp-ci-StopButton"
-          aria-label="Stop"
-          disabled={!busy}
-          onClick={() => controller.stop()}
+          aria-label={trans.__('Stop')}
+          disabled={!canStop}
+          onClick={() => void commands.execute(CommandIDs.stop)}
         >
-          Stop
+          {trans.__('Stop')}
         </button>
         <button
           type="submit"
           className="jp-ci-Button jp-ci-SendButton"
-          aria-label="Send"
+          aria-label={trans.__('Send')}
           disabled={!canSend}
         >
-          Send
+          {trans.__('Send')}
         </button>
       </div>
     </form>

@@ -1,12 +1,15 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { IExportEntry } from '../entries';
 import type { IEntryActions } from './actions';
 import { baseName, cellCheckLabel, verificationLabel } from './labels';
+import { withElements } from './translated';
 
 export interface IExportCardProps {
   entry: IExportEntry;
   actions: IEntryActions;
+  trans: TranslationBundle;
 }
 
 /**
@@ -16,16 +19,17 @@ export interface IExportCardProps {
  */
 export const ExportCard = React.memo(function ExportCard({
   entry,
-  actions
+  actions,
+  trans
 }: IExportCardProps): JSX.Element {
   if (entry.error !== null) {
     return (
       <div className="jp-ci-Export jp-ci-Error" role="alert">
         <div className="jp-ci-NoticeMessage">
-          The export failed: {entry.error}
+          {trans.__('The export failed: %1', entry.error)}
         </div>
         <div className="jp-ci-Hint">
-          The notebook itself was saved and is unchanged.
+          {trans.__('The notebook itself was saved and is unchanged.')}
         </div>
       </div>
     );
@@ -33,7 +37,8 @@ export const ExportCard = React.memo(function ExportCard({
   if (entry.result === null) {
     return (
       <div className="jp-ci-Export jp-ci-Notice" role="status">
-        <span className="jp-ci-Spinner" /> Exporting and verifying…
+        <span className="jp-ci-Spinner" />{' '}
+        {trans.__('Exporting and verifying…')}
       </div>
     );
   }
@@ -45,29 +50,31 @@ export const ExportCard = React.memo(function ExportCard({
   return (
     <div className="jp-ci-Export jp-ci-Notice" role="status">
       <div>
-        Exported to{' '}
-        <button
-          type="button"
-          className="jp-ci-LinkButton"
-          title={`Open ${path}`}
-          onClick={() => void actions.openFile(path)}
-        >
-          {baseName(path)}
-        </button>
+        {withElements(
+          trans.__('Exported to %1', '%1'),
+          <button
+            type="button"
+            className="jp-ci-LinkButton"
+            title={trans.__('Open %1', path)}
+            onClick={() => void actions.openFile(path)}
+          >
+            {baseName(path)}
+          </button>
+        )}
       </div>
       <div className="jp-ci-Verification">
-        {verificationLabel(verification)}
+        {verificationLabel(verification, trans)}
       </div>
       {trouble.length > 0 && (
         <ul className="jp-ci-CellChecks">
           {trouble.map(check => (
-            <li key={check.index}>{cellCheckLabel(check)}</li>
+            <li key={check.index}>{cellCheckLabel(check, trans)}</li>
           ))}
         </ul>
       )}
       {verification?.problem && (
         <div className="jp-ci-Hint">
-          The run stopped early: {verification.problem}
+          {trans.__('The run stopped early: %1', verification.problem)}
         </div>
       )}
     </div>

@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import type { IKernelEntry } from '../entries';
@@ -6,6 +7,7 @@ import type { IEntryActions } from './actions';
 export interface IKernelCardProps {
   entry: IKernelEntry;
   actions: IEntryActions;
+  trans: TranslationBundle;
 }
 
 /**
@@ -15,21 +17,23 @@ export interface IKernelCardProps {
  */
 export const KernelCard = React.memo(function KernelCard({
   entry,
-  actions
+  actions,
+  trans
 }: IKernelCardProps): JSX.Element {
   const [withUserCells, setWithUserCells] = useState(false);
   return (
     <div
       className="jp-ci-KernelCard"
       role="group"
-      aria-label="Kernel restarted"
+      aria-label={trans.__('Kernel restarted')}
     >
       <div className="jp-ci-NoticeMessage">{entry.message}</div>
       {entry.state === 'offered' && (
         <>
           <div className="jp-ci-Hint">
-            Restore state runs this conversation&apos;s cells again, in order,
-            in the new kernel; then ask to continue.
+            {trans.__(
+              "Restore state runs this conversation's cells again, in order, in the new kernel; then ask to continue."
+            )}
           </div>
           <label className="jp-ci-Checkbox">
             <input
@@ -37,35 +41,43 @@ export const KernelCard = React.memo(function KernelCard({
               checked={withUserCells}
               onChange={event => setWithUserCells(event.target.checked)}
             />
-            Also re-run my own cells above them
+            {trans.__('Also re-run my own cells above them')}
           </label>
           <div className="jp-ci-Buttons">
             <button
               type="button"
               className="jp-ci-Button jp-ci-PrimaryButton"
-              aria-label="Restore state"
+              aria-label={trans.__('Restore state')}
               onClick={() => actions.restoreState(entry, withUserCells)}
             >
-              Restore state
+              {trans.__('Restore state')}
             </button>
           </div>
         </>
       )}
       {entry.state === 'restoring' && (
         <div role="status">
-          <span className="jp-ci-Spinner" /> Restoring: {entry.ran} of{' '}
-          {entry.total} cells run…
+          <span className="jp-ci-Spinner" />{' '}
+          {trans.__('Restoring: %1 of %2 cells run…', entry.ran, entry.total)}
         </div>
       )}
       {entry.state === 'restored' && (
         <div role="status">
-          State restored: {entry.ran} of {entry.total} cells run again.
+          {trans.__(
+            'State restored: %1 of %2 cells run again.',
+            entry.ran,
+            entry.total
+          )}
         </div>
       )}
       {entry.state === 'failed' && (
         <div className="jp-ci-Error" role="alert">
-          Restore stopped after {entry.ran} of {entry.total} cells:{' '}
-          {entry.failure}
+          {trans.__(
+            'Restore stopped after %1 of %2 cells: %3',
+            entry.ran,
+            entry.total,
+            entry.failure ?? ''
+          )}
         </div>
       )}
     </div>

@@ -1,6 +1,7 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { MimeModel } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useEffect, useLayoutEffect, useRef } from 'react';
 
@@ -10,6 +11,8 @@ export interface IMarkdownProps {
   /** The markdown text; it may grow while it streams. */
   source: string;
   rendermime: IRenderMimeRegistry;
+  /** For the notes that stand in for what was not loaded. */
+  trans: TranslationBundle;
 }
 
 /**
@@ -23,7 +26,8 @@ export interface IMarkdownProps {
  */
 export const Markdown = React.memo(function Markdown({
   source,
-  rendermime
+  rendermime,
+  trans
 }: IMarkdownProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const renderer = useRef<IRenderMime.IRenderer | null>(null);
@@ -34,7 +38,9 @@ export const Markdown = React.memo(function Markdown({
   // A layout effect: its cleanup runs while the host is still in the page,
   // which disposing an attached widget requires.
   useLayoutEffect(() => {
-    const widget = safeRendermime(rendermime).createRenderer('text/markdown');
+    const widget = safeRendermime(rendermime, trans).createRenderer(
+      'text/markdown'
+    );
     Widget.attach(widget, host.current!);
     renderer.current = widget;
     return () => {
@@ -43,7 +49,7 @@ export const Markdown = React.memo(function Markdown({
       renderer.current = null;
       widget.dispose();
     };
-  }, [rendermime]);
+  }, [rendermime, trans]);
 
   useEffect(() => {
     pending.current = source;

@@ -1,4 +1,5 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { IStepEntry } from '../entries';
@@ -14,6 +15,9 @@ export interface IStepCardProps {
   language: string;
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
+  trans: TranslationBundle;
+  /** The height above which its outputs collapse. */
+  collapsedHeight: number;
 }
 
 /**
@@ -24,12 +28,14 @@ export const StepCard = React.memo(function StepCard({
   step,
   language,
   rendermime,
-  actions
+  actions,
+  trans,
+  collapsedHeight
 }: IStepCardProps): JSX.Element {
   const title =
     step.attempt > 1
-      ? `Step ${step.step} · attempt ${step.attempt}`
-      : `Step ${step.step}`;
+      ? trans.__('Step %1 · attempt %2', step.step, step.attempt)
+      : trans.__('Step %1', step.step);
   return (
     <div
       className={`jp-ci-Step jp-ci-Step-${step.state}`}
@@ -42,22 +48,28 @@ export const StepCard = React.memo(function StepCard({
           className="jp-ci-LinkButton jp-ci-GoToCell"
           onClick={() => void actions.goToStep(step)}
         >
-          Go to cell
+          {trans.__('Go to cell')}
         </button>
       </div>
       <Markdown
         source={fencedCode(step.code, language)}
         rendermime={rendermime}
+        trans={trans}
       />
       {step.outputs.length > 0 && (
-        <StepOutputs outputs={step.outputs} rendermime={rendermime} />
+        <StepOutputs
+          outputs={step.outputs}
+          rendermime={rendermime}
+          trans={trans}
+          collapsedHeight={collapsedHeight}
+        />
       )}
       <div className="jp-ci-StepState" role="status">
         {step.state === 'running' && <span className="jp-ci-Spinner" />}
-        {stepStateLabel(step)}
+        {stepStateLabel(step, trans)}
       </div>
       {step.files.length > 0 && (
-        <ChangedFiles files={step.files} actions={actions} />
+        <ChangedFiles files={step.files} actions={actions} trans={trans} />
       )}
     </div>
   );

@@ -1,29 +1,32 @@
 import * as nbformat from '@jupyterlab/nbformat';
 import { OutputAreaModel, SimplifiedOutputArea } from '@jupyterlab/outputarea';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useLayoutEffect, useRef, useState } from 'react';
-
-/** The height, in pixels, above which outputs are collapsed. */
-const COLLAPSED_HEIGHT = 240;
 
 export interface IStepOutputsProps {
   outputs: nbformat.IOutput[];
   rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+  /** The height, in pixels, above which the outputs are collapsed. */
+  collapsedHeight: number;
 }
 
 /**
  * A step's outputs rendered as the notebook renders them (images, tables,
  * Plotly, Vega: whatever renderers JupyterLab has), but untrusted, so HTML is
- * sanitized and no script runs. Outputs taller than COLLAPSED_HEIGHT are cut
- * there, with a "Show more" toggle.
+ * sanitized and no script runs. Outputs taller than `collapsedHeight` are
+ * cut there, with a "Show more" toggle.
  */
 export const StepOutputs = React.memo(function StepOutputs({
   outputs,
-  rendermime
+  rendermime,
+  trans,
+  collapsedHeight
 }: IStepOutputsProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
-  const [tall, setTall] = useState(false);
+  const [height, setHeight] = useState(0);
   const [expanded, setExpanded] = useState(false);
 
   // A layout effect: its cleanup runs while the host is still in the page,
@@ -34,7 +37,7 @@ export const StepOutputs = React.memo(function StepOutputs({
     Widget.attach(area, host.current!);
     // Images and plots take their size after they load.
     const observer = new ResizeObserver(() =>
-      setTall(area.node.scrollHeight > COLLAPSED_HEIGHT)
+      setHeight(area.node.scrollHeight)
     );
     observer.observe(area.node);
     return () => {
@@ -44,6 +47,7 @@ export const StepOutputs = React.memo(function StepOutputs({
     };
   }, [outputs, rendermime]);
 
+  const tall = height > collapsedHeight;
   const collapsed = tall && !expanded;
   return (
     <div className="jp-ci-StepOutputs">
@@ -52,7 +56,7 @@ export const StepOutputs = React.memo(function StepOutputs({
         className={
           collapsed ? 'jp-ci-OutputsHost jp-mod-collapsed' : 'jp-ci-OutputsHost'
         }
-        style={collapsed ? { maxHeight: COLLAPSED_HEIGHT } : undefined}
+        style={collapsed ? { maxHeight: collapsedHeight } : undefined}
       />
       {tall && (
         <button
@@ -61,7 +65,7 @@ export const StepOutputs = React.memo(function StepOutputs({
           aria-expanded={expanded}
           onClick={() => setExpanded(!expanded)}
         >
-          {expanded ? 'Show less' : 'Show more'}
+          {expanded ? trans.__('Show less') : trans.__('Show more')}
         </button>
       )}
     </div>

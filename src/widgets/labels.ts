@@ -1,57 +1,93 @@
 /** The words the chat panel shows for states of the protocol. */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
 import type { IStepEntry } from '../entries';
 import type { Usage } from '../model';
-import type { ICellCheck, IStatusMessage, IVerification } from '../protocol';
+import type {
+  CellCheckStatus,
+  ICellCheck,
+  IChangedFile,
+  IStatusMessage,
+  IVerification
+} from '../protocol';
 
 /** The status line for a `status` message. */
-export function phaseLabel(status: IStatusMessage): string {
+export function phaseLabel(
+  status: IStatusMessage,
+  trans: TranslationBundle
+): string {
   switch (status.phase) {
     case 'thinking':
-      return 'Thinking…';
+      return trans.__('Thinking…');
     case 'waiting':
-      return status.message || 'Waiting for the kernel: your cell is running.';
+      return (
+        status.message ||
+        trans.__('Waiting for the kernel: your cell is running.')
+      );
     case 'running':
-      return 'Running cell…';
+      return trans.__('Running cell…');
     case 'fixing':
       return status.attempt && status.max_attempts
-        ? `Fixing: attempt ${status.attempt} of ${status.max_attempts}`
-        : 'Fixing…';
+        ? trans.__(
+            'Fixing: attempt %1 of %2',
+            status.attempt,
+            status.max_attempts
+          )
+        : trans.__('Fixing…');
     case 'done':
-      return 'Done';
+      return trans.__('Done');
     case 'stopped':
-      return 'Stopped';
+      return trans.__('Stopped');
     case 'error':
-      return 'Error';
+      return trans.__('Error');
   }
 }
 
 /** How a step ended, in a few words. */
-export function stepStateLabel(step: IStepEntry): string {
+export function stepStateLabel(
+  step: IStepEntry,
+  trans: TranslationBundle
+): string {
   switch (step.state) {
     case 'running':
-      return 'Running…';
+      return trans.__('Running…');
     case 'ok':
-      return '✓ Ran';
+      return trans.__('✓ Ran');
     case 'error':
+      // The error itself is the kernel's words, not ours.
       return step.error
         ? `${step.error.ename}: ${step.error.evalue}`
-        : 'The cell raised an error';
+        : trans.__('The cell raised an error');
     case 'timeout':
-      return 'Timed out: the kernel was interrupted';
+      return trans.__('Timed out: the kernel was interrupted');
     case 'kernel_dead':
-      return 'The kernel died';
+      return trans.__('The kernel died');
     case 'kernel_restarted':
-      return 'The kernel restarted';
+      return trans.__('The kernel restarted');
     case 'notebook_closed':
-      return 'The notebook was closed';
+      return trans.__('The notebook was closed');
+    case 'no_response':
+      return trans.__('The notebook never reported the result');
     case 'cancelled':
-      return 'Stopped';
+      return trans.__('Stopped');
   }
 }
 
 /** Token usage, e.g. "1,234 tokens in · 56 out". */
-export function usageLabel(usage: Usage): string {
-  return `${usage.prompt_tokens.toLocaleString()} tokens in · ${usage.completion_tokens.toLocaleString()} out`;
+export function usageLabel(usage: Usage, trans: TranslationBundle): string {
+  return trans.__(
+    '%1 tokens in · %2 out',
+    usage.prompt_tokens.toLocaleString(),
+    usage.completion_tokens.toLocaleString()
+  );
+}
+
+/** How a step changed a file: created or modified. */
+export function changeLabel(
+  change: IChangedFile['change'],
+  trans: TranslationBundle
+): string {
+  return change === 'created' ? trans.__('created') : trans.__('modified');
 }
 
 /** The file name of a path. */
@@ -61,7 +97,7 @@ export function baseName(path: string): string {
 
 const SIZE_UNITS = ['KB', 'MB', 'GB', 'TB'];
 
-/** A file size, e.g. "532 B", "1.4 MB". */
+/** A file size, e.g. "532 B", "1.4 MB" (units are symbols: not translated). */
 export function fileSizeLabel(bytes: number): string {
   if (bytes < 1024) {
     return `${bytes} B`;
@@ -76,28 +112,54 @@ export function fileSizeLabel(bytes: number): string {
 }
 
 /** The verification of an export in a line, e.g. "12 of 12 cells reproduced". */
-export function verificationLabel(verification: IVerification | null): string {
+export function verificationLabel(
+  verification: IVerification | null,
+  trans: TranslationBundle
+): string {
   if (!verification) {
-    return 'Not verified.';
+    return trans.__('Not verified.');
   }
   const { reproduced, total } = verification;
-  return `${reproduced} of ${total} ${total === 1 ? 'cell' : 'cells'} reproduced in a fresh kernel.`;
+  // %1 is the count that picks the plural form: the total.
+  return trans._n(
+    '%2 of %1 cell reproduced in a fresh kernel.',
+    '%2 of %1 cells reproduced in a fresh kernel.',
+    total,
+    reproduced
+  );
 }
 
-const CHECK_STATUS_LABELS: Record<ICellCheck['status'], string> = {
-  reproduced: 'reproduced',
-  ran: 'ran (nothing recorded to compare)',
-  differs: 'differs',
-  failed: 'failed',
-  not_run: 'did not run'
-};
+/** How an exported cell fared, in words. */
+function checkStatusLabel(
+  status: CellCheckStatus,
+  trans: TranslationBundle
+): string {
+  switch (status) {
+    case 'reproduced':
+      return trans.__('reproduced');
+    case 'ran':
+      return trans.__('ran (nothing recorded to compare)');
+    case 'differs':
+      return trans.__('differs');
+    case 'failed':
+      return trans.__('failed');
+    case 'not_run':
+      return trans.__('did not run');
+  }
+}
 
 /** How one exported cell fared, e.g. "Cell [3] differs: unseeded randomness". */
-export function cellCheckLabel(check: ICellCheck): string {
+export function cellCheckLabel(
+  check: ICellCheck,
+  trans: TranslationBundle
+): string {
   const name =
     check.execution_count !== undefined
-      ? `Cell [${check.execution_count}]`
-      : `Cell ${check.index + 1}`;
-  const cause = check.cause ? `: ${check.cause}` : '';
-  return `${name} ${CHECK_STATUS_LABELS[check.status]}${cause}`;
+      ? trans.__('Cell [%1]', check.execution_count)
+      : trans.__('Cell %1', check.index + 1);
+  const status = checkStatusLabel(check.status, trans);
+  // The cause is the server's words.
+  return check.cause
+    ? trans.__('%1 %2: %3', name, status, check.cause)
+    : trans.__('%1 %2', name, status);
 }

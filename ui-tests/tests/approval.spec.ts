@@ -1,28 +1,16 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import {
-  ask,
-  chat,
-  modelRequests,
-  notebookCells,
-  openPanel,
-  runCell,
-  scriptModel,
-  taggedCells
-} from './utils';
+import { expect, test } from './fixtures';
+import { modelRequests, notebookCells, runCell, taggedCells } from './utils';
 
 test('an install waits for the user, and nothing runs when declined', async ({
   page,
-  request
+  request,
+  ci
 }) => {
-  await scriptModel(request, [
+  const { panel, status } = await ci.start('install.ipynb', [
     runCell('%pip install tinypkg\nimport tinypkg'),
     { text: 'I will do without tinypkg.' }
   ]);
-  await page.notebook.createNew('install.ipynb');
-  await openPanel(page);
-  const { panel, status } = chat(page);
-  await ask(page, 'Use tinypkg.');
+  await ci.ask('Use tinypkg.');
 
   const card = panel.getByRole('group', { name: 'Install request' });
   await expect(card).toContainText(

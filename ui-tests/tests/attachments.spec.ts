@@ -1,28 +1,18 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import {
-  ask,
-  chat,
-  modelRequests,
-  openPanel,
-  recordChatMessages,
-  scriptModel,
-  uploadsDone
-} from './utils';
+import { expect, test } from './fixtures';
+import { modelRequests, recordChatMessages, uploadsDone } from './utils';
 
 const CSV = 'city,sales\nOslo,12\nLima,7\n';
 
 test('attached and dropped files land next to the notebook and go with the request', async ({
   page,
-  request,
-  tmpPath
+  tmpPath,
+  ci
 }) => {
   const sent = recordChatMessages(page);
   await page.reload();
-  await scriptModel(request, [{ text: 'Oslo sold the most.' }]);
-  await page.notebook.createNew('attach.ipynb');
-  await openPanel(page);
-  const { filePicker, chips, status, user } = chat(page);
+  const { filePicker, chips, user } = await ci.start('attach.ipynb', [
+    { text: 'Oslo sold the most.' }
+  ]);
 
   // Through the Attach button's file picker.
   const file = {
@@ -57,8 +47,7 @@ test('attached and dropped files land next to the notebook and go with the reque
   expect(await page.contents.fileExists(`${tmpPath}/dropped.csv`)).toBe(true);
 
   // Sending takes the files along.
-  await ask(page, 'Which city sold the most?');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('Which city sold the most?');
   await expect(chips).toHaveCount(0);
   await expect(user.last()).toContainText('Attached: data.csv, dropped.csv');
 
@@ -71,20 +60,20 @@ test('attached and dropped files land next to the notebook and go with the reque
 
 test('the model is told what the attached file holds', async ({
   page,
-  request
+  request,
+  ci
 }) => {
-  await scriptModel(request, [{ text: 'Oslo sold the most.' }]);
-  await page.notebook.createNew('preview.ipynb');
-  await openPanel(page);
-  await chat(page).filePicker.setInputFiles({
+  const { filePicker, chips } = await ci.start('preview.ipynb', [
+    { text: 'Oslo sold the most.' }
+  ]);
+  await filePicker.setInputFiles({
     name: 'shop.csv',
     mimeType: 'text/csv',
     buffer: Buffer.from(CSV)
   });
-  await expect(chat(page).chips).toHaveText([/shop\.csv/]);
+  await expect(chips).toHaveText([/shop\.csv/]);
   await uploadsDone(page);
-  await ask(page, 'Which city sold the most?');
-  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('Which city sold the most?');
 
   const [body] = await modelRequests(request);
   // The file's name and a preview of its rows, though the request names neither.
@@ -96,18 +85,18 @@ test('the model is told what the attached file holds', async ({
 test('a file larger than one chunk arrives whole', async ({
   page,
   request,
-  tmpPath
+  tmpPath,
+  ci
 }) => {
-  await page.notebook.createNew('big.ipynb');
-  await openPanel(page);
+  const { filePicker, chips } = await ci.start('big.ipynb');
   // 3.5 MB: four chunks of the Contents API, the last one numbered -1.
   const buffer = Buffer.alloc(3.5 * 1024 * 1024, 'abcdefghij\n');
-  await chat(page).filePicker.setInputFiles({
+  await filePicker.setInputFiles({
     name: 'big.txt',
     mimeType: 'text/plain',
     buffer
   });
-  await expect(chat(page).chips).toHaveText([/big\.txt/]);
+  await expect(chips).toHaveText([/big\.txt/]);
   await uploadsDone(page);
 
   const saved = await request.get(

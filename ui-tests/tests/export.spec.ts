@@ -1,18 +1,16 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import { ask, chat, openPanel, runCell, scriptModel } from './utils';
+import { expect, test } from './fixtures';
+import { chat, runCell } from './utils';
 
 test('exports a reproducible notebook, opens it and shows its verification', async ({
   page,
-  request,
-  tmpPath
+  tmpPath,
+  ci
 }) => {
-  await scriptModel(request, [runCell('print(6 * 7)'), { text: '42.' }]);
-  await page.notebook.createNew('report.ipynb');
-  await openPanel(page);
-  const { status, exportButton, panel } = chat(page);
-  await ask(page, 'What is six times seven?');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  const { exportButton, panel } = await ci.start('report.ipynb', [
+    runCell('print(6 * 7)'),
+    { text: '42.' }
+  ]);
+  await ci.askUntilDone('What is six times seven?');
 
   await exportButton.click();
   const card = panel.locator('.jp-ci-Export');
@@ -34,9 +32,8 @@ test('exports a reproducible notebook, opens it and shows its verification', asy
   );
 });
 
-test('the export command is in the palette', async ({ page }) => {
-  await page.notebook.createNew('palette.ipynb');
-  await openPanel(page);
+test('the export command is in the palette', async ({ page, ci }) => {
+  await ci.start('palette.ipynb');
   const enabled = await page.evaluate(() =>
     window.jupyterapp.commands.isEnabled('ci-jupyterlab:export')
   );

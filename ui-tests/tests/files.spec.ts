@@ -1,20 +1,18 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import { ask, chat, openPanel, runCell, scriptModel } from './utils';
+import { expect, test } from './fixtures';
+import { runCell } from './utils';
 
 const WRITE_CSV = "open('out.csv', 'w').write('a,b\\n1,2\\n')";
 
 test('files a step writes are linked under it', async ({
   page,
-  request,
-  tmpPath
+  tmpPath,
+  ci
 }) => {
-  await scriptModel(request, [runCell(WRITE_CSV), { text: 'Saved.' }]);
-  await page.notebook.createNew('files.ipynb');
-  await openPanel(page);
-  const { status, steps } = chat(page);
-  await ask(page, 'Save a small CSV.');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  const { steps } = await ci.start('files.ipynb', [
+    runCell(WRITE_CSV),
+    { text: 'Saved.' }
+  ]);
+  await ci.askUntilDone('Save a small CSV.');
 
   const files = steps.first().locator('.jp-ci-Files');
   await expect(files).toContainText('out.csv');

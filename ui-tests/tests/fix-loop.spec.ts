@@ -1,14 +1,9 @@
-import { expect, test } from '@jupyterlab/galata';
-
+import { expect, test } from './fixtures';
 import {
-  ask,
-  chat,
   modelRequests,
   notebookCells,
-  openPanel,
   outputText,
   runCell,
-  scriptModel,
   taggedCells
 } from './utils';
 
@@ -17,19 +12,16 @@ const FIXED = 'import math\nprint(math.sqrt(16))';
 
 test('writes a cell, runs it, reads the error and fixes the cell', async ({
   page,
-  request
+  request,
+  ci
 }) => {
-  await scriptModel(request, [
+  const { steps, assistant } = await ci.start('fix.ipynb', [
     runCell(BROKEN),
     runCell(FIXED),
     { text: 'The square root of 16 is **4**.' }
   ]);
-  await page.notebook.createNew('fix.ipynb');
-  await openPanel(page);
-  const { status, steps, assistant } = chat(page);
 
-  await ask(page, 'What is the square root of 16?');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('What is the square root of 16?');
 
   // The notebook keeps one cell for the step: the fix, run, with its output.
   const tagged = taggedCells(await notebookCells(page, 'fix.ipynb'));
@@ -64,18 +56,14 @@ test('writes a cell, runs it, reads the error and fixes the cell', async ({
 
 test('"Go to cell" activates the cell that holds the step', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  const { steps } = await ci.start('goto.ipynb', [
     runCell(BROKEN),
     runCell(FIXED),
     { text: 'Done.' }
   ]);
-  await page.notebook.createNew('goto.ipynb');
-  await openPanel(page);
-  const { status, steps } = chat(page);
-  await ask(page, 'Square root of 16, please.');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('Square root of 16, please.');
 
   // Move away: another cell of the notebook, then another tab.
   await page.notebook.selectCells(0);

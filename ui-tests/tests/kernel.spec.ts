@@ -1,13 +1,5 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import {
-  ask,
-  chat,
-  openPanel,
-  runCell,
-  scriptModel,
-  unmockedKernels
-} from './utils';
+import { expect, test } from './fixtures';
+import { runCell, unmockedKernels } from './utils';
 
 const SLOW = 'import time\ntime.sleep(60)';
 
@@ -15,14 +7,13 @@ test.use(unmockedKernels);
 
 test('a kernel restart during a step ends the step and the request', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [runCell(SLOW)]);
-  await page.notebook.createNew('restart.ipynb');
-  await openPanel(page);
-  const { steps, stop, send, input } = chat(page);
+  const { steps, stop, send, input } = await ci.start('restart.ipynb', [
+    runCell(SLOW)
+  ]);
 
-  await ask(page, 'Sleep for a minute.');
+  await ci.ask('Sleep for a minute.');
   await expect(steps.first()).toContainText('Running…', { timeout: 60000 });
   await page.evaluate(async () => {
     const panel = window.jupyterapp.shell.currentWidget as any;

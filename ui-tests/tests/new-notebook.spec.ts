@@ -1,26 +1,14 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import {
-  ask,
-  chat,
-  openPanel,
-  outputText,
-  runCell,
-  scriptModel,
-  taggedCells,
-  notebookCells
-} from './utils';
+import { expect, test } from './fixtures';
+import { chat, notebookCells, outputText, runCell, taggedCells } from './utils';
 
 test('a request sent with no notebook open runs in a new notebook', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [runCell('print(6 * 7)'), { text: 'It is 42.' }]);
-  await openPanel(page);
+  await ci.start(null, [runCell('print(6 * 7)'), { text: 'It is 42.' }]);
   await expect(chat(page).target).toContainText('No notebook open');
 
-  await ask(page, 'What is six times seven?');
-  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('What is six times seven?');
 
   await expect(chat(page).target).toHaveText(/^Untitled\d*\.ipynb$/);
   const name = (await chat(page).target.textContent())!;

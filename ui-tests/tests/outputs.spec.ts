@@ -1,6 +1,5 @@
-import { expect, test } from '@jupyterlab/galata';
-
-import { ask, chat, openPanel, runCell, scriptModel } from './utils';
+import { expect, test } from './fixtures';
+import { runCell } from './utils';
 
 /** A 2×2 PNG, so no plotting library is needed in the kernel. */
 const PNG_BASE64 =
@@ -17,14 +16,13 @@ const LONG = "print('\\n'.join(f'line {i}' for i in range(200)))";
 
 test('a step shows its image in the notebook and in the chat', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [runCell(PLOT), { text: 'Here is the plot.' }]);
-  await page.notebook.createNew('plot.ipynb');
-  await openPanel(page);
-  const { status, steps } = chat(page);
-  await ask(page, 'Plot it.');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  const { steps } = await ci.start('plot.ipynb', [
+    runCell(PLOT),
+    { text: 'Here is the plot.' }
+  ]);
+  await ci.askUntilDone('Plot it.');
 
   await expect(
     page.locator('.jp-NotebookPanel .jp-OutputArea-output img')
@@ -33,19 +31,14 @@ test('a step shows its image in the notebook and in the chat', async ({
 });
 
 test('HTML outputs are sanitized and long outputs are collapsed', async ({
-  page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  const { steps } = await ci.start('table.ipynb', [
     runCell(TABLE),
     runCell(LONG),
     { text: 'Done.' }
   ]);
-  await page.notebook.createNew('table.ipynb');
-  await openPanel(page);
-  const { status, steps } = chat(page);
-  await ask(page, 'A table, then many lines.');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('A table, then many lines.');
 
   // The table renders; its script is dropped (the notebook, which trusts
   // what the user ran, keeps it).

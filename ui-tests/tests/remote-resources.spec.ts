@@ -1,7 +1,8 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { ask, chat, openPanel, scriptModel } from './utils';
+import { expect, test } from './fixtures';
+import { chat, reloadLab } from './utils';
 
 /** A 1x1 PNG, for the data: image and for the image loaded on request. */
 const PNG_BASE64 =
@@ -99,7 +100,7 @@ async function expectNothingRemote(
 
 test('the model cannot make the chat load anything from another site', async ({
   page,
-  request
+  ci
 }) => {
   const remote = recordRemoteRequests(page);
   // Nothing leaves the machine, even when the user asks for an image.
@@ -109,23 +110,13 @@ test('the model cannot make the chat load anything from another site', async ({
       body: Buffer.from(PNG_BASE64, 'base64')
     })
   );
-  await scriptModel(request, [{ text: ANSWER }]);
-  await page.notebook.createNew('remote.ipynb');
-  await openPanel(page);
-  await ask(page, 'Show me the chart.');
-  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  await ci.start('remote.ipynb', [{ text: ANSWER }]);
+  await ci.askUntilDone('Show me the chart.');
   await expectNothingRemote(page, remote);
 
   // Restored from history after a reload, it still loads nothing.
   await page.notebook.save();
-  await page.reload({ waitForIsReady: false });
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0);
-  await expect(
-    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
-      hasText: 'remote.ipynb'
-    })
-  ).toBeVisible();
-  await openPanel(page);
+  await reloadLab(page, 'remote.ipynb');
   await expect(chat(page).user).toHaveText(['Show me the chart.']);
   await expectNothingRemote(page, remote);
 

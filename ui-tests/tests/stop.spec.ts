@@ -1,13 +1,9 @@
-import { expect, test } from '@jupyterlab/galata';
-
+import { expect, test } from './fixtures';
 import {
-  ask,
   chat,
   notebookCells,
-  openPanel,
   outputText,
   runCell,
-  scriptModel,
   taggedCells,
   unmockedKernels
 } from './utils';
@@ -18,14 +14,14 @@ test.use(unmockedKernels);
 
 test('Stop interrupts the running cell and the panel takes a new request', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [runCell(SLOW), { text: 'Finished.' }]);
-  await page.notebook.createNew('stop.ipynb');
-  await openPanel(page);
-  const { status, stop, steps, input, send } = chat(page);
+  const { status, stop, steps, input, send } = await ci.start('stop.ipynb', [
+    runCell(SLOW),
+    { text: 'Finished.' }
+  ]);
 
-  await ask(page, 'Wait for a minute.');
+  await ci.ask('Wait for a minute.');
   await expect(steps.first()).toContainText('Running…', { timeout: 60000 });
   await expect(
     page.locator('.jp-InputPrompt', { hasText: '[*]' })
@@ -44,7 +40,7 @@ test('Stop interrupts the running cell and the panel takes a new request', async
   const [cell] = taggedCells(await notebookCells(page, 'stop.ipynb'));
   expect(outputText(cell)).toContain('KeyboardInterrupt');
 
-  await scriptModel(request, [{ text: 'Ready for the next one.' }]);
+  await ci.script([{ text: 'Ready for the next one.' }]);
   await input.fill('Are you still there?');
   await expect(send).toBeEnabled();
   await send.click();

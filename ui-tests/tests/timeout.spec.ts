@@ -1,13 +1,8 @@
-import { expect, test } from '@jupyterlab/galata';
-
+import { expect, test } from './fixtures';
 import {
-  ask,
-  chat,
   notebookCells,
-  openPanel,
   outputText,
   runCell,
-  scriptModel,
   taggedCells,
   unmockedKernels
 } from './utils';
@@ -16,19 +11,16 @@ test.use(unmockedKernels);
 
 test('a cell running past the timeout is interrupted and reported', async ({
   page,
-  request
+  ci
 }) => {
   // jupyter_server_test_config.py sets the cell timeout to 30 s.
   test.setTimeout(150000);
-  await scriptModel(request, [
+  const { steps, status } = await ci.start('timeout.ipynb', [
     runCell('import time\ntime.sleep(300)'),
     { text: 'That took too long.' }
   ]);
-  await page.notebook.createNew('timeout.ipynb');
-  await openPanel(page);
-  const { steps, status } = chat(page);
 
-  await ask(page, 'Sleep for five minutes.');
+  await ci.ask('Sleep for five minutes.');
   await expect(steps.first()).toHaveClass(/jp-ci-Step-timeout/, {
     timeout: 60000
   });

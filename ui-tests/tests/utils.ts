@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the specs: the scripted LLM's control endpoints, the
- * chat panel's elements and the notebook's content as nbformat.
+ * chat panel's elements and the notebook's content as nbformat. The set-up
+ * most specs share is the `ci` fixture of fixtures.ts.
  */
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';

@@ -3,10 +3,8 @@
  * did not start, saves what it wrote, shows again everything after a reload,
  * survives huge outputs and offers to restore a lost kernel's state.
  */
-import { expect, test } from '@jupyterlab/galata';
-
+import { expect, test } from './fixtures';
 import {
-  ask,
   chat,
   modelRequests,
   notebookCells,
@@ -15,7 +13,6 @@ import {
   reloadLab,
   runCell,
   savedCells,
-  scriptModel,
   taggedCells,
   unmockedKernels
 } from './utils';
@@ -24,9 +21,9 @@ test.use(unmockedKernels);
 
 test('a request waits for the user’s running cell and never interrupts it', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  await ci.script([
     runCell('print("after yours")'),
     { text: 'Ran after your cell.' }
   ]);
@@ -45,7 +42,7 @@ test('a request waits for the user’s running cell and never interrupts it', as
   ).toBeVisible({ timeout: 30000 });
   await openPanel(page);
   const { status, stop } = chat(page);
-  await ask(page, 'Print something.');
+  await ci.ask('Print something.');
 
   await expect(status).toHaveText(
     'Waiting for the kernel: your cell is running.',
@@ -61,16 +58,13 @@ test('a request waits for the user’s running cell and never interrupts it', as
 
 test('the notebook is saved after each step and when the request ends', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  await ci.start('saved.ipynb', [
     runCell('value = 6 * 7\nprint(value)'),
     { text: 'It is 42.' }
   ]);
-  await page.notebook.createNew('saved.ipynb');
-  await openPanel(page);
-  await ask(page, 'Compute six times seven.');
-  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('Compute six times seven.');
 
   await expect(
     page.locator('.lm-TabBar-tab.jp-mod-dirty', { hasText: 'saved.ipynb' })
@@ -82,23 +76,19 @@ test('the notebook is saved after each step and when the request ends', async ({
 
 test('a reload shows everything again: text between steps and a stopped request', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  const { status, steps, stop, assistant } = await ci.start('reload.ipynb', [
     runCell('x = 41', 'First, a value.'),
     runCell('print(x + 1)', 'Now the sum.'),
     { text: 'It is **42**.' }
   ]);
-  await page.notebook.createNew('reload.ipynb');
-  await openPanel(page);
-  const { status, steps, stop, assistant } = chat(page);
-  await ask(page, 'Add one to 41.');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await ci.askUntilDone('Add one to 41.');
 
-  await scriptModel(request, [
+  await ci.script([
     runCell('import time\ntime.sleep(120)', 'This takes a while.')
   ]);
-  await ask(page, 'Wait two minutes.');
+  await ci.ask('Wait two minutes.');
   await expect(steps.nth(2)).toContainText('Running…', { timeout: 60000 });
   await stop.click();
   await expect(status).toHaveText('Stopped', { timeout: 30000 });
@@ -123,9 +113,9 @@ test('a reload shows everything again: text between steps and a stopped request'
 
 test('an install card waiting for an answer is still answerable after a reload', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  await ci.script([
     runCell('%pip install tinypkg'),
     { text: 'Done without tinypkg.' }
   ]);
@@ -134,7 +124,7 @@ test('an install card waiting for an answer is still answerable after a reload',
   // for a kernel when it reopens a notebook that was never saved with one.
   await page.notebook.save();
   await openPanel(page);
-  await ask(page, 'Install tinypkg.');
+  await ci.ask('Install tinypkg.');
   const card = () =>
     chat(page).panel.getByRole('group', { name: 'Install request' });
   await expect(card()).toBeVisible({ timeout: 60000 });
@@ -150,19 +140,17 @@ test('an install card waiting for an answer is still answerable after a reload',
 });
 
 test('a 12 MB output does not break the chat: the step ends and the request goes on', async ({
-  page,
-  request
+  request,
+  ci
 }) => {
   const big =
     'import base64, os\nfrom IPython.display import display\n' +
     "display({'image/png': base64.b64encode(os.urandom(9_000_000)).decode(), 'text/plain': 'a big image'}, raw=True)";
-  await scriptModel(request, [runCell(big), { text: 'Shown.' }]);
-  await page.notebook.createNew('big.ipynb');
-  await openPanel(page);
-  const { status, steps } = chat(page);
-  await ask(page, 'Show a big image.');
-
-  await expect(status).toHaveText('Done', { timeout: 90000 });
+  const { steps } = await ci.start('big.ipynb', [
+    runCell(big),
+    { text: 'Shown.' }
+  ]);
+  await ci.askUntilDone('Show a big image.', { timeout: 90000 });
   await expect(steps.first()).toHaveClass(/jp-ci-Step-ok/);
   await expect(steps.first()).toContainText('not kept in the chat');
   const bodies = await modelRequests(request);
@@ -173,16 +161,13 @@ test('a 12 MB output does not break the chat: the step ends and the request goes
 
 test('after the kernel dies, Restore state runs the working cells again and the work goes on', async ({
   page,
-  request
+  ci
 }) => {
-  await scriptModel(request, [
+  const { panel, steps } = await ci.start('restore.ipynb', [
     runCell('total = 41'),
     runCell('import os\nos.kill(os.getpid(), 9)')
   ]);
-  await page.notebook.createNew('restore.ipynb');
-  await openPanel(page);
-  const { status, panel, steps } = chat(page);
-  await ask(page, 'Set total, then crash.');
+  await ci.ask('Set total, then crash.');
 
   const card = panel.getByRole('group', { name: 'Kernel restarted' });
   await expect(card).toBeVisible({ timeout: 60000 });
@@ -198,12 +183,8 @@ test('after the kernel dies, Restore state runs the working cells again and the 
     timeout: 60000
   });
 
-  await scriptModel(request, [
-    runCell('print(total + 1)'),
-    { text: 'It is 42.' }
-  ]);
-  await ask(page, 'Continue: add one.');
-  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await ci.script([runCell('print(total + 1)'), { text: 'It is 42.' }]);
+  await ci.askUntilDone('Continue: add one.');
   const cells = taggedCells(await notebookCells(page, 'restore.ipynb'));
   expect(outputText(cells[cells.length - 1])).toContain('42');
 });
