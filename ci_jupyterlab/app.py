@@ -9,6 +9,7 @@ from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler,
 from .kernel_env import keep_key_out_of_kernels
 from .session_files import SessionFiles
 from .sessions import SessionStore
+from .settings_handlers import ConnectionTestHandler, KeyHandler, LocalServersHandler, SettingsHandler
 
 
 class CodeInterpreterApp(ExtensionApp):
@@ -18,8 +19,10 @@ class CodeInterpreterApp(ExtensionApp):
 
     def initialize_settings(self):
         self.interpreter = CodeInterpreter(parent=self)
+        self.interpreter.apply_user_settings()  # what the user set from the panel, where allowed
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
+        self._retired: list[Assistant] = []  # built before a settings change; requests may still use them
         if not self.interpreter.share_key_with_kernels:
             keep_key_out_of_kernels(self.serverapp.kernel_manager, lambda: self.interpreter.api_key)
         problem = self.interpreter.problem()
@@ -31,6 +34,12 @@ class CodeInterpreterApp(ExtensionApp):
                 self.interpreter.public_view()["model"] or "(first listed)",
                 self.interpreter.endpoint,
             )
+
+    def settings_changed(self) -> None:
+        """The next request uses the new settings: a new assistant (the old one closes at shutdown)."""
+        if self._assistant is not None:
+            self._retired.append(self._assistant)
+            self._assistant = None
 
     def assistant(self) -> Assistant:
         """One for the server's lifetime: its model client pools connections and remembers the model."""
@@ -46,11 +55,15 @@ class CodeInterpreterApp(ExtensionApp):
                 (r"/ci-jupyterlab/sessions", SessionsHandler),
                 (r"/ci-jupyterlab/sessions/([A-Za-z0-9_.:-]{1,128})", SessionHandler),
                 (r"/ci-jupyterlab/export", ExportHandler),
+                (r"/ci-jupyterlab/settings", SettingsHandler),
+                (r"/ci-jupyterlab/settings/key", KeyHandler),
+                (r"/ci-jupyterlab/settings/test", ConnectionTestHandler),
+                (r"/ci-jupyterlab/settings/local-servers", LocalServersHandler),
             ]
         )
 
     async def stop_extension(self):
         """Finish writing the sessions (nothing the chat showed is lost), then close the model client."""
         await self.sessions.flush()
-        if self._assistant is not None:
-            await self._assistant.close()
+        for assistant in [*self._retired, *([self._assistant] if self._assistant else [])]:
+            await assistant.close()

@@ -202,7 +202,7 @@ class ChatConnection:
                 "Wait for it to finish, or stop it there.",
                 message.session,
             )
-        problem = self.settings.problem()
+        problem = self.settings.problem() or (self.settings.not_allowed(message.model) if message.model else None)
         if problem is not None:
             self._send_error(message.session, problem.message, problem.hint)
             self._send(message.session, Done("error").to_message())
@@ -250,6 +250,7 @@ class ChatConnection:
             session.conversation,
             record=session.record,
             approve=session.approve,
+            model=message.model,
         )
         attached = [Path(name).name for name in message.attachments]
         session.emit({"type": "user_message", "text": message.text, "attachments": attached}, to_driver=False)

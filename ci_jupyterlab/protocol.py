@@ -67,6 +67,7 @@ class UserMessage:
     attachments: list[str] = field(default_factory=list)  # paths relative to the server root
     intent: str = "ask"  # "ask", "fix" or "explain"
     cell_id: str | None = None  # the cell the request is about
+    model: str | None = None  # this request's model, instead of the configured one
 
 
 @dataclass
@@ -283,6 +284,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
             attachments,
             intent,
             cell_id,
+            _optional_str(message.get("model")),
         )
     if kind == "execution_result":
         status = _field(message, "status", str, session)

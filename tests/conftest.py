@@ -107,6 +107,7 @@ def jp_server_config(llm_server, sessions_dir):
             "max_retries": 1,
             "cell_timeout": 20,
             "sessions_dir": str(sessions_dir),
+            "user_settings_dir": str(sessions_dir.parent / "user-settings"),
         },
     }
 

@@ -11,9 +11,10 @@ import json
 
 import pytest
 import pytest_asyncio
-from conftest import CANARY_KEY, answer
+from conftest import CANARY_KEY, answer, collect, run_cell
 
-from ci_jupyterlab.agent.model_client import CutOff, LLMError, ModelClient, Reply
+from ci_jupyterlab.agent.events import Done, Error, Status, Usage
+from ci_jupyterlab.agent.model_client import CutOff, LLMError, ModelClient, Reply, Retrying
 
 pytestmark = pytest.mark.asyncio
 
@@ -134,3 +135,40 @@ async def test_a_web_page_instead_of_a_stream_is_named(llm_server, llm):
     assert caught.value.message == f"The model server at {where} answered with text/html instead of a streamed answer."
     assert "proxy" in caught.value.hint and "/v1" in caught.value.hint
     assert len(llm_server.chat_requests) == 1
+
+
+async def test_a_rate_limited_request_says_it_retries_and_then_answers(llm_server, llm):
+    llm_server.enqueue({"error": {"status": 429, "message": "slow down"}}, answer("Hello after the wait."))
+    items = await items_of(llm)
+
+    [waiting] = [item for item in items if isinstance(item, Retrying)]
+    assert waiting.message.startswith("The model server is rate-limiting requests (429): retrying in about")
+    assert "(retry 1 of 2)" in waiting.message
+    assert isinstance(items[-1], Reply) and items[-1].text == "Hello after the wait."
+
+
+async def test_the_loop_shows_the_retry_in_its_status(llm_server, settings, make_agent, kernel):
+    llm_server.enqueue({"error": {"status": 503, "message": "busy"}}, answer("Done."))
+    events = await collect(make_agent(settings, kernel), "Hi")
+
+    waiting = [e for e in events if isinstance(e, Status) and e.phase == "waiting"]
+    assert waiting and "The model server failed (HTTP 503): retrying" in waiting[0].message
+    assert isinstance(events[-1], Done) and events[-1].reason == "answered"
+
+
+async def test_cost_is_counted_from_the_price_table_and_capped(llm_server, settings, make_agent, kernel):
+    settings.prices = {"scripted-model": {"input": 10.0, "output": 20.0}}  # dollars per million tokens
+    llm_server.enqueue({**answer("Hi."), "usage": {"prompt_tokens": 1000, "completion_tokens": 100}})
+    events = await collect(make_agent(settings, kernel), "Hi")
+    [usage] = [e for e in events if isinstance(e, Usage)]
+    assert usage.cost == pytest.approx((1000 * 10 + 100 * 20) / 1e6)
+
+    settings.max_cost_per_request = 0.5
+    llm_server.enqueue(
+        {**run_cell("x = 1"), "usage": {"prompt_tokens": 100_000, "completion_tokens": 10}},  # $1 at once
+        answer("never asked"),
+    )
+    events = await collect(make_agent(settings, kernel), "Do a lot.")
+    assert events[-1].reason == "max_cost"
+    assert "past its limit of $0.5000" in [e for e in events if isinstance(e, Error)][0].message
+    assert len(llm_server.chat_requests) == 2  # one per request: the second call of the second was never made

@@ -12,6 +12,8 @@ build an ``Agent`` per conversation with the same limits and approval mode::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .approval import ApprovalMode, Approve
 from .conversation import Conversation
 from .executors import Executor
@@ -25,14 +27,30 @@ from .settings import CodeInterpreter
 class Assistant:
     """The settings read once, one model client for its lifetime, and agents built alike."""
 
-    def __init__(self, model: ModelClient, limits: Limits = Limits(), approval: ApprovalMode = "risky"):
+    def __init__(
+        self,
+        model: ModelClient,
+        limits: Limits = Limits(),
+        approval: ApprovalMode = "risky",
+        clients: Callable[[str], ModelClient] | None = None,
+    ):
         self.model = model
         self.limits = limits
         self.approval = approval
+        self._make_client = clients  # a client of another model, for requests that choose one
+        self._others: dict[str, ModelClient] = {}
 
     @classmethod
     def from_settings(cls, settings: CodeInterpreter) -> Assistant:
-        return cls(settings.model_client(), settings.limits(), settings.approval)
+        return cls(settings.model_client(), settings.limits(), settings.approval, settings.model_client)
+
+    def client_of(self, model: str | None) -> ModelClient:
+        """The client of ``model`` (None: the configured one), made once and kept for this assistant's life."""
+        if not model or model == self.model.model_name or self._make_client is None:
+            return self.model
+        if model not in self._others:
+            self._others[model] = self._make_client(model)
+        return self._others[model]
 
     def agent(
         self,
@@ -42,15 +60,17 @@ class Assistant:
         language: str | None = None,
         record: SessionRecord | None = None,
         approve: Approve | None = None,
+        model: str | None = None,
     ) -> Agent:
         """An agent for one conversation (a new one, in ``language``, if none is given).
 
         ``approve`` answers the cells that wait for approval; None: nobody can
-        be asked, so they are not run.
+        be asked, so they are not run. ``model`` picks another model than the
+        configured one (allowed by the caller).
         """
         conversation = conversation if conversation is not None else Conversation(language=language)
         return Agent(
-            self.model,
+            self.client_of(model),
             executor,
             conversation,
             limits=self.limits,
@@ -60,8 +80,9 @@ class Assistant:
         )
 
     async def close(self) -> None:
-        """Close the model client (before the event loop ends)."""
-        await self.model.close()
+        """Close the model clients (before the event loop ends)."""
+        for client in [self.model, *self._others.values()]:
+            await client.close()
 
     async def __aenter__(self) -> Assistant:
         return self

@@ -11,7 +11,9 @@ from typing import ClassVar, Literal
 
 Phase = Literal["thinking", "running", "waiting", "fixing", "done", "stopped", "error"]
 #: ``interrupted``: the server stopped, or the page went away, while the request ran.
-DoneReason = Literal["answered", "max_attempts", "max_rounds", "stuck", "stopped", "kernel", "error", "interrupted"]
+DoneReason = Literal[
+    "answered", "max_attempts", "max_rounds", "max_cost", "stuck", "stopped", "kernel", "error", "interrupted"
+]
 ApprovalKind = Literal["install", "risky", "review"]
 
 
@@ -120,6 +122,7 @@ class Usage(Event):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    cost: float | None = None  # US dollars so far in this request, when the price table knows the model
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .budget import DEFAULT_PROMPT_BUDGET
 from .notebook_view import DEFAULT_VIEW_BUDGET
@@ -25,3 +25,17 @@ class Limits:
     cell_timeout: float = 120.0
     secrets: tuple[str, ...] = ()
     view_budget: int = DEFAULT_VIEW_BUDGET
+    #: US dollars per million tokens by model ({"input", "output"}); a request stops past ``max_cost`` (0: never).
+    prices: dict = field(default_factory=dict)
+    max_cost: float = 0.0
+    #: Images the cells display go to the model: "on", "off", or "auto" (for models that read images).
+    send_images: str = "auto"
+
+    def price_of(self, model: str | None) -> tuple[float, float] | None:
+        price = self.prices.get(model or "")
+        if not isinstance(price, dict):
+            return None
+        try:
+            return float(price.get("input", 0)), float(price.get("output", 0))
+        except (TypeError, ValueError):
+            return None

@@ -49,9 +49,10 @@ from .events import (
 )
 from .executors import FATAL_STATUSES, ExecutionResult, Executor, inspect_json
 from .feedback import feedback_for_model, status_line
+from .images import MAX_IMAGES, image_parts, images_message, wants_images
 from .install import checked_installs, pinned, versions_probe
 from .limits import Limits
-from .model_client import CutOff, LLMError, ModelClient, Reply, ToolsRejected
+from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying, ToolsRejected
 from .notebook_view import NotebookSnapshot
 from .notebook_work import Intent, NotebookWork
 from .prompts import notebook_context
@@ -128,6 +129,8 @@ class Agent:
         self._approved_packages: set[str] = set()  # approved in this request, as shown
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.cost: float | None = None  # US dollars, when the price table knows the model
+        self._images: list[dict] = []  # the turn's images, for a model that reads them
         self._stop_requested = False
         self.current: RequestRecord | None = None  # the request being worked on, once run() starts
         self.work = NotebookWork(None)  # its notebook: the view, the cell it is about, what it changed
@@ -211,6 +214,12 @@ class Agent:
                 for event in _stopped():
                     yield event
                 return
+            over = self._over_cost()
+            if over is not None:
+                hint = "Ask for less in one request, or raise c.CodeInterpreter.max_cost_per_request."
+                for event in ending("max_cost", over, hint):
+                    yield event
+                return
             yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
             reply = None
             try:
@@ -219,6 +228,8 @@ class Agent:
                         reply = item
                     elif isinstance(item, CutOff):
                         yield AnswerCutOff(item.message)
+                    elif isinstance(item, Retrying):
+                        yield Status("waiting", *self._attempt(attempts), message=item.message)
                     else:
                         yield TextDelta(item)
             except LLMError as exc:
@@ -227,8 +238,14 @@ class Agent:
                 return
             self.prompt_tokens += reply.prompt_tokens
             self.completion_tokens += reply.completion_tokens
-            yield Usage(self.prompt_tokens, self.completion_tokens, self.prompt_tokens + self.completion_tokens)
+            price = self.limits.price_of(self.model.model_name)
+            if price is not None:
+                spent = (reply.prompt_tokens * price[0] + reply.completion_tokens * price[1]) / 1e6
+                self.cost = (self.cost or 0.0) + spent
+            total = self.prompt_tokens + self.completion_tokens
+            yield Usage(self.prompt_tokens, self.completion_tokens, total, self.cost)
             self.current.prompt_tokens, self.current.completion_tokens = self.prompt_tokens, self.completion_tokens
+            self.current.cost = self.cost
             self.current.model = self.model.model_name
             convo.add_reply(reply)
 
@@ -246,6 +263,7 @@ class Agent:
                 yield event
                 if isinstance(event, Done):
                     return
+            self._show_images()
         message = f"Stopped after {self.limits.max_rounds} model calls for this request."
         hint = "Ask for the rest in a follow-up request, or raise c.CodeInterpreter.max_rounds."
         for event in ending("max_rounds", message, hint):
@@ -273,6 +291,26 @@ class Agent:
             convo.use_tools = False
             async for item in self.model.stream(self._prompt(None), tools=None):
                 yield item
+
+    def _show_images(self) -> None:
+        """The turn's images, to a model that reads them: after all its results, as one message."""
+        if self._images:
+            self.conversation.messages.append(images_message(self._images[:MAX_IMAGES]))
+            self._images = []
+
+    def _over_cost(self) -> str | None:
+        """Why the next model call would take the request past ``max_cost``, if it would."""
+        price = self.limits.price_of(self.model.model_name)
+        if not self.limits.max_cost or price is None:
+            return None
+        tools = self._tools() if self.conversation.use_tools else None
+        estimate = (self.cost or 0.0) + prompt_tokens(self._prompt(tools), tools) * price[0] / 1e6
+        if estimate <= self.limits.max_cost:
+            return None
+        return (
+            f"Stopped: the next model call would take this request to about ${estimate:.4f}, past its limit of "
+            f"${self.limits.max_cost:.4f}."
+        )
 
     def _tools(self) -> list[dict] | None:
         """``run_cell``, and ``edit_cell`` when the model was shown the notebook; none to explain."""
@@ -347,6 +385,8 @@ class Agent:
             where = self.work.where(cell, result)
             self._tell_model(action.tool_call_id, f"{where}\n{feedback}" if where else feedback)
             self.current.add_attempt(cell, result)
+            if wants_images(self.limits.send_images, self.model.model_name):
+                self._images += image_parts(result.outputs)
             if packages and result.ok:
                 self.current.packages += await self._pinned(list(packages))
             yield CellDone(

