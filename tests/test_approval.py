@@ -231,3 +231,20 @@ async def test_an_edited_answer_must_be_code(open_chat, extension):
         await chat.send(type="approval", request_id="approval-x", approved=True, code="  ")
         error = await chat.next()
     assert error["type"] == "error" and "'code' must be the edited code" in error["message"]
+
+
+async def test_an_install_card_shows_the_command_the_index_and_what_is_installed(
+    open_chat, llm_server, extension, monkeypatch
+):
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")  # the kernel inherits it
+    async with open_chat() as chat:
+        answering(chat, extension, False)
+        llm_server.enqueue(run_cell("%pip install -q nbformat ci-jupyterlab-no-such-package"), answer("Skipped."))
+        messages = await chat.ask("Install them.")
+
+    [request] = of(messages, "approval_request")
+    assert request["kind"] == "install"
+    assert request["command"].startswith("%pip install nbformat ci-jupyterlab-no-such-package\n")
+    assert request["index"] == "https://mirror.example/simple"
+    assert request["installed"]["ci-jupyterlab-no-such-package"] is None
+    assert request["installed"]["nbformat"]  # the version this kernel has now

@@ -96,6 +96,10 @@ class ApprovalRequest(Event):
     reason: str
     cell_id: str | None = None  # the code goes into this existing cell (an edit): the card shows a diff
     before: str | None = None  # that cell's source now
+    #: For installs: the exact code that will run, the index pip uses, each package's installed version (or None).
+    command: str | None = None
+    index: str | None = None
+    installed: dict | None = None
 
 
 @dataclass

@@ -62,6 +62,30 @@ def versions_probe(packages: list[str]) -> str:
     )
 
 
+_INSTALL_DETAILS = """
+import importlib.metadata, json, os, subprocess, sys
+def version(name):
+    try:
+        return importlib.metadata.version(name)
+    except Exception:
+        return None
+index = os.environ.get("PIP_INDEX_URL", "")
+if not index:
+    try:
+        asked = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
+        index = subprocess.run(asked, capture_output=True, text=True, timeout=5).stdout.strip()
+    except Exception:
+        pass
+print(json.dumps({"index": index or "https://pypi.org/simple", "installed": {n: version(n) for n in NAMES}}))
+"""
+
+
+def install_details_probe(packages: list[str]) -> str:
+    """A silent snippet printing, as JSON, the index pip would use and each package's installed version."""
+    names = [requirement_name(package) for package in packages]
+    return f"exec({_INSTALL_DETAILS!r}, {{'NAMES': {names!r}}})"
+
+
 def pinned(packages: list[str], versions: dict) -> list[str]:
     """``name==version`` where the version is known, else the requirement as asked."""
     return [

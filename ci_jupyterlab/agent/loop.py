@@ -50,7 +50,7 @@ from .events import (
 from .executors import FATAL_STATUSES, ExecutionResult, Executor, inspect_json
 from .feedback import feedback_for_model, status_line
 from .images import MAX_IMAGES, image_parts, images_message, wants_images
-from .install import checked_installs, pinned, versions_probe
+from .install import checked_installs, install_details_probe, pinned, versions_probe
 from .limits import Limits
 from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying, ToolsRejected
 from .notebook_view import NotebookSnapshot
@@ -70,6 +70,8 @@ INTERRUPTED_RESULT = (
 )
 #: Seconds to read back the versions of freshly installed packages.
 VERSIONS_TIMEOUT = 5.0
+#: Seconds to look up pip's index and the installed versions for an install card.
+INSTALL_DETAILS_TIMEOUT = 8.0
 DECLINED_RESULT = (
     "Not run: the user did not approve: {reasons} Do the task another way (with the packages already "
     "installed, inside the notebook's folder), or explain what is needed and how the user can do it."
@@ -424,6 +426,7 @@ class Agent:
             if kind is None:
                 return
             target = self.work.target_for(action.cell_id)
+            details = await self._install_details(risks.installs) if risks.installs else {}
             request = ApprovalRequest(
                 f"approval-{uuid.uuid4().hex[:12]}",
                 kind,
@@ -433,6 +436,9 @@ class Agent:
                 approval_summary(kind, risks),
                 cell_id=target,
                 before=self.work.source_of(target) if target else None,
+                command=checked_installs(action.code)[0] if risks.installs else None,
+                index=details.get("index"),
+                installed=details.get("installed"),
             )
             answer: Answer = False
             if self.approve is not None:
@@ -450,6 +456,10 @@ class Agent:
             reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
             self._tell_model(action.tool_call_id, DECLINED_RESULT.format(reasons=reasons))
             return
+
+    async def _install_details(self, packages: tuple[str, ...]) -> dict:
+        """What an install card shows beside the command: pip's index and the versions installed now."""
+        return await inspect_json(self.executor, install_details_probe(list(packages)), INSTALL_DETAILS_TIMEOUT)
 
     async def _pinned(self, packages: list[str]) -> list[str]:
         """The installed packages with their versions, for a reproducible export."""

@@ -10,6 +10,7 @@ what to fix.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 from collections.abc import AsyncIterator, Callable
@@ -235,19 +236,22 @@ class OpenAICompatibleClient:
             )
         finally:
             _RETRY_NOTICES.reset(token)
+        waiting: asyncio.Future | None = None
         try:
             while not posting.done():
                 waiting = asyncio.ensure_future(notices.get())
                 await asyncio.wait({posting, waiting}, return_when=asyncio.FIRST_COMPLETED)
                 if waiting.done():
                     yield waiting.result()
-                else:
-                    waiting.cancel()
             while not notices.empty():
                 yield notices.get_nowait()
             yield posting.result()
         finally:
-            posting.cancel()
+            # Also reached when the request is dropped with the server's loop already closed: nothing to cancel then.
+            with contextlib.suppress(RuntimeError):
+                for task in (posting, waiting):
+                    if task is not None and not task.done():
+                        task.cancel()
 
     async def _chunks(self, stream: openai.AsyncStream) -> AsyncIterator[ChatCompletionChunk]:
         """The stream's chunks, checked: the client parses them but does not validate them.
