@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import nbformat
+from nbformat.sign import NotebookNotary
 from nbformat.v4 import new_markdown_cell
 
 from .agent import (
@@ -258,6 +259,8 @@ async def export_command(args: argparse.Namespace) -> int:
         )
     except ExportError as exc:
         raise UsageError(f"{exc.message} {exc.hint}".strip()) from None
+    if export.trusted:  # its outputs are this run's: signed by the user's notary, it opens trusted
+        NotebookNotary().sign(export.notebook)
     if out.exists():  # --force
         write_atomically(out, nbformat.writes(export.notebook))
     else:

@@ -58,6 +58,11 @@ class Export:
     provenance: dict
     path: Path  # the notebook exported, symlinks resolved
 
+    @property
+    def trusted(self) -> bool:
+        """Whether its outputs all come from the verification run: a notary may sign it, so it opens trusted."""
+        return self.verification is not None and self.verification.complete
+
 
 @dataclass
 class _Request:
@@ -364,7 +369,10 @@ async def export_notebook(
             cell_timeout=cell_timeout,
             modules=imported_modules(notebook.cells) | {p.split("=")[0].split("[")[0] for p in builder.packages},
         )
-        verification.fill_unrecorded(notebook)
+        if verification.complete:
+            verification.use_fresh_outputs(notebook)  # outputs this run made: the export can open trusted
+        else:
+            verification.fill_unrecorded(notebook)
         provenance["environment"] = verification.environment
         if "language_info" in verification.executed.metadata:
             notebook.metadata.setdefault("language_info", verification.executed.metadata.language_info)

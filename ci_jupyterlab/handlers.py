@@ -113,6 +113,8 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
     def _write(self, export: Export, root: Path) -> str:
         """Write the export next to the notebook; its path relative to ``root``."""
         target = default_export_path(export.path)
+        if export.trusted:  # its outputs are this server's own run: it opens with its HTML and SVG shown
+            self.serverapp.contents_manager.notary.sign(export.notebook)
         try:
             target = write_new(export.notebook, target)
         except OSError as exc:  # its message would name the absolute path

@@ -102,6 +102,16 @@ class Verification:
             text += f". The run stopped early: {self.problem}"
         return text + "."
 
+    @property
+    def complete(self) -> bool:
+        """Whether every code cell ran to the same outputs (or to its first ones) in the fresh kernel."""
+        return self.problem is None and all(check.reproduced for check in self.checks)
+
+    def use_fresh_outputs(self, notebook: nbformat.NotebookNode) -> None:
+        """Give every code cell the outputs of the fresh run: then they come from this run, and may be trusted."""
+        for check in self.checks:
+            notebook.cells[check.index].outputs = copy.deepcopy(self.executed.cells[check.index].outputs)
+
     def fill_unrecorded(self, notebook: nbformat.NotebookNode) -> None:
         """Give the cells that had no recorded outputs those of the fresh run."""
         for check in self.checks:

@@ -8,6 +8,7 @@ holding the step's final attempt.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -330,3 +331,32 @@ def test_sessions_survive_a_new_store_on_the_same_directory(tmp_path):
 def test_records_saved_before_packages_existed_still_load():
     old = {"requests": [{"text": "Hi", "steps": []}]}
     assert SessionRecord.from_dict(old).requests[0].packages == []
+
+
+async def export_over_rest(jp_fetch, jp_root_dir, *cells) -> nbformat.NotebookNode:
+    """Export a notebook of these cells (sources, or code cells with recorded outputs) through the REST API."""
+    notebook = new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
+    notebook.cells = [new_code_cell(cell) if isinstance(cell, str) else cell for cell in cells]
+    nbformat.write(notebook, jp_root_dir / "report.ipynb")
+    answer_ = await jp_fetch("ci-jupyterlab", "export", method="POST", body=json.dumps({"path": "report.ipynb"}))
+    return nbformat.read(jp_root_dir / json.loads(answer_.body)["path"], as_version=4)
+
+
+async def test_a_verified_export_opens_trusted_with_this_runs_outputs(jp_fetch, jp_root_dir, jp_serverapp):
+    html = "from IPython.display import HTML\nHTML('<b>total</b>: 42')"
+    exported = await export_over_rest(jp_fetch, jp_root_dir, "x = 40 + 2", html)
+
+    assert jp_serverapp.contents_manager.notary.check_signature(exported)
+    assert exported.cells[-1].outputs[0]["data"]["text/html"] == "<b>total</b>: 42"
+
+
+async def test_an_export_that_did_not_reproduce_is_not_trusted(jp_fetch, jp_root_dir, jp_serverapp):
+    stale = new_code_cell("print(2)", execution_count=1)
+    stale.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]  # what an earlier run printed
+    exported = await export_over_rest(jp_fetch, jp_root_dir, stale)
+
+    assert exported.metadata["ci_jupyterlab_export"]["verification"]["cells"][0]["status"] == "differs"
+    assert not jp_serverapp.contents_manager.notary.check_signature(exported)
+    assert exported.cells[-1].outputs[0]["text"] == "1\n"  # the recorded outputs are kept, as before
