@@ -32,7 +32,9 @@ from .protocol import (
     InspectResultMessage,
     NotebookMovedMessage,
     ProtocolError,
+    ReviewMessage,
     StopMessage,
+    UndoMessage,
     UserMessage,
     parse_client_message,
 )
@@ -111,6 +113,8 @@ class ChatConnection:
                 if isinstance(message.answer, str):
                     answer["code"] = message.answer  # edited: this runs instead
                 session.emit(answer)
+        elif isinstance(message, (ReviewMessage, UndoMessage)):
+            self._outcome(session, message)
         elif session.driver is not self:
             log.debug("Ignoring a %s from a window that watches session %s.", type(message).__name__, session.id)
         elif isinstance(message, (ExecutionResultMessage, InspectResultMessage)):
@@ -124,6 +128,29 @@ class ChatConnection:
             if session.agent is not None and session.agent.current is not None:
                 session.agent.current.notebook_path = session.notebook_path
                 session.agent.notebook_dir = self._notebook_dir(session.notebook_path)
+
+    def _outcome(self, session: ChatSession, message: ReviewMessage | UndoMessage) -> None:
+        """The user reviewed or undid a request's changes in the notebook: keep it, show it everywhere."""
+        if isinstance(message, ReviewMessage):
+            outcomes = {message.cell_id: message.action}
+            shown = {"type": "review", "request": message.request, "cell_id": message.cell_id, "action": message.action}
+        else:
+            outcomes = {
+                **dict.fromkeys(message.restored, "undone"),
+                **dict.fromkeys(message.removed, "undone"),
+                **dict.fromkeys(message.kept, "kept"),
+            }
+            shown = {
+                "type": "undo",
+                "request": message.request,
+                "restored": message.restored,
+                "removed": message.removed,
+                "kept": message.kept,
+            }
+        if not session.record.mark_changes(message.request, outcomes):
+            raise ProtocolError("That request changed no such cell.", session=session.id)
+        session.emit(shown)
+        self.store.save_soon(session)
 
     def close(self) -> None:
         """The client went away: its requests end, except one that waits for an approval.
@@ -234,6 +261,9 @@ class ChatConnection:
                 notebook_path=session.notebook_path,
                 notebook_dir=self._notebook_dir(session.notebook_path),
                 context=context,
+                notebook=message.notebook.view,
+                intent=message.intent,
+                cell_id=message.cell_id,
             ):
                 session.emit(event.to_message())
                 if isinstance(event, CellDone):

@@ -15,9 +15,11 @@ import asyncio
 import os
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import nbformat
+from nbformat.v4 import new_markdown_cell
 
 from .agent import (
     AnswerCutOff,
@@ -35,11 +37,13 @@ from .agent import (
 )
 from .agent.executors.file_watch import FileWatchingExecutor
 from .agent.executors.kernel import KernelExecutor
+from .agent.executors.notebook_file import NotebookFileExecutor
 from .agent.files import free_path, write_atomically
+from .agent.notebook_view import snapshot_of
 from .agent.redaction import Redactor
 from .export import ExportError, default_export_path, export_notebook, write_new
 from .kernel_env import key_variables
-from .record_notebook import notebook_from_record
+from .record_notebook import notebook_from_record, quote_request
 from .session_files import SessionFiles
 from .sessions import SessionStore
 
@@ -63,7 +67,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--max-attempts", type=int, metavar="N", help="failing runs in a row before giving up")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds a cell may run")
     run.add_argument("--workdir", metavar="DIR", help="the kernel's working directory (default: current)")
-    run.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    run.add_argument(
+        "--force", action="store_true", help="overwrite --output (or, with --notebook alone, NB) if it exists"
+    )
+    run.add_argument(
+        "--notebook",
+        metavar="NB.ipynb",
+        help="work in this existing notebook: the model sees its cells and may edit them; the result goes to "
+        "--output, or back to NB with --force",
+    )
+    run.add_argument("--no-run-existing", action="store_true", help="with --notebook: do not run its cells first")
     run.add_argument(
         "--allow-install", action="store_true", help="let the code install packages (otherwise they are declined)"
     )
@@ -120,6 +133,10 @@ def copy_inputs(files: list[str], workdir: Path) -> list[Path]:
 
 
 def output_path(args: argparse.Namespace, workdir: Path) -> Path:
+    if args.notebook and args.output is None:
+        if not args.force:
+            raise UsageError(f"give --output for the result, or --force to write it back to {args.notebook}")
+        return Path(args.notebook).expanduser()
     if args.output is None:
         return free_path(workdir / DEFAULT_OUTPUT)
     path = Path(args.output).expanduser()
@@ -136,7 +153,9 @@ async def run_request(args: argparse.Namespace) -> int:
     problem = settings.problem()
     if problem is not None:
         raise UsageError(f"{problem.message} {problem.hint}")
-    workdir = Path(args.workdir or ".").resolve()
+    existing = read_existing(args.notebook) if args.notebook else None
+    default_dir = Path(args.notebook).expanduser().resolve().parent if args.notebook else Path(".")
+    workdir = Path(args.workdir or default_dir).resolve()
     if not workdir.is_dir():
         raise UsageError(f"no such directory: {workdir}")
     out = output_path(args, workdir)
@@ -148,15 +167,26 @@ async def run_request(args: argparse.Namespace) -> int:
         Assistant.from_settings(settings) as assistant,
         KernelExecutor(args.kernel, cwd=workdir, env=hidden) as kernel,
     ):
+        runner = kernel if existing is None else NotebookFileExecutor(kernel, existing)
         agent = assistant.agent(
-            FileWatchingExecutor(kernel, workdir, workdir, ignore={out.name}),
+            FileWatchingExecutor(runner, workdir, workdir, ignore={out.name}),
             language=kernel.language,
             approve=approver(allow_install=args.allow_install, yes=args.yes),
         )
+        view = None
+        if existing is not None:
+            if not args.no_run_existing:
+                await run_existing(kernel, existing, settings.cell_timeout)
+            view = snapshot_of(existing, active=len(existing.cells) - 1 if existing.cells else None)
         context = [Attachments(workdir, [file.name for file in files]), LiveKernelState(kernel.language)]
-        async for event in agent.run(request, notebook_path=out.name, notebook_dir=str(workdir), context=context):
+        async for event in agent.run(
+            request, notebook_path=out.name, notebook_dir=str(workdir), context=context, notebook=view
+        ):
             report(event)
-        notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
+        if existing is None:
+            notebook = notebook_from_record(agent.record, kernel_name=args.kernel, language=kernel.language)
+        else:
+            notebook = with_answer(existing, agent.record.requests[-1])
     # A cell may have printed a secret; the notebook is a file to share.
     notebook = nbformat.from_dict(Redactor(settings.secrets()).data(notebook))
     nbformat.validate(notebook)
@@ -166,6 +196,46 @@ async def run_request(args: argparse.Namespace) -> int:
     if answer.answer:
         print(answer.answer)
     return EXIT_OK if answer.done_reason == "answered" else EXIT_FAILED
+
+
+def read_existing(path: str) -> nbformat.NotebookNode:
+    """The notebook ``--notebook`` names, every cell with an id (older notebooks have none)."""
+    try:
+        notebook = nbformat.read(Path(path).expanduser(), as_version=4)
+    except FileNotFoundError:
+        raise UsageError(f"no such notebook: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path} as a notebook: {exc}") from None
+    if any("id" not in cell for cell in notebook.cells):
+        for cell in notebook.cells:
+            cell.setdefault("id", uuid.uuid4().hex[:8])
+        notebook.nbformat_minor = max(notebook.nbformat_minor, 5)  # cell ids are nbformat 4.5
+    return notebook
+
+
+async def run_existing(kernel: KernelExecutor, notebook: nbformat.NotebookNode, timeout: float) -> None:
+    """Run the notebook's code cells in order, as Run All does: up to the first that fails."""
+    for number, cell in enumerate(notebook.cells, 1):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        result = await kernel.run(RunCell(f"existing-{number}", cell.source, 0, 1, None, timeout))
+        cell.outputs = [nbformat.from_dict(output) for output in result.outputs]
+        cell.execution_count = result.execution_count
+        if not result.ok:
+            summary = result.error_summary() or {}
+            print(
+                f"  cell #{number} of the notebook failed ({summary.get('ename')}); later cells not run",
+                file=sys.stderr,
+            )
+            return
+
+
+def with_answer(notebook: nbformat.NotebookNode, request) -> nbformat.NotebookNode:
+    """The notebook the request worked in, with the request and its answer as a last markdown cell."""
+    notebook.cells = [nbformat.from_dict(cell) for cell in notebook.cells]
+    if request.answer:
+        notebook.cells.append(new_markdown_cell(f"{quote_request(request.text)}\n\n{request.answer}"))
+    return notebook
 
 
 async def export_command(args: argparse.Namespace) -> int:

@@ -28,11 +28,14 @@ from .agent import ApprovalRequest, Assistant, Done, Error, NamespaceSummary, Ru
 from .agent.executors.inkernel import InKernelRunner
 from .agent.executors.worker import CellJob, InspectJob, events_from_worker
 from .agent.journal import JOURNAL_NAME, Journal, Recording
+from .agent.notebook_view import NotebookSnapshot, ViewCell
 from .magic_options import MagicOptions, OptionError, parse_magic
 from .magic_view import MagicView
 
 #: Characters of the variables summary sent with each request.
 CONTEXT_BUDGET = 3000
+#: Characters of an earlier cell's result (its repr) in the input history shown to the model.
+HISTORY_RESULT_CHARS = 2000
 NOT_ASKED = "Not run: this step needs your approval, which %%ci cannot ask for."
 
 
@@ -100,10 +103,10 @@ class CodeInterpreterRequest:
     def ask_model(self) -> None:
         """Run the agent loop; cells run here, on the kernel's main thread."""
         # Summarised here, on the main thread, while no user code runs.
-        context = self._variables()
+        context, history = self._variables(), self._history()
         working_code: dict[int, str] = {}  # step -> the code of its latest attempt, if it worked
         done = None
-        with closing(events_from_worker(lambda executor: self._agent_events(executor, context))) as items:
+        with closing(events_from_worker(lambda executor: self._agent_events(executor, context, history))) as items:
             for item in items:
                 if isinstance(item, CellJob):
                     result = self.runner.run(item.cell.code, item.cell.timeout)
@@ -130,7 +133,7 @@ class CodeInterpreterRequest:
         elif done is not None and done.reason == "stopped":
             self.view.note("Stopped.")
 
-    async def _agent_events(self, executor, context: NamespaceSummary):
+    async def _agent_events(self, executor, context: NamespaceSummary, history: NotebookSnapshot):
         """The agent's events, on the worker thread (the model client belongs to its loop)."""
         async with Assistant.from_settings(self.settings) as assistant:
             # A fresh conversation per cell: what a cell does must not depend on
@@ -138,9 +141,28 @@ class CodeInterpreterRequest:
             agent = assistant.agent(executor, language="python", approve=_cannot_ask)
             notebook = os.environ.get("JPY_SESSION_NAME")
             async for event in agent.run(
-                self.request, notebook_path=notebook, notebook_dir=str(Path.cwd()), context=[context]
+                self.request,
+                notebook_path=notebook,
+                notebook_dir=str(Path.cwd()),
+                context=[context],
+                notebook=history,
             ):
                 yield event
+
+    def _history(self) -> NotebookSnapshot:
+        """The cells the user ran in this kernel, in order (their inputs, and results as text), this one aside."""
+        inputs = self.shell.history_manager.input_hist_raw
+        results = self.shell.user_ns.get("Out", {})
+        cells = []
+        for number, source in enumerate(inputs[1:-1], 1):  # In[0] is empty; the last is this %%ci cell
+            if not source.strip():
+                continue
+            outputs = []
+            if number in results:
+                text = repr(results[number])
+                outputs.append({"output_type": "execute_result", "text": text[:HISTORY_RESULT_CHARS]})
+            cells.append(ViewCell(f"In[{number}]", "code", source, number, outputs))
+        return NotebookSnapshot(cells, active=len(cells) - 1 if cells else None, history=True)
 
     def _variables(self) -> NamespaceSummary:
         namespace = self.shell.user_ns

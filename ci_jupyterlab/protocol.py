@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 
 from .agent.executors import RUN_STATUSES, ExecutionResult
+from .agent.notebook_view import NotebookSnapshot, ViewCell
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 _MESSAGE_TYPES = {
     "user_message",
@@ -19,7 +20,11 @@ _MESSAGE_TYPES = {
     "attach",
     "cell_state",
     "notebook_moved",
+    "review",
+    "undo",
 }
+_INTENTS = {"ask", "fix", "explain"}
+_REVIEW_ACTIONS = {"accepted", "reverted"}
 _CELL_STATES = {"waiting", "started"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: How a run the client made can end: all but "no_response", which only the server concludes.
@@ -30,6 +35,10 @@ MAX_REQUEST_CHARS = 100_000
 MAX_ATTACHMENTS = 20
 #: Characters of code the user may send back, edited, in place of a cell's.
 MAX_EDITED_CODE_CHARS = 1_000_000
+#: Cells of the notebook view; characters of a cell's source and of an output's text in it.
+MAX_VIEW_CELLS = 1000
+MAX_VIEW_SOURCE_CHARS = 25_000
+MAX_VIEW_TEXT_CHARS = 5_000
 
 
 class ProtocolError(ValueError):
@@ -47,6 +56,7 @@ class NotebookInfo:
     path: str | None
     kernel_name: str | None
     kernel_language: str | None
+    view: NotebookSnapshot | None = None  # the cells as the user has them; None from older clients
 
 
 @dataclass
@@ -55,6 +65,8 @@ class UserMessage:
     text: str
     notebook: NotebookInfo
     attachments: list[str] = field(default_factory=list)  # paths relative to the server root
+    intent: str = "ask"  # "ask", "fix" or "explain"
+    cell_id: str | None = None  # the cell the request is about
 
 
 @dataclass
@@ -113,6 +125,27 @@ class NotebookMovedMessage:
     path: str
 
 
+@dataclass
+class ReviewMessage:
+    """The user accepted or reverted one cell a request changed."""
+
+    session: str
+    request: int
+    cell_id: str
+    action: str
+
+
+@dataclass
+class UndoMessage:
+    """The user undid a request: cells restored, removed, or kept as they had changed them since."""
+
+    session: str
+    request: int
+    restored: list[str]
+    removed: list[str]
+    kept: list[str]
+
+
 ClientMessage = (
     UserMessage
     | ExecutionResultMessage
@@ -122,6 +155,8 @@ ClientMessage = (
     | AttachMessage
     | CellStateMessage
     | NotebookMovedMessage
+    | ReviewMessage
+    | UndoMessage
 )
 
 
@@ -134,6 +169,58 @@ def _field(message: dict, name: str, kind: type | tuple[type, ...], session: str
 
 def _optional_str(value) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _text(value, limit: int) -> str:
+    """A string field of the view, cut to ``limit`` (the client cuts first; this bounds a bad one)."""
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _view_output(output) -> dict | None:
+    if not isinstance(output, dict) or not isinstance(output.get("output_type"), str):
+        return None
+    kept = {"output_type": output["output_type"]}
+    for name in ("name", "text", "ename", "evalue"):
+        if isinstance(output.get(name), str):
+            kept[name] = _text(output[name], MAX_VIEW_TEXT_CHARS)
+    image = output.get("image")
+    if isinstance(image, dict):
+        kept["image"] = {k: v for k, v in image.items() if k in ("mime", "bytes", "width", "height")}
+    return kept
+
+
+def _notebook_view(notebook: dict, session: str) -> NotebookSnapshot | None:
+    """The notebook view a ``user_message`` carries, checked; None if it has none."""
+    cells = notebook.get("cells")
+    if cells is None:
+        return None
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        raise ProtocolError("'notebook.cells' must be a list of cells.", session=session)
+    if len(cells) > MAX_VIEW_CELLS:
+        raise ProtocolError(
+            f"The notebook view has {len(cells):,} cells; the limit is {MAX_VIEW_CELLS:,}.", session=session
+        )
+    view = [
+        ViewCell(
+            id=_text(cell.get("id"), 128),
+            cell_type=cell.get("cell_type") if cell.get("cell_type") in ("code", "markdown", "raw") else "code",
+            source=_text(cell.get("source"), MAX_VIEW_SOURCE_CHARS),
+            execution_count=cell.get("execution_count") if isinstance(cell.get("execution_count"), int) else None,
+            outputs=[kept for kept in map(_view_output, cell.get("outputs") or []) if kept],
+            tag=cell.get("tag") if isinstance(cell.get("tag"), dict) else None,
+        )
+        for cell in cells
+    ]
+    active = notebook.get("active")
+    selected = notebook.get("selected") or []
+    in_range = range(len(view))
+    return NotebookSnapshot(
+        view,
+        active if isinstance(active, int) and active in in_range else None,
+        frozenset(i for i in selected if isinstance(i, int) and i in in_range)
+        if isinstance(selected, list)
+        else frozenset(),
+    )
 
 
 def parse_client_message(raw: str | bytes) -> ClientMessage:
@@ -178,6 +265,12 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 "Put them in a zip file, or a folder the code can read.",
                 session,
             )
+        intent = message.get("intent", "ask")
+        if intent not in _INTENTS:
+            raise ProtocolError(f"Unknown intent {intent!r}.", f"Known: {', '.join(sorted(_INTENTS))}.", session)
+        cell_id = _optional_str(message.get("cell_id"))
+        if intent != "ask" and cell_id is None:
+            raise ProtocolError(f"A '{intent}' request needs the 'cell_id' of its cell.", session=session)
         return UserMessage(
             session,
             text,
@@ -185,8 +278,11 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 _optional_str(notebook.get("path")),
                 _optional_str(notebook.get("kernel_name")),
                 _optional_str(notebook.get("kernel_language")),
+                _notebook_view(notebook, session),
             ),
             attachments,
+            intent,
+            cell_id,
         )
     if kind == "execution_result":
         status = _field(message, "status", str, session)
@@ -205,6 +301,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 outputs=outputs,
                 execution_count=count if isinstance(count, int) else None,
                 duration_ms=float(duration) if isinstance(duration, (int, float)) else 0.0,
+                cell_id=_optional_str(message.get("cell_id")),
+                before=message.get("before") if isinstance(message.get("before"), str) else None,
             ),
         )
     if kind == "inspect_result":
@@ -235,4 +333,16 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return NotebookMovedMessage(session, _field(message, "path", str, session))
     if kind == "attach":
         return AttachMessage(session)
+    if kind == "review":
+        action = _field(message, "action", str, session)
+        if action not in _REVIEW_ACTIONS:
+            raise ProtocolError(f"Unknown review action '{action}'.", session=session)
+        return ReviewMessage(
+            session, _field(message, "request", int, session), _field(message, "cell_id", str, session), action
+        )
+    if kind == "undo":
+        lists = [message.get(name) or [] for name in ("restored", "removed", "kept")]
+        if not all(isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in lists):
+            raise ProtocolError("'undo' lists cell ids in 'restored', 'removed' and 'kept'.", session=session)
+        return UndoMessage(session, _field(message, "request", int, session), *lists)
     return StopMessage(session)

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from ci_jupyterlab.agent.events import RunCell
+from ci_jupyterlab.agent.executors.notebook_file import NotebookFileExecutor
+from ci_jupyterlab.agent.notebook_view import snapshot_of
 
 
 class Chat:
-    """A minimal client of the chat protocol, backed by a real kernel."""
+    """A minimal client of the chat protocol, backed by a real kernel.
 
-    def __init__(self, ws, kernel=None, session="s-1"):
+    With a ``notebook`` (nbformat v4 as a dict), it also plays the panel's
+    notebook: the view goes with each request, and each ``run_cell`` goes into
+    that notebook (a new cell, or the cell an edit names) as the panel puts it.
+    """
+
+    def __init__(self, ws, kernel=None, session="s-1", notebook: dict | None = None):
         self.ws, self.kernel, self.session = ws, kernel, session
         self.approve = False  # the answer to approval requests
         self.received: list[dict] = []
+        self.notebook = notebook
+        self.active: int | None = None
+
+    def view(self) -> dict:
+        """The notebook as the panel sends it (``notebook.cells``, ``active``, ``selected``)."""
+        snapshot = snapshot_of(self.notebook, self.active)
+        return {
+            "cells": [asdict(cell) for cell in snapshot.cells],
+            "active": self.active,
+            "selected": [] if self.active is None else [self.active],
+        }
 
     async def send(self, **message):
-        message.setdefault("protocol", 2)
+        message.setdefault("protocol", 3)
         message.setdefault("session", self.session)
         await self.ws.write_message(json.dumps(message))
 
@@ -28,8 +47,12 @@ class Chat:
     async def ask(self, text: str, **fields) -> list[dict]:
         """Send a request, run its cells in the kernel, return every message until done."""
         start = len(self.received)
-        await self.send(
-            type="user_message", text=text, notebook={"path": "work/a.ipynb", "kernel_language": "python"}, **fields
+        notebook = {"path": "work/a.ipynb", "kernel_language": "python"}
+        if self.notebook is not None:
+            notebook.update(self.view())
+        await self.send(type="user_message", text=text, notebook=notebook, **fields)
+        executor = (
+            self.kernel if self.notebook is None else NotebookFileExecutor(self.kernel, self.notebook, self.session)
         )
         while (message := await self.next())["type"] != "done":
             if message["type"] == "inspect":
@@ -38,13 +61,24 @@ class Chat:
             elif message["type"] == "approval_request":
                 await self.send(type="approval", request_id=message["request_id"], approved=self.approve)
             elif message["type"] == "run_cell":
-                fields = {k: message[k] for k in ("call_id", "code", "step", "attempt", "replaces", "timeout")}
-                result = await self.kernel.run(RunCell(**fields))
+                fields = {
+                    k: message.get(k) for k in ("call_id", "code", "step", "attempt", "replaces", "timeout", "cell_id")
+                }
+                result = await executor.run(RunCell(**fields))
                 await self.send(
                     type="execution_result",
                     call_id=message["call_id"],
                     status=result.status,
                     outputs=result.outputs,
                     execution_count=result.execution_count,
+                    cell_id=result.cell_id,
+                    before=result.before,
                 )
         return self.received[start:]
+
+    async def run_user_cells(self) -> None:
+        """Run the notebook's code cells in the kernel, as the user did before asking."""
+        for number, cell in enumerate(self.notebook["cells"], 1):
+            if cell["cell_type"] == "code" and cell["source"].strip():
+                result = await self.kernel.run(RunCell(f"user-{number}", cell["source"], 0, 1, None, 60))
+                cell["outputs"], cell["execution_count"] = result.outputs, result.execution_count

@@ -131,7 +131,7 @@ def open_chat(jp_ws_fetch, tmp_path):
             ws = await jp_ws_fetch("ci-jupyterlab", "chat")
             chat = Chat(ws, kernel, session)
             hello = await chat.next()
-            assert hello["type"] == "hello" and hello["protocol"] == 2
+            assert hello["type"] == "hello" and hello["protocol"] == 3
             try:
                 yield chat
             finally:

@@ -141,3 +141,47 @@ def test_jupyter_ci_is_a_jupyter_subcommand():
     done = subprocess.run(["jupyter", "ci", "run", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "usage: jupyter ci run" in done.stdout and "--file PATH" in done.stdout
+
+
+def write_notebook(path, *sources):
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources]), path)
+
+
+def test_run_works_in_an_existing_notebook_and_edits_its_cell(run_ci, llm_server):
+    notebook = run_ci.workdir / "analysis.ipynb"
+    write_notebook(notebook, "prices = [3, 4, 5]", "print(sum(price) / len(prices))")
+    llm_server.enqueue(
+        {
+            "tool_calls": [
+                {"name": "edit_cell", "arguments": {"cell": "#2", "code": "print(sum(prices) / len(prices))"}}
+            ]
+        },
+        answer("Fixed the typo: the mean is 4."),
+    )
+    done = run_ci("run", "Fix my notebook.", "--notebook", "analysis.ipynb", "--output", "fixed.ipynb")
+
+    assert done.returncode == 0, done.stderr
+    assert "cell #2 of the notebook failed (NameError)" in done.stderr  # its cells ran first
+    told = llm_server.chat_requests[0]["messages"][1]["content"]
+    assert "print(sum(price) / len(prices))" in told and "NameError" in told
+    result = nbformat.read(run_ci.workdir / "fixed.ipynb", as_version=4)
+    nbformat.validate(result)
+    codes = [cell for cell in result.cells if cell.cell_type == "code"]
+    assert [cell.source for cell in codes] == ["prices = [3, 4, 5]", "print(sum(prices) / len(prices))"]
+    assert codes[1].outputs[0]["text"] == "4.0\n"
+    assert "the mean is 4" in result.cells[-1].source
+    assert nbformat.read(notebook, as_version=4).cells[1].source == "print(sum(price) / len(prices))"  # untouched
+
+
+def test_run_in_a_notebook_needs_an_output_or_force(run_ci, llm_server):
+    write_notebook(run_ci.workdir / "a.ipynb", "x = 1")
+    refused = run_ci("run", "Hi", "--notebook", "a.ipynb")
+    assert refused.returncode == 2 and "give --output for the result, or --force" in refused.stderr
+
+    llm_server.enqueue(run_cell("print(x + 1)"), answer("2."))
+    done = run_ci("run", "Add one.", "--notebook", "a.ipynb", "--force", "--no-run-existing")
+    assert done.returncode == 0, done.stderr
+    cells = nbformat.read(run_ci.workdir / "a.ipynb", as_version=4).cells
+    assert [cell.source for cell in cells[:2]] == ["x = 1", "print(x + 1)"]
+    assert cells[0].outputs == []  # --no-run-existing: the user's cell did not run
+    assert cells[1].outputs[0]["ename"] == "NameError"  # ...so x was never defined

@@ -125,7 +125,7 @@ def test_protocol_parses_requests_and_results():
         json.dumps(
             {
                 "type": "user_message",
-                "protocol": 2,
+                "protocol": 3,
                 "session": "nb:1",
                 "text": " Plot it ",
                 "notebook": {"path": "a.ipynb", "kernel_name": "python3", "kernel_language": "python"},
@@ -138,7 +138,7 @@ def test_protocol_parses_requests_and_results():
         json.dumps(
             {
                 "type": "execution_result",
-                "protocol": 2,
+                "protocol": 3,
                 "session": "nb:1",
                 "call_id": "c1",
                 "status": "timeout",
@@ -153,7 +153,7 @@ def test_protocol_parses_requests_and_results():
 
 def test_protocol_refuses_huge_requests():
     with pytest.raises(ProtocolError, match="limit"):
-        parse_client_message(json.dumps({"type": "user_message", "protocol": 2, "session": "s", "text": "x" * 200_000}))
+        parse_client_message(json.dumps({"type": "user_message", "protocol": 3, "session": "s", "text": "x" * 200_000}))
 
 
 def test_settings_load_from_the_server_config_file_and_environment(tmp_path, monkeypatch):

@@ -90,12 +90,12 @@ async def test_stop_cancels_the_request(open_chat, llm_server):
 @pytest.mark.parametrize(
     "message, expected",
     [
-        ({"type": "teleport", "protocol": 2, "session": "s"}, "Unknown message type 'teleport'"),
+        ({"type": "teleport", "protocol": 3, "session": "s"}, "Unknown message type 'teleport'"),
         ({"type": "stop", "protocol": 1, "session": "s"}, "Protocol version 1 is not supported"),
-        ({"type": "user_message", "protocol": 2, "session": "s", "text": "   "}, "The request is empty"),
-        ({"type": "user_message", "protocol": 2, "session": "bad id!", "text": "x"}, "needs a 'session' id"),
+        ({"type": "user_message", "protocol": 3, "session": "s", "text": "   "}, "The request is empty"),
+        ({"type": "user_message", "protocol": 3, "session": "bad id!", "text": "x"}, "needs a 'session' id"),
         (
-            {"type": "execution_result", "protocol": 2, "session": "s", "call_id": "c", "status": "??"},
+            {"type": "execution_result", "protocol": 3, "session": "s", "call_id": "c", "status": "??"},
             "Unknown execution status",
         ),
     ],

@@ -172,6 +172,25 @@ async def test_errors_get_the_same_hints_as_in_the_panel(kernel, llm_server):
 
 
 @pytest.mark.asyncio
+async def test_the_model_sees_the_input_history_and_can_redo_an_input(kernel, llm_server):
+    await run(kernel, "rates = {'eur': 1.1}")
+    await run(kernel, "usd = 100 * rates['EUR']")  # fails: the user's own cell
+    await run(kernel, "len(rates)")
+    llm_server.enqueue(
+        {"tool_calls": [{"name": "edit_cell", "arguments": {"cell": "In [3]", "code": "usd = 100 * rates['eur']"}}]},
+        run_cell("print(round(usd, 2))"),
+        answer("110.0 dollars."),
+    )
+    result = await run(kernel, "%%ci\nFix my conversion.")
+
+    told = llm_server.chat_requests[0]["messages"][1]["content"]
+    assert "The kernel's input history (4 cells)" in told  # %load_ext ci_jupyterlab is In [1]
+    assert "In [3] code\nusd = 100 * rates['EUR']" in told and "In [4] code · active\nlen(rates)\n→ result: 1" in told
+    assert "%%ci" not in told.split("The kernel's input history")[1]  # this cell is not history yet
+    assert "110.0" in text(result)
+
+
+@pytest.mark.asyncio
 async def test_attempt_cap_from_the_option(kernel, llm_server, work_dir):
     llm_server.enqueue(run_cell("1/0"), run_cell("undefined_name"), answer("never sent"))
     result = await run(kernel, "%%ci --max-attempts 1\nDivide.")

@@ -114,7 +114,7 @@ async def test_a_restarted_server_continues_the_conversation(
         json.dumps(
             {
                 "type": "user_message",
-                "protocol": 2,
+                "protocol": 3,
                 "session": "s-1",
                 "text": "What is total?",
                 "notebook": {"path": "work/a.ipynb"},

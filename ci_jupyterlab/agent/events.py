@@ -57,6 +57,7 @@ class RunCell(Event):
     attempt: int
     replaces: str | None
     timeout: float
+    cell_id: str | None = None  # run in this existing cell (an edit) instead of a new one
 
 
 @dataclass
@@ -91,6 +92,8 @@ class ApprovalRequest(Event):
     reasons: list[str]
     code: str
     reason: str
+    cell_id: str | None = None  # the code goes into this existing cell (an edit): the card shows a diff
+    before: str | None = None  # that cell's source now
 
 
 @dataclass
@@ -100,6 +103,15 @@ class FilesChanged(Event):
     type: ClassVar[str] = "files_changed"
     call_id: str
     files: list[dict]
+
+
+@dataclass
+class NotebookChanges(Event):
+    """Every change the request made to the notebook so far (cells inserted or edited), for review and undo."""
+
+    type: ClassVar[str] = "notebook_changes"
+    request: int  # the request's index in the session record
+    changes: list[dict]
 
 
 @dataclass

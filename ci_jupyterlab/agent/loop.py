@@ -17,7 +17,16 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from .actions import RUN_CELL, RUN_CELL_TOOL, BadArguments, code_from_arguments, fenced_code
+from .actions import (
+    EDIT_CELL,
+    EDIT_CELL_TOOL,
+    RUN_CELL,
+    RUN_CELL_TOOL,
+    BadArguments,
+    code_from_arguments,
+    edit_from_arguments,
+    fenced_code,
+)
 from .approval import Answer, ApprovalMode, Approve, approval_kind, approval_summary
 from .bounds import bounded_outputs
 from .budget import fit_to_budget
@@ -31,6 +40,7 @@ from .events import (
     Done,
     Event,
     FilesChanged,
+    NotebookChanges,
     RunCell,
     Status,
     TextDelta,
@@ -42,6 +52,8 @@ from .feedback import feedback_for_model, status_line
 from .install import checked_installs, pinned, versions_probe
 from .limits import Limits
 from .model_client import CutOff, LLMError, ModelClient, Reply, ToolsRejected
+from .notebook_view import NotebookSnapshot
+from .notebook_work import Intent, NotebookWork
 from .prompts import notebook_context
 from .record import RequestRecord, SessionRecord
 from .redaction import Redactor
@@ -73,6 +85,7 @@ class _Attempts:
     failures: int = 0
     last_failure: tuple | None = None
     failed_call: str | None = None  # the cell the next code replaces
+    failed_cell_id: str | None = None  # its id in the notebook, when the executor knows it
     bad_arguments_reported: bool = False
 
 
@@ -80,6 +93,7 @@ class _Attempts:
 class _Action:
     code: str
     tool_call_id: str | None  # None for fenced code
+    cell_id: str | None = None  # edit_cell: the existing cell it goes into
     declined: bool = False  # the user did not approve it: it is not run
 
 
@@ -116,6 +130,7 @@ class Agent:
         self.completion_tokens = 0
         self._stop_requested = False
         self.current: RequestRecord | None = None  # the request being worked on, once run() starts
+        self.work = NotebookWork(None)  # its notebook: the view, the cell it is about, what it changed
         # The cell being run, its tool call and when it started: recorded if the run is cut short.
         self._in_flight: tuple[RunCell, str | None, float] | None = None
 
@@ -138,6 +153,9 @@ class Agent:
         notebook_path: str | None = None,
         notebook_dir: str | None = None,
         context: Sequence[ContextProvider] = (),
+        notebook: NotebookSnapshot | None = None,
+        intent: Intent = "ask",
+        cell_id: str | None = None,
     ) -> AsyncIterator[Event]:
         """Work on ``request`` until done; yield events on the way.
 
@@ -146,13 +164,19 @@ class Agent:
         without it only relative paths that stay below the working directory are.
         What the ``context`` providers say (files, variables...) goes to the
         model with the request but is not recorded as part of what the user asked.
+        ``notebook`` is the notebook as the user has it (the model sees it, and
+        can then edit its cells); ``intent`` and ``cell_id`` say what the request
+        is about: a cell to "fix" (the first code goes into it) or "explain"
+        (nothing runs).
         """
         convo = self.conversation
+        self.work = NotebookWork(notebook, intent, cell_id, self.limits.view_budget)
         gathered = await gather_context(context, self.executor)
-        about = "\n\n".join(p for p in (gathered, notebook_context(notebook_path, convo.language)) if p)
+        parts = (gathered, self.work.context(), notebook_context(notebook_path, convo.language))
+        about = "\n\n".join(part for part in parts if part)
         convo.messages.append({"role": "user", "content": f"{request}\n\n{self._for_model(about)}"})
         self._request_at = len(convo.messages)  # its index once the system prompt is put first
-        self.current = RequestRecord(request, notebook_path)
+        self.current = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id)
         self.record.requests.append(self.current)
         attempts = _Attempts()
         self._stop_requested = False
@@ -241,7 +265,7 @@ class Agent:
     async def _ask(self) -> AsyncIterator[str | CutOff | Reply]:
         """Stream one answer; fall back to fenced code if tools are refused."""
         convo = self.conversation
-        tools = [RUN_CELL_TOOL] if convo.use_tools else None
+        tools = self._tools() if convo.use_tools else None
         try:
             async for item in self.model.stream(self._prompt(tools), tools=tools):
                 yield item
@@ -249,6 +273,12 @@ class Agent:
             convo.use_tools = False
             async for item in self.model.stream(self._prompt(None), tools=None):
                 yield item
+
+    def _tools(self) -> list[dict] | None:
+        """``run_cell``, and ``edit_cell`` when the model was shown the notebook; none to explain."""
+        if not self.work.runs_code:
+            return None
+        return [RUN_CELL_TOOL, EDIT_CELL_TOOL] if self.work.can_edit else [RUN_CELL_TOOL]
 
     def _prompt(self, tools: list[dict] | None) -> list[dict]:
         """The history as sent: system prompt first, within the prompt budget."""
@@ -264,6 +294,8 @@ class Agent:
         A malformed tool call is answered with what is wrong once per request;
         the second one ends the request.
         """
+        if not self.work.runs_code:
+            return [], None  # explaining: an answer's code is an illustration
         if not reply.tool_calls:
             # Fenced code is a request to run it from a model that does not call
             # tools; from one that does, it is an illustration in the answer.
@@ -273,15 +305,26 @@ class Agent:
         actions = []
         for call in reply.tool_calls:
             try:
-                if call.name != RUN_CELL:
-                    raise BadArguments(f"there is no tool named '{call.name}'; use {RUN_CELL}")
-                actions.append(_Action(code_from_arguments(call.arguments), call.id))
+                actions.append(self._action(call))
             except BadArguments as exc:
                 if attempts.bad_arguments_reported:
                     return [], f"The model's tool call was malformed again: {exc}."
                 attempts.bad_arguments_reported = True
                 self._tell_model(call.id, f"Error: {exc}. Nothing was run.")
         return actions, None
+
+    def _action(self, call) -> _Action:
+        """The code one tool call asks to run, and where; ``BadArguments`` if it cannot be run."""
+        if call.name == RUN_CELL:
+            return _Action(code_from_arguments(call.arguments), call.id)
+        if call.name == EDIT_CELL and self.work.can_edit:
+            reference, code = edit_from_arguments(call.arguments)
+            cell_id = self.work.resolve(reference)
+            if cell_id is None:
+                raise BadArguments(f"there is no cell {reference!r} in the notebook view; name one as #<n>")
+            return _Action(code, call.id, cell_id)
+        known = f"{RUN_CELL} or {EDIT_CELL}" if self.work.can_edit else RUN_CELL
+        raise BadArguments(f"there is no tool named '{call.name}'; use {known}")
 
     async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
         """Run each action in order; stop the turn at the first failure."""
@@ -291,7 +334,7 @@ class Agent:
             if action.declined:
                 continue
             action.code, packages = checked_installs(action.code)
-            cell = self._next_cell(action.code, attempts)
+            cell = self._next_cell(action.code, attempts, self.work.target_for(action.cell_id))
             yield cell
             yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
             started = time.perf_counter()
@@ -300,10 +343,9 @@ class Agent:
             self._in_flight = None
             result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
             hint = await error_hint(self.executor, result, language=self.conversation.language)
-            self._tell_model(
-                action.tool_call_id,
-                feedback_for_model(result, timeout=cell.timeout, hint=hint),
-            )
+            feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint)
+            where = self.work.where(cell, result)
+            self._tell_model(action.tool_call_id, f"{where}\n{feedback}" if where else feedback)
             self.current.add_attempt(cell, result)
             if packages and result.ok:
                 self.current.packages += await self._pinned(list(packages))
@@ -317,12 +359,15 @@ class Agent:
             )
             if result.files:
                 yield FilesChanged(cell.call_id, result.files)
-            ending = self._after_run(cell, result, attempts)
-            if ending is not None:
+            if self.work.record(cell, result):
+                self.current.changes = self.work.summary()
+                yield NotebookChanges(len(self.record.requests) - 1, self.current.changes)
+            closing = self._after_run(cell, result, attempts)
+            if closing is not None:
                 for rest in actions[index + 1 :]:
                     if rest.tool_call_id is not None:
                         self._tell_model(rest.tool_call_id, SKIPPED_RESULT)
-                for event in ending:
+                for event in closing:
                     yield event
                 return
 
@@ -338,6 +383,7 @@ class Agent:
             kind = approval_kind(risks, self.approval, self._approved_packages)
             if kind is None:
                 return
+            target = self.work.target_for(action.cell_id)
             request = ApprovalRequest(
                 f"approval-{uuid.uuid4().hex[:12]}",
                 kind,
@@ -345,6 +391,8 @@ class Agent:
                 risks.reasons(),
                 action.code,
                 approval_summary(kind, risks),
+                cell_id=target,
+                before=self.work.source_of(target) if target else None,
             )
             answer: Answer = False
             if self.approve is not None:
@@ -367,17 +415,20 @@ class Agent:
         """The installed packages with their versions, for a reproducible export."""
         return pinned(packages, await inspect_json(self.executor, versions_probe(packages), VERSIONS_TIMEOUT))
 
-    def _next_cell(self, code: str, attempts: _Attempts) -> RunCell:
-        """A new step, or the next attempt at the step that just failed."""
-        if attempts.failed_call is None:
+    def _next_cell(self, code: str, attempts: _Attempts, cell_id: str | None) -> RunCell:
+        """A new step (in a new cell, or in the existing cell ``cell_id``), or the next attempt at the
+        step that just failed, in its cell."""
+        retry = attempts.failed_call is not None and cell_id in (None, attempts.failed_cell_id)
+        if not retry:
             self.conversation.step += 1
         return RunCell(
             call_id=f"cell-{uuid.uuid4().hex[:12]}",
             code=code,
             step=self.conversation.step,
             attempt=attempts.failures + 1,
-            replaces=attempts.failed_call,
+            replaces=attempts.failed_call if retry else None,
             timeout=self.limits.cell_timeout,
+            cell_id=None if retry else cell_id,
         )
 
     def _after_run(self, cell: RunCell, result: ExecutionResult, attempts: _Attempts) -> list[Event] | None:
@@ -392,13 +443,18 @@ class Agent:
         ):
             return _stopped()
         if result.ok:
-            attempts.failures, attempts.last_failure, attempts.failed_call = 0, None, None
+            attempts.failures, attempts.last_failure, attempts.failed_call, attempts.failed_cell_id = (
+                0,
+                None,
+                None,
+                None,
+            )
             return None
         if result.status in FATAL_STATUSES:
             hint = "Restart or reopen the notebook, then ask again; earlier variables may need re-running."
             return ending("kernel", status_line(result), hint)
         attempts.failures += 1
-        attempts.failed_call = cell.call_id
+        attempts.failed_call, attempts.failed_cell_id = cell.call_id, result.cell_id
         signature = (" ".join(cell.code.split()), summary.get("ename"), summary.get("evalue"))
         if signature == attempts.last_failure:
             message = f"Stopped: the same code failed twice with {summary.get('ename')}: {summary.get('evalue')}"

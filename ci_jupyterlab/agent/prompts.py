@@ -16,7 +16,9 @@ the failed one in the notebook.
 - When the task is done, answer briefly in Markdown, without code to run.
 """
 
-_TOOLS = """- To run code, call the run_cell tool with the cell's full source."""
+_TOOLS = """- To run code, call the run_cell tool with the cell's full source.
+- When you are shown the notebook, change one of its cells in place with the edit_cell \
+tool (its reference, e.g. #3, and its new full source) rather than adding a copy."""
 
 _FENCED = """- To run code, answer with one fenced block:
 ```python

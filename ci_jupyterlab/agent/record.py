@@ -70,6 +70,11 @@ class RequestRecord:
     # Packages installed while working on the request, pinned where known
     # ("openpyxl==3.1.5"); the export installs them in its first cell.
     packages: list[str] = field(default_factory=list)
+    #: What the request was about ("ask", "fix", "explain") and the cell it named, if any.
+    intent: str = "ask"
+    cell_id: str | None = None
+    #: The cells it changed in the notebook ({kind, cell_id, call_id, step, before, after}), for review and undo.
+    changes: list[dict] = field(default_factory=list)
 
     def add_attempt(self, cell: RunCell, result: ExecutionResult) -> None:
         if not self.steps or self.steps[-1].number != cell.step:
@@ -106,6 +111,16 @@ class SessionRecord:
                 self.events[-1] = dict(message)
                 return
         self.events.append(dict(message))
+
+    def mark_changes(self, request: int, outcomes: dict[str, str]) -> bool:
+        """Note what the user did with changes of request ``request`` (by cell id: "accepted",
+        "reverted", "undone", "kept"); False if that request changed none of those cells."""
+        if not 0 <= request < len(self.requests):
+            return False
+        changes = [change for change in self.requests[request].changes if change["cell_id"] in outcomes]
+        for change in changes:
+            change["outcome"] = outcomes[change["cell_id"]]
+        return bool(changes)
 
     def close_interrupted(self) -> bool:
         """End a request that never ended (the server stopped under it); True if there was one."""

@@ -22,6 +22,7 @@ from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
 from .limits import Limits
+from .notebook_view import DEFAULT_VIEW_BUDGET
 from .redaction import environment_secrets
 
 #: The model used with OpenAI's own endpoint when none is configured.
@@ -133,6 +134,12 @@ class CodeInterpreter(Configurable):
         "the current request or the latest error.",
     ).tag(config=True)
 
+    notebook_view_budget = Int(
+        DEFAULT_VIEW_BUDGET,
+        help="Tokens of each prompt the notebook view may take (every cell, compact; cells near the "
+        "active one and cells with errors in full, far ones in one line).",
+    ).tag(config=True)
+
     @default("model")
     def _model_from_env(self) -> str:
         return os.environ.get(MODEL_ENV_VAR, "")
@@ -173,6 +180,7 @@ class CodeInterpreter(Configurable):
             prompt_budget=self.prompt_budget,
             cell_timeout=self.cell_timeout,
             secrets=(self.api_key,),
+            view_budget=self.notebook_view_budget,
         )
 
     def problem(self) -> Problem | None:

@@ -40,6 +40,10 @@ class ExecutionResult:
     execution_count: int | None = None
     duration_ms: float = 0.0
     files: list[dict] = field(default_factory=list)  # written by the cell: {path, size, change}
+    #: Where it ran, for executors that work in a notebook: the cell's id, and its source before
+    #: the run when the run replaced an existing cell's (an edit); None for a new cell.
+    cell_id: str | None = None
+    before: str | None = None
 
     @property
     def ok(self) -> bool:
