@@ -4,7 +4,8 @@
  * dismiss the card. The notebook is changed through its shared model (see
  * changeActions.ts), the conversation shows the outcome at once, and the
  * server is told (`review`, `undo`), which tells every window and keeps it
- * in the session record for a reload.
+ * in the session record for a reload. The notebook is saved afterwards, as
+ * after the assistant's own steps, so the file and the record agree.
  *
  * A cell the user changed since the assistant left it is never reverted
  * silently: the user is asked to keep their version or revert anyway.
@@ -36,6 +37,7 @@ export class ChangeReviewer {
     this._trans = options.trans;
     this._sessionDialogs = options.sessionDialogs;
     this._translator = options.translator;
+    this._save = options.save;
   }
 
   /** Keep one change: the notebook stays as it is; the server is told. */
@@ -78,6 +80,7 @@ export class ChangeReviewer {
       cell_id: change.cell_id,
       action: 'reverted'
     });
+    await this._save(set.session);
   }
 
   /**
@@ -112,12 +115,16 @@ export class ChangeReviewer {
     );
     const outcome = { restored, removed, kept };
     this._model.conversationOf(set.session)?.recordUndo(set.request, outcome);
-    this._tell(set, {
-      type: 'undo',
-      session: set.session,
-      request: set.request,
-      ...outcome
-    });
+    if (restored.length + removed.length + kept.length > 0) {
+      // The server refuses an undo that names no cell of the request.
+      this._tell(set, {
+        type: 'undo',
+        session: set.session,
+        request: set.request,
+        ...outcome
+      });
+    }
+    await this._save(set.session);
   }
 
   /** Run the cells the request's undo restored again, in notebook order. */
@@ -200,6 +207,7 @@ export class ChangeReviewer {
   private _trans: TranslationBundle;
   private _sessionDialogs?: ISessionContextDialogs;
   private _translator?: ITranslator;
+  private _save: (session: string) => Promise<void>;
 }
 
 export namespace ChangeReviewer {
@@ -211,5 +219,7 @@ export namespace ChangeReviewer {
     /** Lets a re-run ask for a kernel when the notebook has none. */
     sessionDialogs?: ISessionContextDialogs;
     translator?: ITranslator;
+    /** Save a session's notebook, after the saves of the assistant's steps. */
+    save: (session: string) => Promise<void>;
   }
 }

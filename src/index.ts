@@ -104,7 +104,8 @@ function activateCodeInterpreter(
     tracker,
     trans,
     sessionDialogs: sessionDialogs ?? undefined,
-    translator
+    translator,
+    save: session => cells.save(session)
   });
   const controller = new ChatController({
     app,
