@@ -11,6 +11,7 @@ import {
   notebookCells,
   outputText,
   promptText,
+  savedAs,
   userNotebook
 } from './utils';
 
@@ -49,6 +50,8 @@ test('Fix with Code Interpreter on an error fixes that very cell in place', asyn
   await expect(
     page.getByRole('button', { name: 'Fix with Code Interpreter' })
   ).toHaveCount(0);
+  // On disk too (with jupyter-collaboration, written from the shared document).
+  await savedAs(page, 'fix-mine.ipynb', [{ cell_type: 'code', source: FIXED }]);
 
   // The model's first request showed it that cell's source and error.
   const [first] = await modelRequests(request);

@@ -10,6 +10,7 @@ import {
   editCell,
   openPanel,
   runCell,
+  savedAs,
   userNotebook
 } from './utils';
 
@@ -39,6 +40,9 @@ test('Undo request gives the notebook back exactly as it was', async ({
   await expect(changes).toContainText('not the kernel');
   expect(await cellSources(page, 'undo.ipynb')).toEqual(before);
   await expect(page.locator('.jp-Cell.jp-ci-mod-changed')).toHaveCount(0);
+  // On disk too: with jupyter-collaboration the server writes the file from
+  // the shared document, so the undo went through it.
+  await savedAs(page, 'undo.ipynb', before);
 
   // The kernel still holds base = 21; re-running the restored cell gives 20 back.
   await changes.getByRole('button', { name: 'Re-run restored cells' }).click();
