@@ -231,3 +231,38 @@ test('an undone request shows as undone after a reload, its cells unmarked', asy
     { cell_type: 'code', source: 'mine = 0' }
   ]);
 });
+
+test('the cell context menu has the three commands, and Alt+Shift+F fixes the active cell', async ({
+  page,
+  ci
+}) => {
+  await ci.script([
+    runCell('print(int("42"))'),
+    { text: 'Converted the text first.' }
+  ]);
+  await userNotebook(page, 'keys.ipynb', ['print(int("forty-two"))']);
+
+  await page.locator('.jp-Cell .jp-InputArea-editor').first().click({
+    button: 'right'
+  });
+  const menu = page.locator('.lm-Menu');
+  for (const label of [
+    'Fix with Code Interpreter',
+    'Explain with Code Interpreter',
+    'Ask about this cell'
+  ]) {
+    await expect(
+      menu.getByRole('menuitem', { name: new RegExp(`^${label}`) })
+    ).toBeVisible();
+  }
+  await page.keyboard.press('Escape');
+
+  // Command mode on that cell, then the shortcut.
+  await page.notebook.selectCells(0);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Alt+Shift+F');
+  await expect(chat(page).user).toHaveText(['Fix the error in cell [1].']);
+  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  const cells = await notebookCells(page, 'keys.ipynb');
+  expect(cells.map(cell => cell.source)).toEqual(['print(int("42"))']);
+});
