@@ -89,8 +89,8 @@ export class ChatController implements ICodeInterpreter {
     this.model.activePath = panel.context.path;
     await this._sync.restored(conversation);
     const attachments = conversation.takeAttachments();
-    const reference = conversation.takeCellReference();
-    const cellId = options.cellId ?? reference?.cellId;
+    // A request about a named cell (Fix, Explain) leaves the chip for the next one.
+    const cellId = options.cellId ?? conversation.takeCellReference()?.cellId;
     conversation.startRequest(
       request,
       attachments.map(attachment => attachment.name)

@@ -59,7 +59,7 @@ test('a request carries the notebook view, with the active cell marked', async (
   expect(prompt).not.toMatch(/#17 \(id [^)]+\) code[^\n]*active/);
 });
 
-test('Explain with Code Interpreter answers in the chat and runs nothing', async ({
+test('Explain with Code Interpreter, on an error restored from disk, answers in the chat and runs nothing', async ({
   page,
   request,
   ci
@@ -70,6 +70,9 @@ test('Explain with Code Interpreter answers in the chat and runs nothing', async
   await userNotebook(page, 'explain.ipynb', [
     "prices = {'a': 1, 'b': 2}\nprices['total']"
   ]);
+  // The buttons are there for an error restored from the saved notebook too.
+  await page.notebook.save();
+  await reloadLab(page, 'explain.ipynb');
   const before = await notebookCells(page, 'explain.ipynb');
 
   await page
