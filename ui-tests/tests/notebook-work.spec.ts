@@ -269,3 +269,26 @@ test('the cell context menu has the three commands, and Alt+Shift+F fixes the ac
   const cells = await notebookCells(page, 'keys.ipynb');
   expect(cells.map(cell => cell.source)).toEqual(['print(int("42"))']);
 });
+
+test('an approval for code that edits a cell shows the change as a diff', async ({
+  page,
+  ci
+}) => {
+  await ci.script([
+    editCell('#1', '%pip install tinypkg\nimport tinypkg'),
+    { text: 'Left tinypkg out.' }
+  ]);
+  await userNotebook(page, 'approve-edit.ipynb', ['import tinypkg']);
+  await page.getByRole('button', { name: 'Fix with Code Interpreter' }).click();
+
+  const card = chat(page).panel.getByRole('group', { name: 'Install request' });
+  await expect(card).toBeVisible({ timeout: 60000 });
+  await expect(card.locator('.jp-ci-Diff-added')).toHaveText(
+    /%pip install tinypkg/
+  );
+  await expect(card.locator('.jp-ci-Diff-same')).toHaveText(/import tinypkg/);
+  await card.getByRole('button', { name: "Don't install" }).click();
+  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  const cells = await notebookCells(page, 'approve-edit.ipynb');
+  expect(cells.map(cell => cell.source)).toEqual(['import tinypkg']);
+});
