@@ -1,7 +1,8 @@
 /**
  * The user's actions: sends requests with their attached files, stops them,
- * answers approvals, restores a lost kernel's state, shows a step's cell,
- * opens files and exports notebooks.
+ * asks to fix or explain a cell or about one, answers approvals, reviews
+ * and undoes what a request changed (ChangeReviewer's), restores a lost
+ * kernel's state, shows a step's cell, opens files and exports notebooks.
  *
  * What the server asks of the notebook (run a cell, a silent lookup, save)
  * is CellService's; keeping the model in step with the server and the active
