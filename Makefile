@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup lab test test-python lint-python test-ui test-package clean
+.PHONY: setup lab test test-python lint-python test-ui test-ui-collab test-package clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -38,7 +38,7 @@ $(LABEXTENSION): $(FRONTEND_SOURCES) | $(VENV)/.installed
 lab: setup
 	$(BIN)/jupyter lab
 
-test: test-python test-ui test-package
+test: test-python test-ui test-ui-collab test-package
 
 # The error hints are tested on pandas 3 (.venv) and on pandas 2 (a kernel of its own).
 PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
@@ -63,9 +63,31 @@ test-ui: setup ui-tests/node_modules/.installed
 	CHROMIUM_PATH="$$(bash scripts/find_chromium.sh)" && export CHROMIUM_PATH && \
 	cd ui-tests && $(BIN)/jlpm playwright test
 
+# The specs that edit notebooks (Fix, Undo) again, with jupyter-collaboration:
+# its own virtualenv (the same JupyterLab, jupyter-collaboration, and this
+# package installed as users install it, from a wheel holding the frontend
+# built above; reinstalled when its Python changes) and servers on their own ports.
+VENV_COLLAB := .venv-collab
+COLLAB_BIN  := $(abspath $(VENV_COLLAB))/bin
+PY_SOURCES  := $(shell find ci_jupyterlab -name '*.py' -not -path '*/labextension/*' 2>/dev/null)
+
+$(VENV_COLLAB)/.base:
+	$(PYTHON) -m venv $(VENV_COLLAB)
+	$(COLLAB_BIN)/python -m pip install --quiet --upgrade pip
+	$(COLLAB_BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-collaboration==5.0.4"
+	touch $@
+
+$(VENV_COLLAB)/.installed: $(VENV_COLLAB)/.base pyproject.toml $(PY_SOURCES) $(LABEXTENSION)
+	$(COLLAB_BIN)/python -m pip install --quiet .
+	touch $@
+
+test-ui-collab: setup $(VENV_COLLAB)/.installed ui-tests/node_modules/.installed
+	CHROMIUM_PATH="$$(bash scripts/find_chromium.sh)" && export CHROMIUM_PATH && \
+	cd ui-tests && $(BIN)/jlpm playwright test --config playwright.collab.config.js
+
 # The wheel, installed into a fresh virtualenv, enables both extensions.
 test-package: setup
 	bash scripts/check_package.sh
 
 clean:
-	rm -rf $(VENV) .venv-pandas2 node_modules ui-tests/node_modules lib ci_jupyterlab/labextension
+	rm -rf $(VENV) .venv-pandas2 $(VENV_COLLAB) node_modules ui-tests/node_modules lib ci_jupyterlab/labextension

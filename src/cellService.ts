@@ -137,7 +137,9 @@ export class CellService implements IDisposable {
       status: result.status,
       outputs,
       execution_count: result.executionCount,
-      duration_ms: result.durationMs
+      duration_ms: result.durationMs,
+      cell_id: result.cellId,
+      before: result.before
     });
     await this.save(request.session);
   }

@@ -1,7 +1,8 @@
 /**
  * The user's actions: sends requests with their attached files, stops them,
- * answers approvals, restores a lost kernel's state, shows a step's cell,
- * opens files and exports notebooks.
+ * asks to fix or explain a cell or about one, answers approvals, reviews
+ * and undoes what a request changed (ChangeReviewer's), restores a lost
+ * kernel's state, shows a step's cell, opens files and exports notebooks.
  *
  * What the server asks of the notebook (run a cell, a silent lookup, save)
  * is CellService's; keeping the model in step with the server and the active
@@ -17,17 +18,35 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { CellService } from './cellService';
+import { aboutCell, cellLabel, hasError, ICellTarget } from './cellTarget';
+import type { ChangeReviewer } from './changeReview';
 import type { ChatClient } from './chatClient';
 import type { ConversationSync } from './conversationSync';
-import type { IApprovalEntry, IKernelEntry, IStepEntry } from './entries';
+import type {
+  IApprovalEntry,
+  IChangeSet,
+  IKernelEntry,
+  IStepEntry
+} from './entries';
 import { exportReproducible } from './exporter';
 import type { ChatModel, Conversation } from './model';
 import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
 import type { Preferences } from './preferences';
+import type { INotebookChange, Intent } from './protocol';
 import { restoreConversationState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
 import type { ICodeInterpreter } from './tokens';
 import { uploadFile } from './uploads';
+
+/** What a request is about, beyond its text. */
+export interface ISendOptions {
+  /** Send from this notebook instead of the active one. */
+  panel?: NotebookPanel;
+  /** What the request is about: `ask` by default. */
+  intent?: Intent;
+  /** The cell it is about; by default, the cell chosen with Ask about this cell. */
+  cellId?: string;
+}
 
 export class ChatController implements ICodeInterpreter {
   constructor(options: ChatController.IOptions) {
@@ -39,13 +58,15 @@ export class ChatController implements ICodeInterpreter {
     this._app = options.app;
     this._trans = options.trans;
     this._preferences = options.preferences;
+    this._reviewer = options.reviewer;
   }
 
   readonly model: ChatModel;
 
   /**
-   * Send a request from the active notebook, with the files attached to its
-   * conversation.
+   * Send a request from the active notebook (or `options.panel`), with the
+   * files attached to its conversation and the cell it is about, if any
+   * (`options.cellId`, else the cell chosen with askAboutCell).
    *
    * When no notebook is open, a new notebook is created, with the kernel of
    * the newNotebookKernel setting (python3 by default); it becomes the
@@ -53,12 +74,15 @@ export class ChatController implements ICodeInterpreter {
    * restored, then for the notebook's kernel to learn its name and language. Does nothing while a request runs or files upload, while the
    * server cannot take requests, or for blank text.
    */
-  async send(text: string): Promise<void> {
+  async send(text: string, options: ISendOptions = {}): Promise<void> {
     const request = text.trim();
     if (!request || !this.canSend) {
       return;
     }
-    const panel = this._tracker.currentWidget ?? (await this._createNotebook());
+    const panel =
+      options.panel ??
+      this._tracker.currentWidget ??
+      (await this._createNotebook());
     if (!panel) {
       return;
     }
@@ -66,6 +90,8 @@ export class ChatController implements ICodeInterpreter {
     this.model.activePath = panel.context.path;
     await this._sync.restored(conversation);
     const attachments = conversation.takeAttachments();
+    // A request about a named cell (Fix, Explain) leaves the chip for the next one.
+    const cellId = options.cellId ?? conversation.takeCellReference()?.cellId;
     conversation.startRequest(
       request,
       attachments.map(attachment => attachment.name)
@@ -82,6 +108,8 @@ export class ChatController implements ICodeInterpreter {
         session: conversation.session,
         text: request,
         notebook,
+        intent: options.intent ?? 'ask',
+        ...(cellId !== undefined && { cell_id: cellId }),
         ...(attachments.length > 0 && {
           attachments: attachments.map(attachment => attachment.path)
         })
@@ -110,6 +138,115 @@ export class ChatController implements ICodeInterpreter {
       this.model.problem === null &&
       this.model.connection === 'open'
     );
+  }
+
+  /**
+   * Ask the assistant to fix the error of a cell: it is shown that cell's
+   * source and error, and its first code replaces that cell in place.
+   * Tells the user when no request can be sent now.
+   */
+  async fixCell(target: ICellTarget): Promise<void> {
+    if (!this._canSendNow()) {
+      return;
+    }
+    const text = aboutCell(
+      target,
+      count => this._trans.__('Fix the error in cell [%1].', count),
+      position => this._trans.__('Fix the error in cell %1.', position)
+    );
+    await this.send(text, {
+      panel: target.panel,
+      intent: 'fix',
+      cellId: target.cell.model.id
+    });
+  }
+
+  /**
+   * Ask the assistant to explain a cell's error (or the cell, when it has
+   * none) in the chat: no code runs. Tells the user when no request can be
+   * sent now.
+   */
+  async explainCell(target: ICellTarget): Promise<void> {
+    if (!this._canSendNow()) {
+      return;
+    }
+    const failed = hasError(target.cell);
+    const text = aboutCell(
+      target,
+      count =>
+        failed
+          ? this._trans.__('Explain the error in cell [%1].', count)
+          : this._trans.__('Explain cell [%1].', count),
+      position =>
+        failed
+          ? this._trans.__('Explain the error in cell %1.', position)
+          : this._trans.__('Explain cell %1.', position)
+    );
+    await this.send(text, {
+      panel: target.panel,
+      intent: 'explain',
+      cellId: target.cell.model.id
+    });
+  }
+
+  /**
+   * Make the next request of the cell's notebook about that cell: a chip
+   * "Cell [N]" shows in the input until it is sent or removed.
+   */
+  askAboutCell(target: ICellTarget): void {
+    const path = target.panel.context.path;
+    this.model.conversationFor(path).cellReference = {
+      cellId: target.cell.model.id,
+      label: cellLabel(target, this._trans)
+    };
+    this.model.activePath = path;
+  }
+
+  /** Keep one change of a request (see ChangeReviewer.accept). */
+  acceptChange(set: IChangeSet, change: INotebookChange): void {
+    this._reviewer.accept(set, change);
+  }
+
+  /** Take one change of a request back (see ChangeReviewer.revert). */
+  revertChange(set: IChangeSet, change: INotebookChange): Promise<void> {
+    return this._reviewer.revert(set, change);
+  }
+
+  /** Take a whole request back (see ChangeReviewer.undo). */
+  undoRequest(set: IChangeSet): Promise<void> {
+    return this._reviewer.undo(set);
+  }
+
+  /** Run the cells an undo restored again (see ChangeReviewer.rerunRestored). */
+  rerunRestored(set: IChangeSet): Promise<void> {
+    return this._reviewer.rerunRestored(set);
+  }
+
+  /** Hide a request's card and its cell markers. */
+  dismissChanges(set: IChangeSet): void {
+    this._reviewer.dismiss(set);
+  }
+
+  /** Whether a request can be sent now; when not, the user is told why. */
+  private _canSendNow(): boolean {
+    if (this.canSend) {
+      return true;
+    }
+    const trans = this._trans;
+    let reason: string;
+    if (this.model.problem) {
+      reason = this.model.problem.message;
+    } else if (this.model.connection !== 'open') {
+      reason = trans.__('Code Interpreter is not connected to the server.');
+    } else if (this.model.busy) {
+      reason = trans.__(
+        'Code Interpreter is busy with a request: wait for it to end, or stop it.'
+      );
+    } else {
+      reason = trans.__('Code Interpreter is still uploading files.');
+    }
+    Notification.warning(reason, { autoClose: 5000 });
+    return false;
   }
 
   /**
@@ -372,6 +509,7 @@ export class ChatController implements ICodeInterpreter {
   private _app: JupyterFrontEnd;
   private _trans: TranslationBundle;
   private _preferences: Preferences;
+  private _reviewer: ChangeReviewer;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
 }
@@ -390,5 +528,7 @@ export namespace ChatController {
     trans: TranslationBundle;
     /** The upload chunk size and the kernel of new notebooks. */
     preferences: Preferences;
+    /** Reviews and undoes what requests changed in the notebook. */
+    reviewer: ChangeReviewer;
   }
 }

@@ -12,7 +12,9 @@ import type {
   ICellError,
   IChangedFile,
   IExportResult,
+  INotebookChange,
   IRunCellMessage,
+  ReviewAction,
   RunStatus
 } from './protocol';
 
@@ -69,6 +71,9 @@ export interface IApprovalEntry {
   reason: string;
   approved: boolean | null;
   editedCode: string | null;
+  /** For code that edits a cell: that cell's id and its source now (a diff shows). */
+  cellId: string | null;
+  before: string | null;
 }
 
 /** An export of the notebook: running, done (with its result) or failed. */
@@ -103,6 +108,66 @@ export interface INoticeEntry {
   level: 'error' | 'info';
   message: string;
   hint: string | null;
+}
+
+/** How the user undid a request, as the `undo` message tells it. */
+export interface IUndoOutcome {
+  /** Edited cells given back their source. */
+  restored: string[];
+  /** Inserted cells deleted. */
+  removed: string[];
+  /** Cells left as the user changed them. */
+  kept: string[];
+}
+
+/**
+ * What one request changed in the notebook, and what the user did about it:
+ * the card under the request (not one of the entries: the panel shows it at
+ * the end of its request, however many entries follow).
+ */
+export interface IChangeSet {
+  id: string;
+  session: string;
+  /** The request's index in the session record. */
+  request: number;
+  /** The id of the request's user entry, under which the card shows. */
+  userEntryId: string | null;
+  /** One change per cell (see mergeChanges). */
+  changes: INotebookChange[];
+  /** What the user did with each change, by cell id. */
+  reviews: Readonly<Record<string, ReviewAction>>;
+  undo: IUndoOutcome | null;
+  /** The user dismissed the card: its cells are no longer marked. */
+  dismissed: boolean;
+}
+
+/**
+ * One change per cell, in the order the cells were first changed: a cell
+ * the request changed twice keeps its first `before` (and its first kind)
+ * and its last `after`.
+ */
+export function mergeChanges(
+  changes: ReadonlyArray<INotebookChange>
+): INotebookChange[] {
+  const merged = new Map<string, INotebookChange>();
+  for (const change of changes) {
+    const first = merged.get(change.cell_id);
+    merged.set(
+      change.cell_id,
+      first
+        ? { ...first, after: change.after, call_id: change.call_id }
+        : { ...change }
+    );
+  }
+  return [...merged.values()];
+}
+
+/** The changes of a set still waiting for the user: not reviewed, not undone. */
+export function pendingChanges(set: IChangeSet): INotebookChange[] {
+  if (set.undo || set.dismissed) {
+    return [];
+  }
+  return set.changes.filter(change => !set.reviews[change.cell_id]);
 }
 
 /** One item of a conversation. */
@@ -211,7 +276,9 @@ export function approvalEntry(
     code: message.code ?? '',
     reason: message.reason,
     approved: null,
-    editedCode: null
+    editedCode: null,
+    cellId: message.cell_id ?? null,
+    before: message.before ?? null
   };
 }
 

@@ -7,13 +7,18 @@ import { ICommandPalette, ISessionContextDialogs } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CellService } from './cellService';
+import { ChangeMarkers } from './changeMarkers';
+import { ChangeReviewer } from './changeReview';
 import { ChatClient } from './chatClient';
-import { addCommands } from './commands';
+import { addCommands, CommandIDs } from './commands';
 import { ChatController } from './controller';
 import { ConversationSync } from './conversationSync';
+import { Dismissals } from './dismissals';
+import { errorRendererFactory } from './errorRenderer';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
 import { Preferences } from './preferences';
@@ -41,6 +46,7 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
     ILayoutRestorer,
     ISessionContextDialogs,
     ISettingRegistry,
+    IStateDB,
     ITranslator
   ],
   provides: ICodeInterpreter,
@@ -51,10 +57,13 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
  * Create the chat model and the websocket client, then the parts that use
  * them: the cell service (what the server asks of the notebooks), the
  * conversation sync (the model in step with the server and the active
- * notebook), the notebook watcher (renames, kernel loss), the controller of
- * the user's actions, and the sidebar panel, whose buttons run the commands
- * (see addCommands). Follow the user's preferences in the plugin's settings;
- * read the server configuration.
+ * notebook), the notebook watcher (renames, kernel loss), the change
+ * markers and reviewer (what requests changed in the notebook), the
+ * controller of the user's actions, and the sidebar panel, whose buttons run
+ * the commands (see addCommands); error outputs get Fix and Explain buttons
+ * (see errorRendererFactory). Follow the user's preferences in the plugin's
+ * settings; keep dismissed change cards in the state database; read the
+ * server configuration.
  */
 function activateCodeInterpreter(
   app: JupyterFrontEnd,
@@ -64,6 +73,7 @@ function activateCodeInterpreter(
   restorer: ILayoutRestorer | null,
   sessionDialogs: ISessionContextDialogs | null,
   settingRegistry: ISettingRegistry | null,
+  state: IStateDB | null,
   translator: ITranslator | null
 ): ICodeInterpreter {
   translator = translator ?? nullTranslator;
@@ -75,7 +85,7 @@ function activateCodeInterpreter(
     .catch(error =>
       console.warn('ci-jupyterlab: settings not loaded, defaults used', error)
     );
-  const model = new ChatModel({ trans });
+  const model = new ChatModel({ trans, dismissals: new Dismissals(state) });
   const client = new ChatClient();
   const cells = new CellService({
     client,
@@ -87,6 +97,16 @@ function activateCodeInterpreter(
   });
   const sync = new ConversationSync({ client, model, tracker, trans });
   new NotebookWatcher({ client, model, tracker });
+  new ChangeMarkers({ model, tracker, trans });
+  const reviewer = new ChangeReviewer({
+    client,
+    model,
+    tracker,
+    trans,
+    sessionDialogs: sessionDialogs ?? undefined,
+    translator,
+    save: session => cells.save(session)
+  });
   const controller = new ChatController({
     app,
     tracker,
@@ -95,7 +115,8 @@ function activateCodeInterpreter(
     cells,
     sync,
     trans,
-    preferences
+    preferences,
+    reviewer
   });
   void sync.loadConfig();
 
@@ -108,7 +129,15 @@ function activateCodeInterpreter(
   });
   app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
   restorer?.add(panel, 'ci-jupyterlab-chat');
-  addCommands(app, controller, panel, palette, trans);
+  addCommands(app, controller, panel, tracker, palette, trans);
+  // Notebooks opened from now on render errors with Fix and Explain buttons.
+  rendermime.addFactory(
+    errorRendererFactory(
+      app.commands,
+      { fix: CommandIDs.fixCell, explain: CommandIDs.explainCell },
+      trans
+    )
+  );
 
   return controller;
 }

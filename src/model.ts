@@ -7,6 +7,7 @@ import { UUID } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ConnectionState } from './chatClient';
+import { Dismissals } from './dismissals';
 import { NOT_INSTALLED_MESSAGE } from './request';
 import {
   approvalEntry,
@@ -15,11 +16,14 @@ import {
   doneNotice,
   exportEntry,
   IApprovalEntry,
+  IChangeSet,
   IExportEntry,
   IKernelEntry,
   INoticeEntry,
   kernelEntry,
   IStepEntry,
+  IUndoOutcome,
+  mergeChanges,
   nextId,
   noticeEntry,
   stepEntry,
@@ -28,11 +32,13 @@ import {
 import {
   DoneReason,
   IConfig,
+  INotebookChange,
   IProblem,
   IStatusMessage,
   IUsageMessage,
   PROTOCOL_VERSION,
   RecordedEvent,
+  ReviewAction,
   ServerMessage
 } from './protocol';
 
@@ -57,6 +63,14 @@ export interface IAttachment {
 /** An attachment whose upload finished. */
 export type ISavedAttachment = IAttachment & { path: string };
 
+/** The cell the next request is about, shown as a chip in the input. */
+export interface ICellReference {
+  /** The nbformat id of the cell. */
+  cellId: string;
+  /** How the chip names it, e.g. "Cell [3]". */
+  label: string;
+}
+
 /** What may change in a step card after it was created. */
 export type StepUpdate = Partial<
   Pick<IStepEntry, 'state' | 'error' | 'outputs' | 'files'>
@@ -67,9 +81,14 @@ export type StepUpdate = Partial<
  * attached to its next request and the state of its current request.
  */
 export class Conversation {
-  constructor(path: string, trans: TranslationBundle) {
+  constructor(
+    path: string,
+    trans: TranslationBundle,
+    dismissals: Dismissals = new Dismissals()
+  ) {
     this._path = path;
     this._trans = trans;
+    this._dismissals = dismissals;
   }
 
   /** The notebook's path; it follows renames. */
@@ -95,6 +114,43 @@ export class Conversation {
 
   get entries(): ReadonlyArray<ChatEntry> {
     return this._entries;
+  }
+
+  /**
+   * What each request changed in the notebook, in request order, with what
+   * the user did about it (see IChangeSet).
+   */
+  get changeSets(): ReadonlyArray<IChangeSet> {
+    return this._changeSets.map(set =>
+      !set.dismissed && this._dismissals.has(set.session, set.request)
+        ? { ...set, dismissed: true }
+        : set
+    );
+  }
+
+  /** The change set of a request, if it changed the notebook. */
+  changeSet(request: number): IChangeSet | null {
+    return this.changeSets.find(set => set.request === request) ?? null;
+  }
+
+  /** The cell the next request is about, if the user chose one. */
+  get cellReference(): ICellReference | null {
+    return this._cellReference;
+  }
+
+  /** Choose the cell the next request is about (null: none). */
+  set cellReference(reference: ICellReference | null) {
+    this._cellReference = reference;
+    this._changed.emit();
+  }
+
+  /** The cell of a request that is being sent; the choice is cleared. */
+  takeCellReference(): ICellReference | null {
+    const reference = this._cellReference;
+    if (reference) {
+      this.cellReference = null;
+    }
+    return reference;
   }
 
   /** The files that go with the next request. */
@@ -162,14 +218,17 @@ export class Conversation {
    */
   replay(session: string, events: ReadonlyArray<RecordedEvent>): void {
     const shown = this._entries;
+    const shownSets = this._changeSets;
     this._session = session;
     this._entries = [];
+    this._changeSets = [];
     this._replaying = true;
     for (const event of events) {
       this.handle({ ...event, session } as ServerMessage);
     }
     this._replaying = false;
     this._entries = [...this._entries, ...shown];
+    this._changeSets = [...this._changeSets, ...shownSets];
     this._changed.emit();
   }
 
@@ -324,9 +383,81 @@ export class Conversation {
           this.offerRestore();
         }
         break;
+      case 'notebook_changes':
+        this.updateChanges(message.request, message.changes);
+        break;
+      case 'review':
+        this.recordReview(message.request, message.cell_id, message.action);
+        break;
+      case 'undo':
+        this.recordUndo(message.request, message);
+        break;
       case 'hello':
       case 'inspect':
         break;
+    }
+  }
+
+  /**
+   * Every change a request made so far: its card shows them, under the
+   * request it belongs to (the last one shown when the card first comes).
+   */
+  updateChanges(
+    request: number,
+    changes: ReadonlyArray<INotebookChange>
+  ): void {
+    const merged = mergeChanges(changes);
+    if (this._changeSets.some(set => set.request === request)) {
+      this._updateChangeSet(request, set => ({ ...set, changes: merged }));
+      return;
+    }
+    const users = this._entries.filter(entry => entry.kind === 'user');
+    this._changeSets.push({
+      id: nextId(),
+      session: this._session,
+      request,
+      userEntryId: users[users.length - 1]?.id ?? null,
+      changes: merged,
+      reviews: {},
+      undo: null,
+      dismissed: false
+    });
+    this._changed.emit();
+  }
+
+  /** The user accepted or reverted one change of a request. */
+  recordReview(request: number, cellId: string, action: ReviewAction): void {
+    this._updateChangeSet(request, set => ({
+      ...set,
+      reviews: { ...set.reviews, [cellId]: action }
+    }));
+  }
+
+  /** The user undid a request's changes. */
+  recordUndo(request: number, outcome: IUndoOutcome): void {
+    const { restored, removed, kept } = outcome;
+    this._updateChangeSet(request, set => ({
+      ...set,
+      undo: { restored, removed, kept }
+    }));
+  }
+
+  /** The user dismissed a request's card: it goes, and so do its cell markers. */
+  dismissChanges(request: number): void {
+    this._updateChangeSet(request, set => {
+      this._dismissals.add(set.session, request);
+      return { ...set, dismissed: true };
+    });
+  }
+
+  private _updateChangeSet(
+    request: number,
+    change: (set: IChangeSet) => IChangeSet
+  ): void {
+    const index = this._changeSets.findIndex(set => set.request === request);
+    if (index >= 0) {
+      this._changeSets[index] = change(this._changeSets[index]);
+      this._changed.emit();
     }
   }
 
@@ -434,8 +565,11 @@ export class Conversation {
 
   private _path: string;
   private _trans: TranslationBundle;
+  private _dismissals: Dismissals;
   private _session = UUID.uuid4();
   private _entries: ChatEntry[] = [];
+  private _changeSets: IChangeSet[] = [];
+  private _cellReference: ICellReference | null = null;
   private _attachments: IAttachment[] = [];
   private _status: IStatusMessage | null = null;
   private _usage: Usage | null = null;
@@ -452,6 +586,8 @@ export class Conversation {
 export class ChatModel {
   constructor(options: ChatModel.IOptions) {
     this._trans = options.trans;
+    this._dismissals = options.dismissals ?? new Dismissals();
+    this._dismissals.changed.connect(() => this._changed.emit());
   }
 
   /** Emitted on any change, including a change inside a conversation. */
@@ -563,7 +699,7 @@ export class ChatModel {
   conversationFor(path: string): Conversation {
     let conversation = this._conversations.find(c => c.path === path);
     if (!conversation) {
-      conversation = new Conversation(path, this._trans);
+      conversation = new Conversation(path, this._trans, this._dismissals);
       conversation.changed.connect(() => this._changed.emit());
       this._conversations.push(conversation);
     }
@@ -638,6 +774,7 @@ export class ChatModel {
   }
 
   private _trans: TranslationBundle;
+  private _dismissals: Dismissals;
   private _conversations: Conversation[] = [];
   private _config: IConfig | null = null;
   private _configError: string | null = null;
@@ -650,6 +787,8 @@ export namespace ChatModel {
   export interface IOptions {
     /** The extension's strings (notices, hints, card texts). */
     trans: TranslationBundle;
+    /** The change cards the user dismissed (default: for this page load). */
+    dismissals?: Dismissals;
   }
 }
 

@@ -25,6 +25,18 @@ export interface IStepRun {
   outputs: nbformat.IOutput[];
   executionCount: number | null;
   durationMs: number;
+  /** The id of the cell the code ran in; null when none was placed. */
+  cellId: string | null;
+  /** For an edit of an existing cell, its source just before; else null. */
+  before: string | null;
+}
+
+/** Where a run put its code, once it did. */
+interface IPlacement {
+  cell: Cell | null;
+  /** Kept apart from the cell: the user may delete it while it runs. */
+  cellId: string | null;
+  before: string | null;
 }
 
 /** How long to wait, after interrupting, for the kernel to report back. */
@@ -69,12 +81,14 @@ export class NotebookRunner {
         status: 'notebook_closed',
         outputs: [],
         executionCount: null,
-        durationMs: 0
+        durationMs: 0,
+        cellId: null,
+        before: null
       };
     }
     const watch = new RunWatch(panel);
     this._running.set(request.session, watch);
-    const placed: { cell: Cell | null } = { cell: null };
+    const placed: IPlacement = { cell: null, cellId: null, before: null };
     let status: ExecutionStatus;
     let failure: nbformat.IError | null = null;
     try {
@@ -102,7 +116,9 @@ export class NotebookRunner {
       status,
       outputs: failure ? [...outputs, failure] : outputs,
       executionCount: model?.executionCount ?? null,
-      durationMs: Math.round(performance.now() - started)
+      durationMs: Math.round(performance.now() - started),
+      cellId: placed.cellId,
+      before: placed.before
     };
   }
 
@@ -122,7 +138,7 @@ export class NotebookRunner {
     panel: NotebookPanel,
     request: IRunCellMessage,
     watch: RunWatch,
-    placed: { cell: Cell | null },
+    placed: IPlacement,
     queue?: IQueueListener
   ): Promise<ExecutionStatus> {
     const { sessionContext, content: notebook } = panel;
@@ -139,8 +155,10 @@ export class NotebookRunner {
       return 'kernel_dead';
     }
 
-    const cell = placeStepCell(notebook, request);
+    const { cell, before } = placeStepCell(notebook, request);
     placed.cell = cell;
+    placed.cellId = cell.model.id;
+    placed.before = before;
     if (!notebook.node.contains(document.activeElement)) {
       notebook.activeCellIndex = notebook.widgets.indexOf(cell);
     }

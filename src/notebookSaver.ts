@@ -6,18 +6,26 @@
  * someone else and asks the user "File Changed: overwrite or revert?". So a
  * save asked for while another runs waits for it, and all the asks made
  * meanwhile share that one next save (it includes every change made so far).
+ *
+ * With real-time collaboration (jupyter-collaboration) the server writes the
+ * file from the shared document by itself, a second after each change; a
+ * save of ours would race that write and meet the same question, so none is
+ * made.
  */
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 
 export class NotebookSaver {
   /**
-   * Save the document through its context (so it works with and without
-   * real-time collaboration), after any save of ours still running.
+   * Save the document through its context, after any save of ours still
+   * running; a collaborative document is left to the server (see above).
    * Rejects when that save fails.
    */
   save(
     context: DocumentRegistry.IContext<DocumentRegistry.IModel>
   ): Promise<void> {
+    if (context.model.collaborative) {
+      return Promise.resolve();
+    }
     const queued = this._queued.get(context);
     if (queued) {
       return queued;

@@ -5,6 +5,7 @@
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import type { ChatModel } from './model';
+import { describeCells } from './notebookView';
 import type { INotebookInfo } from './protocol';
 import { Timer } from './timer';
 
@@ -30,8 +31,10 @@ export function notebookOfSession(
 const KERNEL_INFO_WAIT_MS = 10000;
 
 /**
- * The notebook part of a `user_message`. Waits for the notebook's kernel
- * session, and a little for the kernel's info, which holds its language.
+ * The notebook part of a `user_message`: its path, its kernel and the view
+ * of its cells (see describeCells), taken once the kernel is known. Waits
+ * for the notebook's kernel session, and a little for the kernel's info,
+ * which holds its language.
  */
 export async function describeNotebook(
   panel: NotebookPanel
@@ -51,6 +54,7 @@ export async function describeNotebook(
   return {
     path: panel.context.path,
     kernel_name: kernel?.name ?? null,
-    kernel_language: language
+    kernel_language: language,
+    ...describeCells(panel.content)
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Types of the chat websocket protocol, version 2 (see docs/protocol.md),
+ * Types of the chat websocket protocol, version 3 (see docs/protocol.md),
  * and its vocabulary: the statuses, phases and done reasons, each defined
  * once here as a `const` list with its type derived from it.
  *
@@ -9,7 +9,7 @@
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** A problem the user must fix on the server side, with a hint how. */
 export interface IProblem {
@@ -28,12 +28,55 @@ export interface IConfig {
   problem: IProblem | null;
 }
 
-/** The notebook a request is sent from. */
+/** The notebook a request is sent from, with the view of it the model reads. */
 export interface INotebookInfo {
   path: string;
   kernel_name: string | null;
   kernel_language: string | null;
+  /** The index of the active cell, or null. */
+  active: number | null;
+  /** The indices of the selected cells (the active one included). */
+  selected: number[];
+  /** The cells in notebook order, trimmed (see notebookView.ts). */
+  cells: INotebookCellView[];
 }
+
+/** One cell of the notebook view of a `user_message`. */
+export interface INotebookCellView {
+  /** The nbformat cell id. */
+  id: string;
+  cell_type: 'code' | 'markdown' | 'raw';
+  source: string;
+  execution_count: number | null;
+  /** `metadata.ci_jupyterlab` when the assistant wrote the cell, else null. */
+  tag: { session: string; step: number; call_id: string } | null;
+  /** Code cells only: the outputs, compact. */
+  outputs?: ICompactOutput[];
+}
+
+/** An image output, described (its data is never sent). */
+export interface IImageDescription {
+  mime: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+}
+
+/** An output of the notebook view: text, never data. */
+export type ICompactOutput =
+  | { output_type: 'stream'; name: string; text: string }
+  | {
+      output_type: 'execute_result' | 'display_data';
+      text: string;
+      mime_types: string[];
+      image?: IImageDescription;
+    }
+  | {
+      output_type: 'error';
+      ename: string;
+      evalue: string;
+      traceback: string[];
+    };
 
 /* ------------------------------- vocabulary ------------------------------- */
 
@@ -114,6 +157,21 @@ export type CellCheckStatus = (typeof CELL_CHECK_STATUSES)[number];
 export const APPROVAL_KINDS = ['install', 'risky', 'review'] as const;
 
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+/** What a request is about: a question (the default), a fix or an explanation. */
+export const INTENTS = ['ask', 'fix', 'explain'] as const;
+
+export type Intent = (typeof INTENTS)[number];
+
+/** How a request changed a cell: a new cell, or an edit of an existing one. */
+export const CHANGE_KINDS = ['inserted', 'edited'] as const;
+
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** What the user did with one change when reviewing it. */
+export const REVIEW_ACTIONS = ['accepted', 'reverted'] as const;
+
+export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
 
 /** Where a cell or lookup of the assistant is, told by `cell_state`. */
 export const CELL_STATES = ['waiting', 'started'] as const;
@@ -201,6 +259,10 @@ export interface IUserMessage {
   notebook: INotebookInfo;
   /** Files the user attached, saved next to the notebook (server-root paths). */
   attachments?: string[];
+  /** What the request is about; `ask` when absent. */
+  intent?: Intent;
+  /** The cell the request is about (an nbformat cell id). */
+  cell_id?: string;
 }
 
 export interface IExecutionResultMessage {
@@ -211,6 +273,10 @@ export interface IExecutionResultMessage {
   outputs: nbformat.IOutput[];
   execution_count: number | null;
   duration_ms: number;
+  /** The id of the cell the code ran in; null when it ran in none. */
+  cell_id: string | null;
+  /** An edited cell's source just before the edit; null for a new cell. */
+  before: string | null;
 }
 
 export interface IStopMessage {
@@ -260,7 +326,32 @@ export interface INotebookMovedMessage {
   path: string;
 }
 
+/** The user accepted or reverted one change of a request. */
+export interface IReviewMessage {
+  type: 'review';
+  session: string;
+  /** The request's index in the session record. */
+  request: number;
+  cell_id: string;
+  action: ReviewAction;
+}
+
+/** The user undid a request's changes. */
+export interface IUndoMessage {
+  type: 'undo';
+  session: string;
+  request: number;
+  /** Edited cells given back their `before`. */
+  restored: string[];
+  /** Inserted cells deleted. */
+  removed: string[];
+  /** Cells left alone: the user changed them since, and kept their version. */
+  kept: string[];
+}
+
 export type ClientMessage =
+  | IReviewMessage
+  | IUndoMessage
   | IUserMessage
   | IExecutionResultMessage
   | IStopMessage
@@ -313,6 +404,8 @@ export interface IRunCellMessage extends ISessionMessage {
   attempt: number;
   replaces: string | null;
   timeout: number;
+  /** Put the code into this existing cell instead of a new one. */
+  cell_id?: string | null;
 }
 
 /** An error as the model sees it: `ename: evalue`. */
@@ -390,6 +483,9 @@ export interface IApprovalRequestMessage extends ISessionMessage {
   code?: string;
   /** A one-line summary. */
   reason: string;
+  /** For code that edits a cell: that cell's id and its source now. */
+  cell_id?: string | null;
+  before?: string | null;
 }
 
 /** A request, as the windows that watch it and the history show it. */
@@ -427,7 +523,46 @@ export interface IExportEvent extends ISessionMessage {
   error: string | null;
 }
 
+/** One change a request made to the notebook. */
+export interface INotebookChange {
+  kind: ChangeKind;
+  cell_id: string;
+  call_id: string;
+  step: number;
+  /** The cell's source before the request; null for an inserted cell. */
+  before: string | null;
+  /** The source the assistant left. */
+  after: string;
+}
+
+/** Every change a request made so far (sent after each step that changed the notebook). */
+export interface INotebookChangesMessage extends ISessionMessage {
+  type: 'notebook_changes';
+  request: number;
+  changes: INotebookChange[];
+}
+
+/** A review of one change, as the server tells every window and the record. */
+export interface IReviewEvent extends ISessionMessage {
+  type: 'review';
+  request: number;
+  cell_id: string;
+  action: ReviewAction;
+}
+
+/** An undo of a request, as the server tells every window and the record. */
+export interface IUndoEvent extends ISessionMessage {
+  type: 'undo';
+  request: number;
+  restored: string[];
+  removed: string[];
+  kept: string[];
+}
+
 export type ServerMessage =
+  | INotebookChangesMessage
+  | IReviewEvent
+  | IUndoEvent
   | IHelloMessage
   | IUserMessageEvent
   | IApprovalAnswerMessage
@@ -461,7 +596,10 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'approval_answer',
   'answer_cut_off',
   'attached',
-  'export'
+  'export',
+  'notebook_changes',
+  'review',
+  'undo'
 ]);
 
 /** A message of a session's history: what the chat showed, without its session. */

@@ -2,7 +2,7 @@
  * Notebook actions on the cells the assistant writes: each one is tagged in
  * `metadata.ci_jupyterlab` with the session, step and call_id that made it.
  */
-import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import type { Cell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import type { Notebook } from '@jupyterlab/notebook';
 
 import type { IRunCellMessage } from './protocol';
@@ -19,8 +19,12 @@ export interface IStepTag {
 
 /** The tag of a cell, or null for a cell the assistant did not write. */
 export function readStepTag(cell: Cell): IStepTag | null {
-  const tag = cell.model.getMetadata(METADATA_KEY) as
-    Partial<IStepTag> | undefined;
+  return readTag(cell.model);
+}
+
+/** The tag of a cell model, or null for a cell the assistant did not write. */
+export function readTag(model: ICellModel): IStepTag | null {
+  const tag = model.getMetadata(METADATA_KEY) as Partial<IStepTag> | undefined;
   if (
     typeof tag?.session === 'string' &&
     typeof tag.step === 'number' &&
@@ -39,6 +43,11 @@ export function findCellByCallId(
   return (
     notebook.widgets.find(cell => readStepTag(cell)?.call_id === callId) ?? null
   );
+}
+
+/** The cell with this nbformat id, or null. */
+export function findCellById(notebook: Notebook, cellId: string): Cell | null {
+  return notebook.widgets.find(cell => cell.model.id === cellId) ?? null;
 }
 
 /**
@@ -60,21 +69,38 @@ export function findStepCell(
   );
 }
 
+/** Where a step's code was put: its cell, and that cell's source before, for an edit. */
+export interface IPlacedCell {
+  cell: Cell;
+  /** The edited cell's source just before; null for a new cell. */
+  before: string | null;
+}
+
 /**
  * Put the code of a `run_cell` into the notebook and return its cell.
  *
- * With `replaces`, the cell holding that attempt gets the new source, its
- * outputs and execution count are cleared and its tag moves to the new
- * call_id. Otherwise (or when that cell is gone) a new code cell is inserted
- * right after the session's last tagged cell, or at the end of the notebook.
+ * - With `cell_id` (an edit): that existing code cell gets the new source,
+ *   its outputs and execution count are cleared and it is tagged; `before`
+ *   is its source just before.
+ * - With `replaces` (a later attempt at a step): the cell holding that
+ *   attempt is changed the same way, its tag moving to the new call_id; it
+ *   is the step's cell, so `before` is null, unless that cell is also the
+ *   one `cell_id` names.
+ * - Otherwise (or when that cell is gone, or is not a code cell) a new code
+ *   cell is inserted right after the session's last tagged cell, or at the
+ *   end of the notebook; `before` is null. A notebook that ends with one
+ *   empty, untouched code cell (a new notebook has one) has that cell
+ *   reused for its first step instead, so no stray empty cell stays above
+ *   the assistant's work.
  *
  * The active cell, the selection and the mode are left alone. The change is
- * one transaction, so one undo reverts it.
+ * one transaction of the notebook's shared model, so one undo reverts it,
+ * and collaborators see it at once.
  */
 export function placeStepCell(
   notebook: Notebook,
   request: IRunCellMessage
-): Cell {
+): IPlacedCell {
   const model = notebook.model;
   if (!model) {
     throw new Error('The notebook has no model');
@@ -84,25 +110,58 @@ export function placeStepCell(
     step: request.step,
     call_id: request.call_id
   };
+  const edited = request.cell_id
+    ? findCellById(notebook, request.cell_id)
+    : null;
   const previous = request.replaces
     ? findCellByCallId(notebook, request.replaces)
     : null;
-  if (previous && previous.model.type === 'code') {
-    model.sharedModel.transact(() => {
-      previous.model.sharedModel.setSource(request.code);
-      (previous.model as ICodeCellModel).clearExecution();
-      previous.model.setMetadata(METADATA_KEY, tag);
-    });
-    return previous;
+  const existing = [edited, previous].find(
+    cell => cell && cell.model.type === 'code'
+  );
+  if (existing) {
+    const before = existing.model.sharedModel.getSource();
+    rewrite(existing, request.code, tag);
+    return { cell: existing, before: existing === edited ? before : null };
   }
   const index = indexAfterSession(notebook, request.session);
+  const last = notebook.widgets[index - 1];
+  if (index === notebook.widgets.length && last && isBlankCodeCell(last)) {
+    rewrite(last, request.code, tag);
+    return { cell: last, before: null };
+  }
   model.sharedModel.insertCell(index, {
     cell_type: 'code',
     source: request.code,
     metadata: { [METADATA_KEY]: { ...tag } }
   });
   // The widget of an inserted cell exists synchronously.
-  return notebook.widgets[index];
+  return { cell: notebook.widgets[index], before: null };
+}
+
+/** Give a code cell new source and a tag, its outputs cleared: one transaction. */
+function rewrite(cell: Cell, code: string, tag: IStepTag): void {
+  const shared = cell.model.sharedModel;
+  shared.transact(() => {
+    shared.setSource(code);
+    (cell.model as ICodeCellModel).clearExecution();
+    cell.model.setMetadata(METADATA_KEY, { ...tag });
+  });
+}
+
+/**
+ * Whether a cell is an empty code cell nobody used: no source but
+ * whitespace, no outputs, never run, not the assistant's.
+ */
+function isBlankCodeCell(cell: Cell): boolean {
+  const model = cell.model;
+  return (
+    model.type === 'code' &&
+    model.sharedModel.getSource().trim() === '' &&
+    (model as ICodeCellModel).outputs.length === 0 &&
+    (model as ICodeCellModel).executionCount === null &&
+    readTag(model) === null
+  );
 }
 
 /**

@@ -1,9 +1,11 @@
 """JupyterLab server configuration for the Galata UI tests.
 
 The Code Interpreter talks to the scripted LLM that playwright.config.js
-starts on port 8765, so the tests script every model answer.
+starts on port 8765 (CI_LLM_URL names another), so the tests script every
+model answer.
 """
 
+import os
 from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
@@ -13,7 +15,7 @@ configure_jupyter_server(c)  # noqa: F821
 # CI and our machines run as root.
 c.ServerApp.allow_root = True  # noqa: F821
 
-c.CodeInterpreter.base_url = "http://127.0.0.1:8765/v1"  # noqa: F821
+c.CodeInterpreter.base_url = os.environ.get("CI_LLM_URL", "http://127.0.0.1:8765") + "/v1"  # noqa: F821
 c.CodeInterpreter.api_key = "test-key"  # noqa: F821
 c.CodeInterpreter.model = "scripted-model"  # noqa: F821
 c.CodeInterpreter.cell_timeout = 30  # noqa: F821

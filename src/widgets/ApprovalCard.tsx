@@ -3,6 +3,7 @@ import React from 'react';
 
 import type { IApprovalEntry } from '../entries';
 import type { IEntryActions } from './actions';
+import { DiffView } from './DiffView';
 import { withElements } from './translated';
 
 export interface IApprovalCardProps {
@@ -44,6 +45,8 @@ const EDITOR_STYLE: React.CSSProperties = {
  * - `review`: every cell is reviewed (`c.CodeInterpreter.approval =
  *   "always"`): Run, Edit (the edited code runs instead) or Skip.
  *
+ * Code that edits an existing cell shows as a diff of that cell's source.
+ *
  * Once answered, the card shows the decision.
  */
 export const ApprovalCard = React.memo(function ApprovalCard({
@@ -70,6 +73,10 @@ export const ApprovalCard = React.memo(function ApprovalCard({
   } else if (entry.request === 'risky') {
     question = trans.__(
       'The assistant wants to run code that needs your approval.'
+    );
+  } else if (entry.before !== null) {
+    question = trans.__(
+      'The assistant wants to change this cell of yours and run it.'
     );
   } else {
     question = trans.__('The assistant wants to run this cell.');
@@ -105,6 +112,8 @@ export const ApprovalCard = React.memo(function ApprovalCard({
           spellCheck={false}
           onChange={event => setDraft(event.target.value)}
         />
+      ) : entry.before !== null ? (
+        <DiffView before={entry.before} after={shownCode} trans={trans} />
       ) : (
         shownCode && (
           <pre className="jp-ci-ApprovalCode" style={CODE_STYLE}>

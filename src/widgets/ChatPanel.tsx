@@ -12,7 +12,7 @@ import React, { useEffect, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commands';
 import type { ChatController } from '../controller';
-import type { ChatEntry } from '../entries';
+import type { ChatEntry, IChangeSet } from '../entries';
 import { chatIcon } from '../icons';
 import type { Conversation } from '../model';
 import type { Preferences } from '../preferences';
@@ -20,6 +20,8 @@ import type { IProblem } from '../protocol';
 import type { IEntryActions } from './actions';
 import { ApprovalCard } from './ApprovalCard';
 import { Attachments } from './Attachments';
+import { CellChip } from './CellChip';
+import { ChangesCard } from './ChangesCard';
 import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
 import { baseName, phaseLabel, usageLabel } from './labels';
@@ -218,6 +220,7 @@ function ChatView({
         {conversation && (
           <Attachments conversation={conversation} trans={trans} />
         )}
+        {conversation && <CellChip conversation={conversation} trans={trans} />}
         {problem ? (
           <ProblemBox problem={problem} />
         ) : (
@@ -288,20 +291,66 @@ function Messages({
         {conversation.entries.length === 0 && (
           <div className="jp-ci-Empty">{emptyText(trans)}</div>
         )}
-        {conversation.entries.map(entry => (
-          <Entry
-            key={entry.id}
-            entry={entry}
-            language={language}
-            rendermime={rendermime}
-            actions={actions}
-            trans={trans}
-            collapsedHeight={collapsedHeight}
-          />
-        ))}
+        {withChangeCards(conversation).map(item =>
+          item.kind === 'changes' ? (
+            <ChangesCard
+              key={item.set.id}
+              set={item.set}
+              busy={conversation.busy}
+              actions={actions}
+              trans={trans}
+            />
+          ) : (
+            <Entry
+              key={item.entry.id}
+              entry={item.entry}
+              language={language}
+              rendermime={rendermime}
+              actions={actions}
+              trans={trans}
+              collapsedHeight={collapsedHeight}
+            />
+          )
+        )}
       </div>
     </div>
   );
+}
+
+/** An entry, or the change card of a request. */
+type Item =
+  { kind: 'entry'; entry: ChatEntry } | { kind: 'changes'; set: IChangeSet };
+
+/**
+ * The conversation's entries with each request's change card at the end of
+ * that request: before the next request's user entry, or at the end.
+ */
+function withChangeCards(conversation: Conversation): Item[] {
+  const cards = new Map<string | null, IChangeSet[]>();
+  for (const set of conversation.changeSets) {
+    cards.set(set.userEntryId, [...(cards.get(set.userEntryId) ?? []), set]);
+  }
+  const items: Item[] = [];
+  const close = (userEntryId: string | null) => {
+    for (const set of cards.get(userEntryId) ?? []) {
+      items.push({ kind: 'changes', set });
+    }
+    cards.delete(userEntryId);
+  };
+  let request: string | null = null;
+  for (const entry of conversation.entries) {
+    if (entry.kind === 'user') {
+      close(request);
+      request = entry.id;
+    }
+    items.push({ kind: 'entry', entry });
+  }
+  close(request);
+  // Cards whose request is not shown (it should not happen) go last.
+  for (const sets of cards.values()) {
+    items.push(...sets.map(set => ({ kind: 'changes' as const, set })));
+  }
+  return items;
 }
 
 interface IEntryProps {

@@ -1,4 +1,10 @@
-import type { IApprovalEntry, IKernelEntry, IStepEntry } from '../entries';
+import type {
+  IApprovalEntry,
+  IChangeSet,
+  IKernelEntry,
+  IStepEntry
+} from '../entries';
+import type { INotebookChange } from '../protocol';
 
 /**
  * What the chat's entries ask of the extension. One object per panel (the
@@ -18,4 +24,14 @@ export interface IEntryActions {
   answerApproval(entry: IApprovalEntry, answer: boolean | string): void;
   /** Run the conversation's cells again in a new kernel (see KernelCard). */
   restoreState(entry: IKernelEntry, withUserCells: boolean): Promise<void>;
+  /** Keep one change of a request (the server is told). */
+  acceptChange(set: IChangeSet, change: INotebookChange): void;
+  /** Take one change of a request back in the notebook. */
+  revertChange(set: IChangeSet, change: INotebookChange): Promise<void>;
+  /** Take every change of a request back in the notebook. */
+  undoRequest(set: IChangeSet): Promise<void>;
+  /** Run the cells an undo restored again, in order. */
+  rerunRestored(set: IChangeSet): Promise<void>;
+  /** Hide a request's card and the markers of its cells. */
+  dismissChanges(set: IChangeSet): void;
 }

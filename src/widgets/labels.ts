@@ -1,12 +1,13 @@
 /** The words the chat panel shows for states of the protocol. */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IStepEntry } from '../entries';
+import type { IStepEntry, IUndoOutcome } from '../entries';
 import type { Usage } from '../model';
 import type {
   CellCheckStatus,
   ICellCheck,
   IChangedFile,
+  INotebookChange,
   IStatusMessage,
   IVerification
 } from '../protocol';
@@ -162,4 +163,46 @@ export function cellCheckLabel(
   return check.cause
     ? trans.__('%1 %2: %3', name, status, check.cause)
     : trans.__('%1 %2', name, status);
+}
+
+/** What a request changed, e.g. "2 cells added, 1 changed". */
+export function changesSummary(
+  changes: ReadonlyArray<INotebookChange>,
+  trans: TranslationBundle
+): string {
+  const added = changes.filter(change => change.kind === 'inserted').length;
+  const changed = changes.length - added;
+  if (changed === 0) {
+    return trans._n('%1 cell added', '%1 cells added', added);
+  }
+  if (added === 0) {
+    return trans._n('%1 cell changed', '%1 cells changed', changed);
+  }
+  return trans.__(
+    '%1, %2',
+    trans._n('%1 cell added', '%1 cells added', added),
+    trans._n('%1 changed', '%1 changed', changed)
+  );
+}
+
+/** How an undo went, e.g. "Undone: 1 cell restored, 2 cells removed." */
+export function undoSummary(
+  undo: IUndoOutcome,
+  trans: TranslationBundle
+): string {
+  const parts = [
+    undo.restored.length > 0 &&
+      trans._n('%1 cell restored', '%1 cells restored', undo.restored.length),
+    undo.removed.length > 0 &&
+      trans._n('%1 cell removed', '%1 cells removed', undo.removed.length),
+    undo.kept.length > 0 &&
+      trans._n(
+        '%1 cell kept as you changed it',
+        '%1 cells kept as you changed them',
+        undo.kept.length
+      )
+  ].filter((part): part is string => typeof part === 'string');
+  return parts.length > 0
+    ? trans.__('Undone: %1.', parts.join(', '))
+    : trans.__('Undone: nothing was left to take back.');
 }

@@ -6,8 +6,11 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 
-/** The scripted LLM that playwright.config.js starts. */
-export const LLM_URL = 'http://127.0.0.1:8765';
+/**
+ * The scripted LLM that playwright.config.js starts (CI_LLM_URL: the one of
+ * another configuration, e.g. playwright.collab.config.js).
+ */
+export const LLM_URL = process.env.CI_LLM_URL || 'http://127.0.0.1:8765';
 
 /** One scripted model answer: text, or tool calls, optionally delayed. */
 export type ScriptItem =
@@ -48,6 +51,56 @@ export function runCell(code: string, text?: string): ScriptItem {
   };
 }
 
+/** An edit_cell tool call: the cell (a reference of the notebook view, e.g. #1) gets this code. */
+export function editCell(cell: string, code: string): ScriptItem {
+  return { tool_calls: [{ name: 'edit_cell', arguments: { cell, code } }] };
+}
+
+/**
+ * Make a notebook of this name whose cells are the user's own, each with
+ * this source, run in order: what a user has before asking.
+ */
+export async function userNotebook(
+  page: IJupyterLabPageFixture,
+  name: string,
+  sources: string[]
+): Promise<void> {
+  await page.notebook.createNew(name);
+  for (const [index, source] of sources.entries()) {
+    if (index === 0) {
+      await page.notebook.setCell(0, 'code', source);
+    } else {
+      await page.notebook.addCell('code', source);
+    }
+  }
+  for (const index of sources.keys()) {
+    await page.notebook.runCell(index, { inplace: true });
+  }
+}
+
+/** The type and source of each cell of an open notebook: what undo must give back. */
+export async function cellSources(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<{ cell_type: string; source: string }[]> {
+  return (await notebookCells(page, name)).map(({ cell_type, source }) => ({
+    cell_type,
+    source
+  }));
+}
+
+/** The text of every message of a model request, joined. */
+export function promptText(body: unknown): string {
+  const { messages } = body as { messages: { content?: unknown }[] };
+  return messages
+    .map(message =>
+      typeof message.content === 'string'
+        ? message.content
+        : JSON.stringify(message.content ?? '')
+    )
+    .join('\n');
+}
+
 /** Reload the page and wait for JupyterLab, with the panel open again. */
 export async function reloadLab(
   page: IJupyterLabPageFixture,
@@ -60,6 +113,22 @@ export async function reloadLab(
     page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: notebook })
   ).toBeVisible();
   await openPanel(page);
+}
+
+/** Wait until the saved file of an open notebook has cells of these types and sources. */
+export async function savedAs(
+  page: IJupyterLabPageFixture,
+  name: string,
+  cells: { cell_type: string; source: string }[]
+): Promise<void> {
+  await expect
+    .poll(async () =>
+      (await savedCells(page, name)).map(({ cell_type, source }) => ({
+        cell_type,
+        source
+      }))
+    )
+    .toEqual(cells);
 }
 
 /** An open notebook as saved on disk (through the contents API), as nbformat cells. */
@@ -146,7 +215,8 @@ export function chat(page: IJupyterLabPageFixture) {
     chips: panel.locator('.jp-ci-Chip'),
     exportButton: panel.getByRole('button', {
       name: 'Export reproducible notebook'
-    })
+    }),
+    changes: panel.getByRole('group', { name: 'Notebook changes' })
   };
 }
 

@@ -1,0 +1,223 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import React, { useState } from 'react';
+
+import type { IChangeSet, IUndoOutcome } from '../entries';
+import type { INotebookChange } from '../protocol';
+import type { IEntryActions } from './actions';
+import { DiffView } from './DiffView';
+import { changesSummary, undoSummary } from './labels';
+
+export interface IChangesCardProps {
+  set: IChangeSet;
+  /** A request runs: the notebook may change under a review, so wait. */
+  busy: boolean;
+  actions: IEntryActions;
+  trans: TranslationBundle;
+}
+
+/**
+ * What a request changed in the notebook, under that request: "2 cells
+ * added, 1 changed", with Review (a diff of each cell, Accept or Revert
+ * each), Undo request and Dismiss. After an undo it says what was restored
+ * and removed, that the kernel was not rolled back, and offers to run the
+ * restored cells again. A dismissed card is not shown.
+ */
+export const ChangesCard = React.memo(function ChangesCard({
+  set,
+  busy,
+  actions,
+  trans
+}: IChangesCardProps): JSX.Element | null {
+  const [reviewing, setReviewing] = useState(false);
+  if (set.dismissed || set.changes.length === 0) {
+    return null;
+  }
+  return (
+    <div
+      className="jp-ci-Changes"
+      role="group"
+      aria-label={trans.__('Notebook changes')}
+    >
+      <div className="jp-ci-ChangesSummary">
+        {changesSummary(set.changes, trans)}
+      </div>
+      {set.undo ? (
+        <UndoOutcome
+          set={set}
+          undo={set.undo}
+          busy={busy}
+          actions={actions}
+          trans={trans}
+        />
+      ) : (
+        <>
+          <div className="jp-ci-Buttons">
+            <button
+              type="button"
+              className="jp-ci-Button"
+              aria-label={trans.__('Review changes')}
+              aria-expanded={reviewing}
+              onClick={() => setReviewing(!reviewing)}
+            >
+              {reviewing ? trans.__('Hide review') : trans.__('Review')}
+            </button>
+            <button
+              type="button"
+              className="jp-ci-Button"
+              aria-label={trans.__('Undo request')}
+              title={trans.__(
+                'Give the edited cells their source back and remove the added ones. The kernel keeps what the code did.'
+              )}
+              disabled={busy}
+              onClick={() => void actions.undoRequest(set)}
+            >
+              {trans.__('Undo request')}
+            </button>
+            <DismissButton set={set} actions={actions} trans={trans} />
+          </div>
+          {reviewing &&
+            set.changes.map(change => (
+              <ChangeReview
+                key={change.cell_id}
+                set={set}
+                change={change}
+                busy={busy}
+                actions={actions}
+                trans={trans}
+              />
+            ))}
+        </>
+      )}
+    </div>
+  );
+});
+
+interface IChangeReviewProps {
+  set: IChangeSet;
+  change: INotebookChange;
+  busy: boolean;
+  actions: IEntryActions;
+  trans: TranslationBundle;
+}
+
+/** One changed cell: its diff, and Accept / Revert until the user chose. */
+function ChangeReview({
+  set,
+  change,
+  busy,
+  actions,
+  trans
+}: IChangeReviewProps): JSX.Element {
+  const title =
+    change.kind === 'inserted'
+      ? trans.__('Step %1 · new cell', change.step)
+      : trans.__('Step %1 · edited cell', change.step);
+  const review = set.reviews[change.cell_id];
+  return (
+    <div className="jp-ci-ChangeReview" role="group" aria-label={title}>
+      <div className="jp-ci-ChangeTitle">{title}</div>
+      <DiffView
+        before={change.before ?? ''}
+        after={change.after}
+        trans={trans}
+      />
+      {review ? (
+        <div className="jp-ci-ChangeDecision" role="status">
+          {review === 'accepted'
+            ? trans.__('Accepted')
+            : change.kind === 'inserted'
+              ? trans.__('Reverted: the cell was removed.')
+              : trans.__('Reverted: the cell has its source back.')}
+        </div>
+      ) : (
+        <div className="jp-ci-Buttons">
+          <button
+            type="button"
+            className="jp-ci-Button"
+            disabled={busy}
+            onClick={() => void actions.revertChange(set, change)}
+          >
+            {trans.__('Revert')}
+          </button>
+          <button
+            type="button"
+            className="jp-ci-Button jp-ci-PrimaryButton"
+            disabled={busy}
+            onClick={() => actions.acceptChange(set, change)}
+          >
+            {trans.__('Accept')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface IUndoOutcomeProps {
+  set: IChangeSet;
+  undo: IUndoOutcome;
+  busy: boolean;
+  actions: IEntryActions;
+  trans: TranslationBundle;
+}
+
+/** How the undo went, the kernel's caveat, and Re-run restored cells. */
+function UndoOutcome({
+  set,
+  undo,
+  busy,
+  actions,
+  trans
+}: IUndoOutcomeProps): JSX.Element {
+  return (
+    <>
+      <div className="jp-ci-UndoOutcome" role="status">
+        {undoSummary(undo, trans)}
+      </div>
+      <div className="jp-ci-Hint">
+        {trans.__(
+          'Undo changed the notebook, not the kernel: what the code did (its variables, its files) is still there.'
+        )}
+      </div>
+      <div className="jp-ci-Buttons">
+        {undo.restored.length > 0 && (
+          <button
+            type="button"
+            className="jp-ci-Button"
+            disabled={busy}
+            title={trans.__(
+              'Run the cells that got their source back, in notebook order'
+            )}
+            onClick={() => void actions.rerunRestored(set)}
+          >
+            {trans.__('Re-run restored cells')}
+          </button>
+        )}
+        <DismissButton set={set} actions={actions} trans={trans} />
+      </div>
+    </>
+  );
+}
+
+function DismissButton({
+  set,
+  actions,
+  trans
+}: {
+  set: IChangeSet;
+  actions: IEntryActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  return (
+    <button
+      type="button"
+      className="jp-ci-Button"
+      title={trans.__(
+        'Hide this card and the markers of its cells in the notebook'
+      )}
+      onClick={() => actions.dismissChanges(set)}
+    >
+      {trans.__('Dismiss')}
+    </button>
+  );
+}
