@@ -39,6 +39,7 @@ MAX_EDITED_CODE_CHARS = 1_000_000
 MAX_VIEW_CELLS = 1000
 MAX_VIEW_SOURCE_CHARS = 25_000
 MAX_VIEW_TEXT_CHARS = 5_000
+MAX_VIEW_TRACEBACK = 40
 
 
 class ProtocolError(ValueError):
@@ -184,6 +185,9 @@ def _view_output(output) -> dict | None:
     for name in ("name", "text", "ename", "evalue"):
         if isinstance(output.get(name), str):
             kept[name] = _text(output[name], MAX_VIEW_TEXT_CHARS)
+    traceback = output.get("traceback")
+    if isinstance(traceback, list):  # the cell a fix is about shows its user frames
+        kept["traceback"] = [_text(line, MAX_VIEW_TEXT_CHARS) for line in traceback[-MAX_VIEW_TRACEBACK:]]
     image = output.get("image")
     if isinstance(image, dict):
         kept["image"] = {k: v for k, v in image.items() if k in ("mime", "bytes", "width", "height")}

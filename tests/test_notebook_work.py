@@ -148,6 +148,7 @@ async def test_fix_replaces_the_users_cell_in_place_with_two_model_calls(open_ch
     assert chat.notebook["cells"][1]["outputs"][0]["text"] == "3\n"
     first = llm_server.chat_requests[0]["messages"][-1]["content"]
     assert "print(sales['revenue'].sum())" in first and "KeyError" in first and "fix #2" in first
+    assert "Traceback (user code):" in first and "----> 1 print(sales['revenue'].sum())" in first
     assert len(llm_server.chat_requests) == 2  # the fix, then the closing answer
     [changes] = [m for m in messages if m["type"] == "notebook_changes"]
     assert changes["changes"] == [

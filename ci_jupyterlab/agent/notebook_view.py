@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .feedback import strip_ansi, trim_traceback
 from .tokens import count_tokens
 
 #: Tokens of the prompt the view may take, unless the settings say otherwise.
@@ -144,6 +145,11 @@ def _render_cell(snapshot: NotebookSnapshot, index: int, level: str, target: str
         return f"{heading}: {_clip(first, LINE_CHARS)}{tail}"
     source = cell.source if level == "full" else _head_tail(cell.source, SHORT_HEAD_LINES, SHORT_TAIL_LINES)
     outputs = _output_lines(cell.outputs, FULL_OUTPUT_CHARS if level == "full" else SHORT_OUTPUT_CHARS)
+    error = cell.error()
+    if level == "full" and target and cell.id == target and error and error.get("traceback"):
+        outputs.append(
+            "Traceback (user code):\n" + strip_ansi(trim_traceback(error["traceback"], error.get("ename", "")))
+        )
     if level == "short" and len(outputs) > 2:
         outputs = [*outputs[:2], f"→ … {len(outputs) - 2} more outputs"]
     return "\n".join([heading, source.rstrip() or "(empty)", *outputs])
@@ -227,6 +233,8 @@ def _blocks(snapshot: NotebookSnapshot, levels: dict[int, str | None], target: s
 
 #: Characters of an output's text kept in a snapshot, head and tail (as the panel keeps them).
 SNAPSHOT_TEXT_CHARS = 4000
+#: Lines of a traceback kept in a snapshot: its last ones, where the user's frames are.
+TRACEBACK_LINES = 40
 
 
 def _joined(value) -> str:
@@ -246,7 +254,13 @@ def compact_output(output: dict) -> dict:
     if kind == "stream":
         return {"output_type": kind, "name": output.get("name", "stdout"), "text": _kept(_joined(output.get("text")))}
     if kind == "error":
-        return {"output_type": kind, "ename": output.get("ename", ""), "evalue": output.get("evalue", "")}
+        traceback = [str(line) for line in (output.get("traceback") or [])[-TRACEBACK_LINES:]]
+        return {
+            "output_type": kind,
+            "ename": output.get("ename", ""),
+            "evalue": output.get("evalue", ""),
+            "traceback": traceback,
+        }
     data = output.get("data") or {}
     compact = {"output_type": kind, "text": _kept(_joined(data.get("text/plain"))), "mime_types": sorted(data)}
     image = next((mime for mime in data if mime.startswith("image/")), None)
