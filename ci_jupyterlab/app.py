@@ -21,7 +21,9 @@ class CodeInterpreterApp(ExtensionApp):
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
         if not self.interpreter.share_key_with_kernels:
-            keep_key_out_of_kernels(self.serverapp.kernel_manager, lambda: self.interpreter.api_key)
+            keep_key_out_of_kernels(
+                self.serverapp.kernel_manager, lambda: self.interpreter.api_key, remote=self.remote_kernels
+            )
         problem = self.interpreter.problem()
         if problem:
             self.log.warning("Code interpreter: %s %s", problem.message, problem.hint)
@@ -31,6 +33,12 @@ class CodeInterpreterApp(ExtensionApp):
                 self.interpreter.public_view()["model"] or "(first listed)",
                 self.interpreter.endpoint,
             )
+
+    @property
+    def remote_kernels(self) -> bool:
+        """Whether the server runs its kernels on a Kernel or Enterprise Gateway (``--gateway-url``)."""
+        gateway = getattr(self.serverapp, "gateway_config", None)
+        return bool(gateway is not None and gateway.gateway_enabled)
 
     def assistant(self) -> Assistant:
         """One for the server's lifetime: its model client pools connections and remembers the model."""
