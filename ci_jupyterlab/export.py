@@ -329,10 +329,12 @@ async def export_notebook(
     run_verification: bool = True,
     cell_timeout: float = 120.0,
     secrets: Iterable[str] = (),
+    kernel_manager_class: type | None = None,
 ) -> Export:
     """Build the export of ``notebook_path`` and, unless told not to, verify it by re-running it.
 
     ``root`` is the server's root: the notebook must be in it, and messages name it relative to it.
+    ``kernel_manager_class``: the verification's, if not jupyter_client's (a gateway's).
     """
     notebook_path, shown = _locate_notebook(notebook_path, root)
     source = _read_notebook(notebook_path, shown)
@@ -362,6 +364,7 @@ async def export_notebook(
             directory,
             unrecorded=unrecorded,
             cell_timeout=cell_timeout,
+            kernel_manager_class=kernel_manager_class,
             modules=imported_modules(notebook.cells) | {p.split("=")[0].split("[")[0] for p in builder.packages},
         )
         verification.fill_unrecorded(notebook)

@@ -16,6 +16,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from .agent.redaction import Redactor
 from .chat import ChatConnection
 from .export import Export, ExportError, default_export_path, export_notebook, write_new
+from .gateway import remote_kernel_manager_class
 from .protocol import PROTOCOL_VERSION
 from .session_files import valid_id
 
@@ -67,9 +68,10 @@ class SessionHandler(ExtensionHandlerMixin, APIHandler):
 class ExportHandler(ExtensionHandlerMixin, APIHandler):
     """``{path, keep_attempts, verify, session}`` -> writes ``<stem>-export.ipynb`` next to it.
 
-    Answers ``{path, verification}``. Verifying runs the notebook in a kernel,
-    so it needs ``execute``. With the ``session`` of the chat that asked, the
-    export's outcome joins that session's history, as its card showed it.
+    Answers ``{path, verification}``. Verifying runs the notebook in a kernel
+    (on the gateway when the server's kernels run on one), so it needs
+    ``execute``. With the ``session`` of the chat that asked, the export's
+    outcome joins that session's history, as its card showed it.
     """
 
     auth_resource = AUTH_RESOURCE
@@ -93,6 +95,9 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
                 run_verification=bool(body.get("verify", True)),
                 cell_timeout=interpreter.cell_timeout,
                 secrets=interpreter.secrets(),
+                kernel_manager_class=(
+                    remote_kernel_manager_class(interpreter.api_key) if self.extensionapp.remote_kernels else None
+                ),
             )
             written = self._write(export, root)
         except ExportError as exc:

@@ -116,8 +116,12 @@ async def verify(
     unrecorded: set[int],
     cell_timeout: float,
     modules: set[str],
+    kernel_manager_class: type | None = None,
 ) -> Verification:
-    """Run ``notebook`` top to bottom in a fresh kernel, in a copy of ``directory``, and compare."""
+    """Run ``notebook`` top to bottom in a fresh kernel, in a copy of ``directory``, and compare.
+
+    ``kernel_manager_class`` starts that kernel, if not jupyter_client's (a gateway's, for instance).
+    """
     run = copy.deepcopy(notebook)
     for cell in run.cells:
         if cell.cell_type == "code":
@@ -137,6 +141,7 @@ async def verify(
             interrupt_on_timeout=True,
             resources={"metadata": {"path": str(workdir)}},
             **({"kernel_name": kernel} if kernel else {}),
+            **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
         )
         try:
             await client.async_execute()
