@@ -3,11 +3,14 @@
 Wraps any ``Executor``: the directory is scanned before and after each run
 (bounded in depth and entries, hidden folders skipped), and the result carries
 the files that appeared or changed, for the user (links in the chat) and the
-model (named in its feedback).
+model (named in its feedback). The scans run in a worker thread: up to 5,000
+stat calls would otherwise hold the event loop (about 100 ms measured on a
+folder of 5,000 files), and with it every other chat on the server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -77,12 +80,13 @@ class FileWatchingExecutor:
         return await self.inner.inspect(code, timeout) if isinstance(self.inner, Inspector) else None
 
     async def run(self, cell: RunCell) -> ExecutionResult:
-        before = snapshot(self.directory)
+        before = await asyncio.to_thread(snapshot, self.directory)
         result = await self.inner.run(cell)
+        after = await asyncio.to_thread(snapshot, self.directory)
         prefix = os.path.relpath(self.directory, self.root)
         result.files = [
             {**change, "path": os.path.normpath(os.path.join(prefix, change["path"]))}
-            for change in changes(before, snapshot(self.directory))
+            for change in changes(before, after)
             if change["path"] not in self.ignore
         ]
         return result
