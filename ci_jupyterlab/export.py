@@ -15,6 +15,7 @@ No server imports: the CLI and the REST handler both call ``export_notebook``.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import stat
@@ -337,7 +338,8 @@ async def export_notebook(
     ``kernel_manager_class``: the verification's, if not jupyter_client's (a gateway's).
     """
     notebook_path, shown = _locate_notebook(notebook_path, root)
-    source = _read_notebook(notebook_path, shown)
+    # Reading the notebook and hashing its input files (maybe gigabytes) would hold the server's event loop.
+    source = await asyncio.to_thread(_read_notebook, notebook_path, shown)
     directory = notebook_path.parent
     builder = build_export(source, find_record, Journal(directory / JOURNAL_NAME), keep_attempts)
 
@@ -355,7 +357,7 @@ async def export_notebook(
         "requests": builder.requests,
         "models": sorted(builder.models),
         "packages_installed": builder.packages,
-        "input_files": input_files(notebook.cells, directory),
+        "input_files": await asyncio.to_thread(input_files, notebook.cells, directory),
     }
     verification = None
     if run_verification:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -99,7 +100,7 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
                     remote_kernel_manager_class(interpreter.api_key) if self.extensionapp.remote_kernels else None
                 ),
             )
-            written = self._write(export, root)
+            written = await asyncio.to_thread(self._write, export, root)  # a big notebook: off the loop
         except ExportError as exc:
             self._log_to_session(body.get("session"), None, exc.message)
             self._fail(exc)

@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 
 import nbformat
 import pytest
@@ -330,3 +331,28 @@ def test_sessions_survive_a_new_store_on_the_same_directory(tmp_path):
 def test_records_saved_before_packages_existed_still_load():
     old = {"requests": [{"text": "Hi", "steps": []}]}
     assert SessionRecord.from_dict(old).requests[0].packages == []
+
+
+@pytest.mark.asyncio
+async def test_the_notebook_is_read_and_its_input_files_hashed_off_the_event_loop(tmp_path, monkeypatch):
+    from ci_jupyterlab import export as export_module
+
+    threads = {}
+    for name in ("_read_notebook", "sha256_of"):
+        real = getattr(export_module, name)
+
+        def recording(*args, _real=real, _name=name):
+            threads[_name] = threading.current_thread()
+            return _real(*args)
+
+        monkeypatch.setattr(export_module, name, recording)
+    (tmp_path / "sales.csv").write_text("a,b\n1,2\n")
+    notebook = new_notebook(metadata={"kernelspec": KERNELSPEC})
+    notebook.cells = [new_code_cell("import pandas as pd\ndf = pd.read_csv('sales.csv')", execution_count=1)]
+    nbformat.write(notebook, tmp_path / "data.ipynb")
+
+    export = await export_notebook(tmp_path / "data.ipynb", lambda _id: None, run_verification=False)
+
+    assert export.provenance["input_files"][0]["name"] == "sales.csv"
+    assert set(threads) == {"_read_notebook", "sha256_of"}
+    assert threading.main_thread() not in threads.values()
