@@ -44,9 +44,11 @@ class SessionsHandler(ExtensionHandlerMixin, APIHandler):
 
     @web.authenticated
     @authorized
-    def get(self):
+    async def get(self):
         notebook = self.get_query_argument("notebook", None)
-        self.finish(json.dumps({"sessions": self.extensionapp.sessions.summaries(notebook)}))
+        # The index is a file, read under a lock that saving threads hold: off the event loop.
+        summaries = await asyncio.to_thread(self.extensionapp.sessions.summaries, notebook)
+        self.finish(json.dumps({"sessions": summaries}))
 
 
 class SessionHandler(ExtensionHandlerMixin, APIHandler):
@@ -56,14 +58,17 @@ class SessionHandler(ExtensionHandlerMixin, APIHandler):
 
     @web.authenticated
     @authorized
-    def get(self, session_id: str):
+    async def get(self, session_id: str):
         session = self.extensionapp.sessions.find(session_id)
         if session is None:
             raise web.HTTPError(404, f"No session {session_id}.")
+        # A copy (to_dict copies), so a request running in the session can go on changing it.
         body = {"id": session.id, "notebook_path": session.notebook_path, "record": session.record.to_dict()}
+        redactor = Redactor(self.extensionapp.interpreter.secrets())
         # In memory the record holds outputs as they came; the browser never gets the key.
-        # Redacted as data, so a secret is found as it is rather than JSON-escaped.
-        self.finish(json.dumps(Redactor(self.extensionapp.interpreter.secrets()).data(body)))
+        # Redacted as data, so a secret is found as it is rather than JSON-escaped. Megabytes of
+        # outputs take the redactor's patterns a while: off the event loop.
+        self.finish(await asyncio.to_thread(lambda: json.dumps(redactor.data(body))))
 
 
 class ExportHandler(ExtensionHandlerMixin, APIHandler):

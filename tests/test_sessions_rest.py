@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import nbformat
 import pytest
@@ -127,3 +128,22 @@ async def test_a_restarted_server_continues_the_conversation(
     history = llm_server.chat_requests[-1]["messages"]
     assert any("Store 42" in (m.get("content") or "") for m in history)
     assert SessionFiles(sessions_dir).summaries("work/a.ipynb")[0]["requests"] == 2
+
+
+async def test_a_session_is_redacted_and_encoded_off_the_event_loop(
+    jp_fetch, jp_ws_fetch, jp_root_dir, llm_server, extension, monkeypatch
+):
+    from ci_jupyterlab import handlers
+
+    threads = []
+    real = handlers.Redactor.data
+
+    def recording(self, value):
+        threads.append(threading.current_thread())
+        return real(self, value)
+
+    await chat_session(jp_ws_fetch, llm_server, jp_root_dir)
+    monkeypatch.setattr(handlers.Redactor, "data", recording)
+    body = json.loads((await jp_fetch("ci-jupyterlab", "sessions", "s-1")).body)
+    assert body["id"] == "s-1" and body["record"]["requests"]
+    assert threads and threading.main_thread() not in threads
