@@ -376,10 +376,18 @@ async def export_notebook(
     _number_code_cells(notebook)
     notebook.metadata[EXPORT_KEY] = {**provenance, "verification": verification.to_dict() if verification else None}
     notebook.cells[0].source = title(provenance, verification)
-    # Redacted as data, so a secret is found as it is rather than JSON-escaped.
+    notebook = await asyncio.to_thread(_redacted_and_valid, notebook, list(secrets))
+    return Export(notebook, verification, provenance, notebook_path)
+
+
+def _redacted_and_valid(notebook: nbformat.NotebookNode, secrets: list[str]) -> nbformat.NotebookNode:
+    """Redacted as data, so a secret is found as it is rather than JSON-escaped; then validated.
+
+    Both walk every output: in a worker thread, off the server's event loop.
+    """
     notebook = nbformat.from_dict(Redactor(secrets).data(notebook))
     nbformat.validate(notebook)
-    return Export(notebook, verification, provenance, notebook_path)
+    return notebook
 
 
 def _locate_notebook(notebook_path: Path, root: Path | None) -> tuple[Path, str]:
