@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 from jupyter_server.extension.application import ExtensionApp
 
 from .agent import Assistant, CodeInterpreter
+from .agent.tokens import load_vocabulary
 from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler, SessionsHandler
 from .kernel_env import keep_key_out_of_kernels
 from .session_files import SessionFiles
@@ -20,6 +23,9 @@ class CodeInterpreterApp(ExtensionApp):
         self.interpreter = CodeInterpreter(parent=self)
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
+        # Loaded at the first request, the token vocabulary held the event loop (every user's chat)
+        # for about 200 ms: loaded now, beside it.
+        threading.Thread(target=load_vocabulary, name="ci-jupyterlab-vocabulary", daemon=True).start()
         if not self.interpreter.share_key_with_kernels:
             keep_key_out_of_kernels(
                 self.serverapp.kernel_manager, lambda: self.interpreter.api_key, remote=self.remote_kernels
