@@ -3,9 +3,10 @@
 It opens a notebook's session through the REST API (so the server starts the
 kernel, locally or on a gateway), connects to that kernel's websocket as
 JupyterLab does, and to the chat websocket. It runs the server's ``run_cell``
-in that kernel (an ``execute_request``; outputs built from iopub as nbformat),
-answers ``inspect`` with a silent execute, interrupts the kernel through the
-REST API when a cell passes its timeout, and answers approvals. Everything goes
+in that kernel (an ``execute_request``; outputs built from iopub as nbformat,
+bounded as the panel bounds them before sending), answers ``inspect`` with a
+silent execute, interrupts the kernel through the REST API when a cell passes
+its timeout, and answers approvals. Everything goes
 over real HTTP and websockets, with the server's token, under any base URL (a
 JupyterHub user's ``/user/NAME/``).
 
@@ -25,6 +26,8 @@ from urllib.parse import quote
 from nbformat.v4 import output_from_msg
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from ..agent.bounds import bounded_outputs
 
 #: Seconds an interrupted cell may take to wind down.
 INTERRUPT_GRACE = 10.0
@@ -245,7 +248,7 @@ class PanelChat:
                     type="execution_result",
                     call_id=message["call_id"],
                     status=status,
-                    outputs=run.outputs,
+                    outputs=bounded_outputs(run.outputs),  # as the panel bounds them (outputBounds.ts)
                     execution_count=run.execution_count,
                 )
             elif message["type"] == "inspect":
