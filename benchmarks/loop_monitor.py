@@ -6,8 +6,17 @@ PYTHONPATH. A callback asks to run every ``INTERVAL`` seconds and records how
 much later than asked it ran: any code that holds the loop (a blocking read,
 a long computation between two awaits) shows up as that lateness.
 
-``GET /loop-monitor`` answers ``{"count", "max_ms", "p99_ms", "over_20ms"}``
-since the last ``POST /loop-monitor`` (which resets it).
+Lateness has two causes: the server's own work holding the loop (code of
+ours or of Jupyter, or another thread of the process holding the GIL), and a
+machine too busy to run the server at all (on 2 cores, 50 kernels, the
+clients and the model server compete with it). To tell them apart, each look
+also records the CPU time the server process used meanwhile: a stall *with*
+the process busy for as long (``min(lateness, CPU time)``) is the server's
+own; one without is the machine's.
+
+``GET /loop-monitor`` answers ``{"count", "max_ms", "p99_ms", "over_20ms",
+"busy_max_ms", "busy_p99_ms", "busy_over_20ms"}`` since the last ``POST
+/loop-monitor`` (which resets it).
 
 To find what stalls it: ``LOOP_MONITOR_SLOW_MS=20`` turns on asyncio's debug
 mode, which logs every callback or task step that ran longer than that.
@@ -30,6 +39,7 @@ INTERVAL = 0.005
 class LoopMonitor:
     def __init__(self):
         self.lateness: list[float] = []
+        self.busy: list[float] = []  # the part of each lateness during which this process ran
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -42,20 +52,20 @@ class LoopMonitor:
 
     async def _watch(self) -> None:
         while True:
-            asked = time.perf_counter()
+            asked, cpu = time.perf_counter(), time.process_time()
             await asyncio.sleep(INTERVAL)
-            self.lateness.append(time.perf_counter() - asked - INTERVAL)
+            late = time.perf_counter() - asked - INTERVAL
+            self.lateness.append(late)
+            self.busy.append(min(late, time.process_time() - cpu))
 
     def stats(self) -> dict:
-        late = sorted(self.lateness)
-        if not late:
-            return {"count": 0, "max_ms": None, "p99_ms": None, "over_20ms": 0}
-        return {
-            "count": len(late),
-            "max_ms": late[-1] * 1000,
-            "p99_ms": late[min(len(late) - 1, int(len(late) * 0.99))] * 1000,
-            "over_20ms": sum(value > 0.020 for value in late),
-        }
+        result = {"count": len(self.lateness)}
+        for name, values in (("", self.lateness), ("busy_", self.busy)):
+            ordered = sorted(values) or [float("nan")]
+            result[f"{name}max_ms"] = ordered[-1] * 1000
+            result[f"{name}p99_ms"] = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+            result[f"{name}over_20ms"] = sum(value > 0.020 for value in ordered)
+        return result
 
 
 MONITOR = LoopMonitor()
@@ -69,6 +79,7 @@ class LoopMonitorHandler(APIHandler):
     @web.authenticated
     def post(self):
         MONITOR.lateness.clear()
+        MONITOR.busy.clear()
         self.finish(json.dumps({"reset": True}))
 
 
