@@ -24,7 +24,11 @@ server does things that read or hash big files: an export whose code names a
 100 MB input file, a cell in a folder of 5,000 files, saving and reading a
 session whose steps printed 2 MB each.
 
-Run: ``python benchmarks/concurrency.py [--sessions 10 25 50] [--rounds 3] [--blockers]``
+Each round's requests start at random within ``--stagger`` seconds (1 by
+default; 0 starts them all at once, so that every session's chunks arrive in
+step: the worst case).
+
+Run: ``python benchmarks/concurrency.py [--sessions 10 25 50] [--rounds 3] [--stagger 1] [--blockers]``
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -119,8 +124,9 @@ class ClientLoopWatch:
 
 
 class Bench:
-    def __init__(self, work: Path, tokens_per_second: float, answer_tokens: int):
+    def __init__(self, work: Path, tokens_per_second: float, answer_tokens: int, stagger: float = 0.0):
         self.work = work
+        self.stagger = stagger  # each request starts after a random delay below this (users are not in step)
         self.root = work / "root"
         self.root.mkdir()
         self.chunk_delay = 2 / tokens_per_second  # each chunk is about 2 tokens
@@ -218,6 +224,7 @@ class Bench:
 
         async def ask(chat: PanelChat, measured: bool) -> None:
             nonlocal failures
+            await asyncio.sleep(random.uniform(0, self.stagger))
             started = time.perf_counter()
             messages = await chat.ask("Work on it.")
             if measured:
@@ -266,6 +273,7 @@ class Bench:
             "loop_over_20ms": loop["over_20ms"],
             "busy_max_ms": loop["busy_max_ms"],
             "busy_over_20ms": loop["busy_over_20ms"],
+            "gc_max_ms": loop["gc_max_ms"],
             "client_loop_max_ms": watch.worst * 1000,
             "server_mb_per_session": (server_rss - base_rss) / sessions,
             "kernel_mb": statistics.median(kernel_rss) if kernel_rss else None,
@@ -355,6 +363,7 @@ def table(results: list[dict]) -> str:
         ("loop_over_20ms", "stalls > 20 ms", "{}"),
         ("busy_max_ms", "of it the server's own, max ms", "{:.1f}"),
         ("busy_over_20ms", "own stalls > 20 ms", "{}"),
+        ("gc_max_ms", "longest full GC ms", "{:.1f}"),
         ("client_loop_max_ms", "client loop max ms", "{:.1f}"),
         ("request_s", "request s (median)", "{:.2f}"),
         ("server_mb_per_session", "server MB / session", "{:.1f}"),
@@ -368,7 +377,8 @@ def table(results: list[dict]) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="ci-concurrency-"))
-    bench = Bench(work, args.tokens_per_second, args.answer_tokens)
+    random.seed(12)
+    bench = Bench(work, args.tokens_per_second, args.answer_tokens, args.stagger)
     try:
         bench.start()
         results = []
@@ -378,7 +388,8 @@ async def main(args: argparse.Namespace) -> None:
             results.append(result)
         print(
             f"{args.rounds} measured rounds of one request per session; "
-            f"{args.tokens_per_second:g} tokens/s, {bench.pieces} chunks of 8 characters per answer\n"
+            f"{args.tokens_per_second:g} tokens/s, {bench.pieces} chunks of 8 characters per answer; "
+            f"requests started within {args.stagger:g} s of each other\n"
         )
         print(table(results))
         if args.blockers:
@@ -396,5 +407,11 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3, help="measured requests per session (after one warm-up)")
     parser.add_argument("--tokens-per-second", type=float, default=30)
     parser.add_argument("--answer-tokens", type=int, default=60, help="tokens in each streamed text")
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=1.0,
+        help="seconds over which each round's requests start, at random (0: all at once, in step)",
+    )
     parser.add_argument("--blockers", action="store_true", help="also time the heavy operations on an idle server")
     asyncio.run(main(parser.parse_args()))

@@ -15,8 +15,10 @@ the process busy for as long (``min(lateness, CPU time)``) is the server's
 own; one without is the machine's.
 
 ``GET /loop-monitor`` answers ``{"count", "max_ms", "p99_ms", "over_20ms",
-"busy_max_ms", "busy_p99_ms", "busy_over_20ms"}`` since the last ``POST
-/loop-monitor`` (which resets it).
+"busy_max_ms", "busy_p99_ms", "busy_over_20ms", "gc_full_collections",
+"gc_max_ms", "gc_tracked_objects"}`` since the last ``POST /loop-monitor`` (which resets it): the
+last two, the full garbage collections and the longest of them, which stop
+every thread.
 
 To find what stalls it: ``LOOP_MONITOR_SLOW_MS=20`` turns on asyncio's debug
 mode, which logs every callback or task step that ran longer than that.
@@ -25,6 +27,7 @@ mode, which logs every callback or task step that ran longer than that.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import time
@@ -40,7 +43,17 @@ class LoopMonitor:
     def __init__(self):
         self.lateness: list[float] = []
         self.busy: list[float] = []  # the part of each lateness during which this process ran
+        self.gc_pauses: list[float] = []  # how long each full (generation 2) garbage collection took
+        self._gc_started = 0.0
         self._task: asyncio.Task | None = None
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_pauses.append(time.perf_counter() - self._gc_started)
 
     def start(self) -> None:
         loop = asyncio.get_event_loop()
@@ -48,6 +61,7 @@ class LoopMonitor:
         if slow:
             loop.set_debug(True)
             loop.slow_callback_duration = float(slow) / 1000
+        gc.callbacks.append(self._on_gc)
         self._task = loop.create_task(self._watch())
 
     async def _watch(self) -> None:
@@ -65,6 +79,9 @@ class LoopMonitor:
             result[f"{name}max_ms"] = ordered[-1] * 1000
             result[f"{name}p99_ms"] = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
             result[f"{name}over_20ms"] = sum(value > 0.020 for value in ordered)
+        result["gc_full_collections"] = len(self.gc_pauses)
+        result["gc_max_ms"] = max(self.gc_pauses, default=0.0) * 1000
+        result["gc_tracked_objects"] = len(gc.get_objects())
         return result
 
 
@@ -80,6 +97,7 @@ class LoopMonitorHandler(APIHandler):
     def post(self):
         MONITOR.lateness.clear()
         MONITOR.busy.clear()
+        MONITOR.gc_pauses.clear()
         self.finish(json.dumps({"reset": True}))
 
 
