@@ -21,7 +21,9 @@ last two, the full garbage collections and the longest of them, which stop
 every thread.
 
 To find what stalls it: ``LOOP_MONITOR_SLOW_MS=20`` turns on asyncio's debug
-mode, which logs every callback or task step that ran longer than that.
+mode, which logs every callback or task step that ran longer than that;
+``LOOP_MONITOR_GC_FREEZE=1`` calls ``gc.freeze()`` once the server has
+started, to see how much of the full garbage collections' pause that saves.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class LoopMonitor:
             loop.set_debug(True)
             loop.slow_callback_duration = float(slow) / 1000
         gc.callbacks.append(self._on_gc)
+        if os.environ.get("LOOP_MONITOR_GC_FREEZE"):
+            gc.freeze()  # an experiment: what the server has made by now is never scanned again
         self._task = loop.create_task(self._watch())
 
     async def _watch(self) -> None:
