@@ -189,7 +189,8 @@ class KernelSocket:
 async def open_notebook(api: ServerAPI, path: str, kernel_name: str = "python3") -> KernelSocket:
     """Create the notebook (if missing), start its session's kernel and connect to it, as Lab does."""
     if await api.status("GET", f"api/contents/{quote(path)}?content=0") == 404:
-        notebook = {"cells": [], "metadata": {"kernelspec": {"name": kernel_name}}, "nbformat": 4, "nbformat_minor": 5}
+        spec = {"name": kernel_name, "display_name": kernel_name, "language": "python"}
+        notebook = {"cells": [], "metadata": {"kernelspec": spec}, "nbformat": 4, "nbformat_minor": 5}
         await api.request("PUT", f"api/contents/{quote(path)}", {"type": "notebook", "content": notebook})
     session = await api.request(
         "POST", "api/sessions", {"path": path, "type": "notebook", "name": path, "kernel": {"name": kernel_name}}
