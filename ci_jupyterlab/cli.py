@@ -38,7 +38,7 @@ from .agent.executors.kernel import KernelExecutor
 from .agent.files import free_path, write_atomically
 from .agent.redaction import Redactor
 from .export import ExportError, default_export_path, export_notebook, write_new
-from .kernel_env import key_variables
+from .kernel_env import key_variables, verification_env
 from .record_notebook import notebook_from_record
 from .session_files import SessionFiles
 from .sessions import SessionStore
@@ -206,6 +206,7 @@ async def export_command(args: argparse.Namespace) -> int:
             cell_timeout=settings.cell_timeout,
             secrets=settings.secrets(),
             kernel_manager_class=kernel_manager_class(args, settings.api_key),
+            kernel_env=verification_env(settings),
         )
     except ExportError as exc:
         raise UsageError(f"{exc.message} {exc.hint}".strip()) from None

@@ -331,11 +331,13 @@ async def export_notebook(
     cell_timeout: float = 120.0,
     secrets: Iterable[str] = (),
     kernel_manager_class: type | None = None,
+    kernel_env: dict[str, str] | None = None,
 ) -> Export:
     """Build the export of ``notebook_path`` and, unless told not to, verify it by re-running it.
 
     ``root`` is the server's root: the notebook must be in it, and messages name it relative to it.
-    ``kernel_manager_class``: the verification's, if not jupyter_client's (a gateway's).
+    ``kernel_manager_class``: the verification's, if not jupyter_client's (a gateway's);
+    ``kernel_env``: its kernel's environment (see ``kernel_env.without_key``).
     """
     notebook_path, shown = _locate_notebook(notebook_path, root)
     # Reading the notebook and hashing its input files (maybe gigabytes) would hold the server's event loop.
@@ -367,6 +369,7 @@ async def export_notebook(
             unrecorded=unrecorded,
             cell_timeout=cell_timeout,
             kernel_manager_class=kernel_manager_class,
+            kernel_env=kernel_env,
             modules=imported_modules(notebook.cells) | {p.split("=")[0].split("[")[0] for p in builder.packages},
         )
         verification.fill_unrecorded(notebook)

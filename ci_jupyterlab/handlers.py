@@ -18,6 +18,7 @@ from .agent.redaction import Redactor
 from .chat import ChatConnection
 from .export import Export, ExportError, default_export_path, export_notebook, write_new
 from .gateway import remote_kernel_manager_class
+from .kernel_env import verification_env
 from .protocol import PROTOCOL_VERSION
 from .session_files import valid_id
 
@@ -104,6 +105,7 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
                 kernel_manager_class=(
                     remote_kernel_manager_class(interpreter.api_key) if self.extensionapp.remote_kernels else None
                 ),
+                kernel_env=verification_env(interpreter),
             )
             written = await asyncio.to_thread(self._write, export, root)  # a big notebook: off the loop
         except ExportError as exc:

@@ -40,6 +40,17 @@ def without_key(environ: dict[str, str], key: str) -> dict[str, str]:
     return {name: value for name, value in environ.items() if name not in hidden}
 
 
+def verification_env(settings) -> dict[str, str] | None:
+    """The environment of an export's verification kernel: ours without the key (None: ours as it is).
+
+    nbclient starts that kernel itself, past the server's kernel manager, so it
+    gets the same treatment here; ``settings`` is a ``CodeInterpreter``.
+    """
+    if settings.share_key_with_kernels:
+        return None
+    return without_key(dict(os.environ), settings.api_key)
+
+
 def with_key_blanked(environ: dict[str, str], key: str) -> dict[str, str]:
     """``environ`` with every variable that holds the key, here or in this process, set empty."""
     return {**environ, **dict.fromkeys(key_variables({**os.environ, **environ}, key), "")}
