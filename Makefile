@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup lab test test-python lint-python test-ui test-ui-collab test-package clean
+.PHONY: setup lab test test-python lint-python test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -38,7 +38,7 @@ $(LABEXTENSION): $(FRONTEND_SOURCES) | $(VENV)/.installed
 lab: setup
 	$(BIN)/jupyter lab
 
-test: test-python test-ui test-ui-collab test-package
+test: test-python test-ui test-ui-collab test-package test-deploy
 
 # The error hints are tested on pandas 3 (.venv) and on pandas 2 (a kernel of its own).
 PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
@@ -89,5 +89,28 @@ test-ui-collab: setup $(VENV_COLLAB)/.installed ui-tests/node_modules/.installed
 test-package: setup
 	bash scripts/check_package.sh
 
+# Beyond one laptop (deploy-tests/, docs/deploy.md): a real JupyterHub with its proxy and two users, a
+# server whose kernels run on a real Jupyter Kernel Gateway, Notebook 7; in an environment of their
+# own (scripts/setup_deploy_env.sh), so .venv stays as it is. The browser parts need make test-ui's Chromium.
+DEPLOY_VENV := .venv-deploy
+DEPLOY_TESTS ?=
+
+$(DEPLOY_VENV)/.installed: scripts/setup_deploy_env.sh pyproject.toml deploy-tests/package.json deploy-tests/package-lock.json | $(VENV)/.installed $(LABEXTENSION)
+	bash scripts/setup_deploy_env.sh
+	touch $@
+
+test-deploy: setup $(DEPLOY_VENV)/.installed ui-tests/node_modules/.installed
+	CHROMIUM_PATH="$$(bash scripts/find_chromium.sh)" && export CHROMIUM_PATH && \
+	cd deploy-tests && $(abspath $(DEPLOY_VENV))/bin/python -m pytest $(DEPLOY_TESTS)
+
+test-hub:
+	$(MAKE) test-deploy DEPLOY_TESTS=test_hub.py
+
+test-gateway:
+	$(MAKE) test-deploy DEPLOY_TESTS=test_gateway.py
+
+test-notebook7:
+	$(MAKE) test-deploy DEPLOY_TESTS=test_notebook7.py
+
 clean:
-	rm -rf $(VENV) .venv-pandas2 $(VENV_COLLAB) node_modules ui-tests/node_modules lib ci_jupyterlab/labextension
+	rm -rf $(VENV) $(VENV_COLLAB) $(DEPLOY_VENV) .venv-pandas2 node_modules ui-tests/node_modules deploy-tests/node_modules lib ci_jupyterlab/labextension

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 from jupyter_server.extension.application import ExtensionApp
 
 from .agent import Assistant, CodeInterpreter
+from .agent.tokens import load_vocabulary
 from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler, SessionsHandler
 from .kernel_env import keep_key_out_of_kernels
 from .session_files import SessionFiles
@@ -23,8 +26,13 @@ class CodeInterpreterApp(ExtensionApp):
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
         self._retired: list[Assistant] = []  # built before a settings change; requests may still use them
+        # Loaded at the first request, the token vocabulary held the event loop (every user's chat)
+        # for about 200 ms: loaded now, beside it.
+        threading.Thread(target=load_vocabulary, name="ci-jupyterlab-vocabulary", daemon=True).start()
         if not self.interpreter.share_key_with_kernels:
-            keep_key_out_of_kernels(self.serverapp.kernel_manager, lambda: self.interpreter.api_key)
+            keep_key_out_of_kernels(
+                self.serverapp.kernel_manager, lambda: self.interpreter.api_key, remote=self.remote_kernels
+            )
         problem = self.interpreter.problem()
         if problem:
             self.log.warning("Code interpreter: %s %s", problem.message, problem.hint)
@@ -40,6 +48,12 @@ class CodeInterpreterApp(ExtensionApp):
         if self._assistant is not None:
             self._retired.append(self._assistant)
             self._assistant = None
+
+    @property
+    def remote_kernels(self) -> bool:
+        """Whether the server runs its kernels on a Kernel or Enterprise Gateway (``--gateway-url``)."""
+        gateway = getattr(self.serverapp, "gateway_config", None)
+        return bool(gateway is not None and gateway.gateway_enabled)
 
     def assistant(self) -> Assistant:
         """One for the server's lifetime: its model client pools connections and remembers the model."""

@@ -43,7 +43,7 @@ from .agent.files import free_path, write_atomically
 from .agent.notebook_view import snapshot_of
 from .agent.redaction import Redactor
 from .export import ExportError, default_export_path, export_notebook, write_new
-from .kernel_env import key_variables
+from .kernel_env import key_variables, verification_env
 from .record_notebook import notebook_from_record, quote_request
 from .session_files import SessionFiles
 from .sessions import SessionStore
@@ -78,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
         "--output, or back to NB with --force",
     )
     run.add_argument("--no-run-existing", action="store_true", help="with --notebook: do not run its cells first")
+    add_gateway_option(run, "the kernel")
     run.add_argument(
         "--allow-install", action="store_true", help="let the code install packages (otherwise they are declined)"
     )
@@ -100,7 +101,24 @@ def parser() -> argparse.ArgumentParser:
         "--sessions-dir", metavar="DIR", help="where the chat sessions are kept (default: from configuration)"
     )
     export.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    add_gateway_option(export, "the verification's kernel")
     return top
+
+
+def add_gateway_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--gateway-url",
+        metavar="URL",
+        help=f"start {what} on this Jupyter Kernel or Enterprise Gateway (default: $JUPYTER_GATEWAY_URL, if set)",
+    )
+
+
+def kernel_manager_class(args: argparse.Namespace, key: str) -> type | None:
+    """The gateway's kernel manager class when one is given (or in the environment), else None (local kernels)."""
+    # Imported here: jupyter_server is not needed for local kernels.
+    from .gateway import remote_kernel_manager_class, use_gateway
+
+    return remote_kernel_manager_class(key) if use_gateway(args.gateway_url) else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,11 +180,13 @@ async def run_request(args: argparse.Namespace) -> int:
     out = output_path(args, workdir)
     files = copy_inputs(args.file, workdir)
 
-    # The model's code runs in this kernel: it does not get the key.
+    # The model's code runs in this kernel: it does not get the key (a gateway's is blanked by its manager).
     hidden = dict.fromkeys(key_variables(dict(os.environ), settings.api_key))
+    remote = kernel_manager_class(args, settings.api_key)
+    kernel_options = {"manager_class": remote} if remote else {"env": hidden}
     async with (
         Assistant.from_settings(settings) as assistant,
-        KernelExecutor(args.kernel, cwd=workdir, env=hidden) as kernel,
+        KernelExecutor(args.kernel, cwd=workdir, **kernel_options) as kernel,
     ):
         runner = kernel if existing is None else NotebookFileExecutor(kernel, existing)
         agent = assistant.agent(
@@ -256,6 +276,8 @@ async def export_command(args: argparse.Namespace) -> int:
             run_verification=not args.no_verify,
             cell_timeout=settings.cell_timeout,
             secrets=settings.secrets(),
+            kernel_manager_class=kernel_manager_class(args, settings.api_key),
+            kernel_env=verification_env(settings),
         )
     except ExportError as exc:
         raise UsageError(f"{exc.message} {exc.hint}".strip()) from None

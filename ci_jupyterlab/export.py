@@ -15,6 +15,7 @@ No server imports: the CLI and the REST handler both call ``export_notebook``.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import stat
@@ -334,13 +335,18 @@ async def export_notebook(
     run_verification: bool = True,
     cell_timeout: float = 120.0,
     secrets: Iterable[str] = (),
+    kernel_manager_class: type | None = None,
+    kernel_env: dict[str, str] | None = None,
 ) -> Export:
     """Build the export of ``notebook_path`` and, unless told not to, verify it by re-running it.
 
     ``root`` is the server's root: the notebook must be in it, and messages name it relative to it.
+    ``kernel_manager_class``: the verification's, if not jupyter_client's (a gateway's);
+    ``kernel_env``: its kernel's environment (see ``kernel_env.without_key``).
     """
     notebook_path, shown = _locate_notebook(notebook_path, root)
-    source = _read_notebook(notebook_path, shown)
+    # Reading the notebook and hashing its input files (maybe gigabytes) would hold the server's event loop.
+    source = await asyncio.to_thread(_read_notebook, notebook_path, shown)
     directory = notebook_path.parent
     builder = build_export(source, find_record, Journal(directory / JOURNAL_NAME), keep_attempts)
 
@@ -358,7 +364,7 @@ async def export_notebook(
         "requests": builder.requests,
         "models": sorted(builder.models),
         "packages_installed": builder.packages,
-        "input_files": input_files(notebook.cells, directory),
+        "input_files": await asyncio.to_thread(input_files, notebook.cells, directory),
     }
     verification = None
     if run_verification:
@@ -367,6 +373,8 @@ async def export_notebook(
             directory,
             unrecorded=unrecorded,
             cell_timeout=cell_timeout,
+            kernel_manager_class=kernel_manager_class,
+            kernel_env=kernel_env,
             modules=imported_modules(notebook.cells) | {p.split("=")[0].split("[")[0] for p in builder.packages},
         )
         if verification.complete:
@@ -379,10 +387,18 @@ async def export_notebook(
     _number_code_cells(notebook)
     notebook.metadata[EXPORT_KEY] = {**provenance, "verification": verification.to_dict() if verification else None}
     notebook.cells[0].source = title(provenance, verification)
-    # Redacted as data, so a secret is found as it is rather than JSON-escaped.
+    notebook = await asyncio.to_thread(_redacted_and_valid, notebook, list(secrets))
+    return Export(notebook, verification, provenance, notebook_path)
+
+
+def _redacted_and_valid(notebook: nbformat.NotebookNode, secrets: list[str]) -> nbformat.NotebookNode:
+    """Redacted as data, so a secret is found as it is rather than JSON-escaped; then validated.
+
+    Both walk every output: in a worker thread, off the server's event loop.
+    """
     notebook = nbformat.from_dict(Redactor(secrets).data(notebook))
     nbformat.validate(notebook)
-    return Export(notebook, verification, provenance, notebook_path)
+    return notebook
 
 
 def _locate_notebook(notebook_path: Path, root: Path | None) -> tuple[Path, str]:

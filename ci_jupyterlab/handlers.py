@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from .agent.redaction import Redactor
 from .chat import ChatConnection
 from .export import Export, ExportError, default_export_path, export_notebook, write_new
+from .gateway import remote_kernel_manager_class
+from .kernel_env import verification_env
 from .protocol import PROTOCOL_VERSION
 from .session_files import valid_id
 
@@ -42,9 +45,11 @@ class SessionsHandler(ExtensionHandlerMixin, APIHandler):
 
     @web.authenticated
     @authorized
-    def get(self):
+    async def get(self):
         notebook = self.get_query_argument("notebook", None)
-        self.finish(json.dumps({"sessions": self.extensionapp.sessions.summaries(notebook)}))
+        # The index is a file, read under a lock that saving threads hold: off the event loop.
+        summaries = await asyncio.to_thread(self.extensionapp.sessions.summaries, notebook)
+        self.finish(json.dumps({"sessions": summaries}))
 
 
 class SessionHandler(ExtensionHandlerMixin, APIHandler):
@@ -54,22 +59,26 @@ class SessionHandler(ExtensionHandlerMixin, APIHandler):
 
     @web.authenticated
     @authorized
-    def get(self, session_id: str):
+    async def get(self, session_id: str):
         session = self.extensionapp.sessions.find(session_id)
         if session is None:
             raise web.HTTPError(404, f"No session {session_id}.")
+        # A copy (to_dict copies), so a request running in the session can go on changing it.
         body = {"id": session.id, "notebook_path": session.notebook_path, "record": session.record.to_dict()}
+        redactor = Redactor(self.extensionapp.interpreter.secrets())
         # In memory the record holds outputs as they came; the browser never gets the key.
-        # Redacted as data, so a secret is found as it is rather than JSON-escaped.
-        self.finish(json.dumps(Redactor(self.extensionapp.interpreter.secrets()).data(body)))
+        # Redacted as data, so a secret is found as it is rather than JSON-escaped. Megabytes of
+        # outputs take the redactor's patterns a while: off the event loop.
+        self.finish(await asyncio.to_thread(lambda: json.dumps(redactor.data(body))))
 
 
 class ExportHandler(ExtensionHandlerMixin, APIHandler):
     """``{path, keep_attempts, verify, session}`` -> writes ``<stem>-export.ipynb`` next to it.
 
-    Answers ``{path, verification}``. Verifying runs the notebook in a kernel,
-    so it needs ``execute``. With the ``session`` of the chat that asked, the
-    export's outcome joins that session's history, as its card showed it.
+    Answers ``{path, verification}``. Verifying runs the notebook in a kernel
+    (on the gateway when the server's kernels run on one), so it needs
+    ``execute``. With the ``session`` of the chat that asked, the export's
+    outcome joins that session's history, as its card showed it.
     """
 
     auth_resource = AUTH_RESOURCE
@@ -93,8 +102,12 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
                 run_verification=bool(body.get("verify", True)),
                 cell_timeout=interpreter.cell_timeout,
                 secrets=interpreter.secrets(),
+                kernel_manager_class=(
+                    remote_kernel_manager_class(interpreter.api_key) if self.extensionapp.remote_kernels else None
+                ),
+                kernel_env=verification_env(interpreter),
             )
-            written = self._write(export, root)
+            written = await asyncio.to_thread(self._write, export, root)  # a big notebook: off the loop
         except ExportError as exc:
             self._log_to_session(body.get("session"), None, exc.message)
             self._fail(exc)

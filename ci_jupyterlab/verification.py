@@ -126,8 +126,14 @@ async def verify(
     unrecorded: set[int],
     cell_timeout: float,
     modules: set[str],
+    kernel_manager_class: type | None = None,
+    kernel_env: dict[str, str] | None = None,
 ) -> Verification:
-    """Run ``notebook`` top to bottom in a fresh kernel, in a copy of ``directory``, and compare."""
+    """Run ``notebook`` top to bottom in a fresh kernel, in a copy of ``directory``, and compare.
+
+    ``kernel_manager_class`` starts that kernel, if not jupyter_client's (a gateway's, for instance);
+    ``kernel_env`` is its whole environment (by default this process's, the key included).
+    """
     run = copy.deepcopy(notebook)
     for cell in run.cells:
         if cell.cell_type == "code":
@@ -147,9 +153,10 @@ async def verify(
             interrupt_on_timeout=True,
             resources={"metadata": {"path": str(workdir)}},
             **({"kernel_name": kernel} if kernel else {}),
+            **({"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}),
         )
         try:
-            await client.async_execute()
+            await client.async_execute(**({"env": kernel_env} if kernel_env is not None else {}))
         except Exception as exc:  # no such kernel, the kernel died...: reported, not raised
             problem = f"{type(exc).__name__}: {exc}".strip()
     environment = _environment(run.cells.pop()) if probing else None

@@ -270,3 +270,25 @@ async def test_a_snippet_in_the_answer_of_a_tool_calling_model_is_not_run(llm_se
     events = await collect(make_agent(settings, kernel), "Compute 3/4.")
     assert [c.code for c in of_type(events, RunCell)] == ["ratio = 3 / 4"]
     assert events[-1] == Done("answered")
+
+
+async def test_an_executor_prepares_each_cell_before_the_front_end_sees_it(llm_server, settings, make_agent):
+    from ci_jupyterlab.agent.executors import ExecutionResult
+
+    order = []
+
+    class Preparing:
+        async def prepare(self, cell):
+            await asyncio.sleep(0.05)  # a slow preparation (a folder scan in a thread) is waited for
+            order.append(("prepare", cell.call_id))
+
+        async def run(self, cell):
+            order.append(("run", cell.call_id))
+            return ExecutionResult(status="ok", outputs=[], execution_count=1, duration_ms=1.0)
+
+    llm_server.enqueue(run_cell("x = 1"), answer("Done."))
+    async for event in make_agent(settings, Preparing()).run("Set x."):
+        if isinstance(event, RunCell):
+            order.append(("shown", event.call_id))
+    assert [what for what, _ in order] == ["prepare", "shown", "run"]
+    assert len({call_id for _, call_id in order}) == 1

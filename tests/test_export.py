@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import nbformat
 import pytest
@@ -360,3 +361,28 @@ async def test_an_export_that_did_not_reproduce_is_not_trusted(jp_fetch, jp_root
     assert exported.metadata["ci_jupyterlab_export"]["verification"]["cells"][0]["status"] == "differs"
     assert not jp_serverapp.contents_manager.notary.check_signature(exported)
     assert exported.cells[-1].outputs[0]["text"] == "1\n"  # the recorded outputs are kept, as before
+
+
+@pytest.mark.asyncio
+async def test_the_notebook_is_read_and_its_input_files_hashed_off_the_event_loop(tmp_path, monkeypatch):
+    from ci_jupyterlab import export as export_module
+
+    threads = {}
+    for name in ("_read_notebook", "sha256_of"):
+        real = getattr(export_module, name)
+
+        def recording(*args, _real=real, _name=name):
+            threads[_name] = threading.current_thread()
+            return _real(*args)
+
+        monkeypatch.setattr(export_module, name, recording)
+    (tmp_path / "sales.csv").write_text("a,b\n1,2\n")
+    notebook = new_notebook(metadata={"kernelspec": KERNELSPEC})
+    notebook.cells = [new_code_cell("import pandas as pd\ndf = pd.read_csv('sales.csv')", execution_count=1)]
+    nbformat.write(notebook, tmp_path / "data.ipynb")
+
+    export = await export_notebook(tmp_path / "data.ipynb", lambda _id: None, run_verification=False)
+
+    assert export.provenance["input_files"][0]["name"] == "sales.csv"
+    assert set(threads) == {"_read_notebook", "sha256_of"}
+    assert threading.main_thread() not in threads.values()

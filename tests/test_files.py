@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 import zipfile
 import zlib
 
@@ -106,3 +107,20 @@ async def test_files_a_step_writes_are_reported_relative_to_the_root(kernel, tmp
     assert "[files written]\nwork/existing.txt (modified, 4 bytes), work/out.csv (created" in feedback_for_model(result)
     quiet = await watcher.run(RunCell("d", "x = 1", 1, 1, None, 30))
     assert quiet.files == []
+
+
+@pytest.mark.asyncio
+async def test_the_folder_is_scanned_off_the_event_loop(kernel, tmp_path, monkeypatch):
+    from ci_jupyterlab.agent.executors import file_watch
+
+    threads = []
+    real = file_watch.snapshot
+
+    def recording(directory):
+        threads.append(threading.current_thread())
+        return real(directory)
+
+    monkeypatch.setattr(file_watch, "snapshot", recording)
+    watcher = FileWatchingExecutor(kernel, tmp_path / "work", tmp_path)
+    await watcher.run(RunCell("e", "open('new.txt', 'w').write('x')", 1, 1, None, 30))
+    assert len(threads) == 2 and threading.main_thread() not in threads

@@ -54,3 +54,23 @@ def test_data_is_redacted_before_it_is_escaped(secret):
     dumped = json.dumps(redactor.data(data), ensure_ascii=True)
     assert json.dumps(secret)[1:-1] not in dumped and secret not in dumped
     assert REDACTED in dumped
+
+
+def test_shapes_are_found_as_the_full_pattern_finds_them_but_fast_on_long_outputs():
+    import time
+
+    from ci_jupyterlab.agent.redaction import KEY_SHAPES, REDACTED, _replace_shapes
+
+    samples = [
+        "plain text, risk-free, task-based, eyJ not a jwt, AKIA too short, ghp_short",
+        "key sk-" + "A" * 30 + " and xsk-" + "B" * 30 + " and ghp_" + "c" * 36 + "\n",
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghij AKIAABCDEFGHIJKLMNOP hf_" + "d" * 34,
+        "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY----- after -----BEGIN EC PRIVATE KEY-----\nrest",
+        "xoxb-1234567890abc github_pat_" + "e" * 45 + " sk-sk-" + "f" * 25,
+    ]
+    for text in samples:
+        assert _replace_shapes(text) == KEY_SHAPES.sub(REDACTED, text)
+    big = "y" * 1_900_000 + " sk-" + "Z" * 40
+    started = time.perf_counter()
+    assert _replace_shapes(big).endswith(" " + REDACTED)
+    assert time.perf_counter() - started < 0.05  # the full pattern alone takes about 150 ms here

@@ -514,3 +514,21 @@ def test_cli_serves_and_stops_cleanly(stop_signal):
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_stamped_text_carries_the_time_each_chunk_was_written(llm, client):
+    llm.enqueue({"text": "§abcdef " * 4, "stamp": True, "chunk_delay": 0.05})
+    before = time.time()
+    pieces = []
+    for chunk in client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], stream=True):
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append((time.time(), chunk.choices[0].delta.content))
+    stamps = [(arrived, float(re.fullmatch(r"@(\d+\.\d+)@abcdef ", text).group(1))) for arrived, text in pieces]
+    assert len(stamps) == 4
+    assert all(before <= sent <= arrived for arrived, sent in stamps)
+    assert stamps[-1][1] - stamps[0][1] >= 0.14  # stamped when written, after each chunk_delay
+
+
+def test_stamp_must_be_a_boolean(llm):
+    with pytest.raises(ScriptError, match="'stamp' must be true or false"):
+        llm.enqueue({"text": "x", "stamp": "yes"})

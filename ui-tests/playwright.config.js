@@ -13,6 +13,9 @@ const reuseExistingServer = !process.env.CI;
 
 module.exports = {
   ...baseConfig,
+  // Only the Galata specs: deploy/ holds the deployment specs, which
+  // playwright.deploy.config.js runs against servers that deploy-tests/ starts.
+  testDir: './tests',
   reporter: [['list'], ['html', { open: 'never' }]],
   timeout: 120000,
   retries: 0,

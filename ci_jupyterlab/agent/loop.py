@@ -47,7 +47,7 @@ from .events import (
     Usage,
     ending,
 )
-from .executors import FATAL_STATUSES, ExecutionResult, Executor, inspect_json
+from .executors import FATAL_STATUSES, ExecutionResult, Executor, Preparer, inspect_json
 from .feedback import feedback_for_model, status_line
 from .images import MAX_IMAGES, image_parts, images_message, wants_images
 from .install import checked_installs, install_details_probe, pinned, versions_probe
@@ -375,6 +375,8 @@ class Agent:
                 continue
             action.code, packages = checked_installs(action.code)
             cell = self._next_cell(action.code, attempts, self.work.target_for(action.cell_id))
+            if isinstance(self.executor, Preparer):
+                await self.executor.prepare(cell)  # before anyone can run it
             yield cell
             yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
             started = time.perf_counter()

@@ -43,6 +43,26 @@ KEY_SHAPES = re.compile(
 )
 
 
+#: What every shape above starts with (after its word boundary). Python's ``re`` tries each of
+#: KEY_SHAPES' branches at every position of the text, since they start with ``\b``: about 80 ns a
+#: character, 150 ms for a 1.9 MB output, all of it holding the GIL (and so the server's event loop,
+#: even from a worker thread). This pattern starts with literals, which ``re`` skips to quickly.
+_SHAPE_STARTS = re.compile(r"-----BEGIN |sk-|gh[pousr]_|github_pat_|AKIA|ASIA|eyJ|xox[abprs]-|hf_")
+
+
+def _replace_shapes(text: str) -> str:
+    """``KEY_SHAPES.sub(REDACTED, text)``, trying KEY_SHAPES only where one of its shapes could start."""
+    pieces, last, position = [], 0, 0
+    while (start := _SHAPE_STARTS.search(text, position)) is not None:
+        found = KEY_SHAPES.match(text, start.start())
+        if found is None:
+            position = start.start() + 1
+            continue
+        pieces += [text[last : found.start()], REDACTED]
+        last = position = found.end()
+    return "".join(pieces) + text[last:] if pieces else text
+
+
 def environment_secrets(environ: dict[str, str] | None = None) -> list[str]:
     """Values of environment variables whose names say they are secrets."""
     environ = os.environ if environ is None else environ
@@ -77,7 +97,7 @@ def _replace(text: str, values: list[str]) -> str:
     for value in values:
         if value in text:
             text = text.replace(value, REDACTED)
-    return KEY_SHAPES.sub(REDACTED, text)
+    return _replace_shapes(text)
 
 
 def _walk(value, change):

@@ -28,6 +28,11 @@ def _encoding():
     return tiktoken.get_encoding(ENCODING)
 
 
+def load_vocabulary() -> None:
+    """Load the vocabulary now (from a worker thread, say) rather than at the first count."""
+    _encoding()
+
+
 @functools.lru_cache(maxsize=1024)
 def count_tokens(text: str) -> int:
     """Tokens of ``text``; cached, since the same history is counted every round."""

@@ -21,6 +21,7 @@ from .script import (
     DISCONNECT_ERRORS,
     EMPTY_QUEUE_TEXT,
     MODELS_PATH,
+    STAMP_MARK,
     ScriptError,
     require,
     resolve_tool_calls,
@@ -39,6 +40,9 @@ from .wire import (
     validate_chat_request,
     wants_tools,
 )
+
+#: How the stamp mark reads inside an event's JSON (escaped, as json.dumps writes it).
+_STAMP_IN_JSON = json.dumps(STAMP_MARK)[1:-1]
 
 
 class ScriptedHandler(BaseHTTPRequestHandler):
@@ -175,7 +179,8 @@ class ScriptedHandler(BaseHTTPRequestHandler):
         tool_calls = resolve_tool_calls(item)
         usage = build_usage(body, text, tool_calls, item.get("usage", {}))
         if body.get("stream") is True:
-            self._stream(*stream_events(item, body, text, tool_calls, usage), item.get("chunk_delay", 0))
+            events, ending = stream_events(item, body, text, tool_calls, usage)
+            self._stream(events, ending, item.get("chunk_delay", 0), item.get("stamp", False))
         else:
             content = text if text or not tool_calls else None  # OpenAI sends null beside tool calls
             self._send_json(200, chat_completion(body, content, tool_calls, usage))
@@ -189,11 +194,12 @@ class ScriptedHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, events: Iterator[str], ending: str, chunk_delay: float) -> None:
+    def _stream(self, events: Iterator[str], ending: str, chunk_delay: float, stamp: bool = False) -> None:
         """Send events (``data`` strings) as Server-Sent Events over a chunked HTTP response.
 
         ``ending`` is ``"done"`` (``[DONE]``, then the end of the body),
         ``"early"`` (the end of the body only) or ``"drop"`` (no end at all).
+        ``stamp``: each ``STAMP_MARK`` in an event becomes ``@<time.time()>@`` just before it is written.
         """
         # HTTP/1.0 has no chunked encoding: there the end of the body is the connection's end.
         self._chunked = self.request_version != "HTTP/1.0"
@@ -212,6 +218,8 @@ class ScriptedHandler(BaseHTTPRequestHandler):
                 self.close_connection = True  # shutting down: cut the stream like a dead server
                 return
             first = False
+            if stamp:
+                data = data.replace(_STAMP_IN_JSON, f"@{time.time():.6f}@")
             self._write_chunk(sse_event(data))
         if ending == "drop":
             # Closing with the chunked body unfinished is what the client sees of a

@@ -19,7 +19,9 @@ ADMIN_PATHS = ("/_script", "/_reset", "/_config", "/_requests")
 # Errors that only mean "the client went away"; never worth a traceback.
 DISCONNECT_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
-ITEM_KEYS = {"text", "tool_calls", "error", "delay", "chunk_delay", "repeat", "usage"}
+ITEM_KEYS = {"text", "tool_calls", "error", "delay", "chunk_delay", "repeat", "usage", "stamp"}
+#: In a ``stamp`` item's streamed text, replaced by ``@<Unix time>@`` as its chunk is written.
+STAMP_MARK = "\u00a7"
 FAULT_KEYS = {"cut_after", "end_early_after", "garbage", "body", "content_type"}
 TOOL_CALL_KEYS = {"name", "arguments", "arguments_raw", "id"}
 ERROR_KEYS = {"status", "message", "type", "param", "code", "headers"}
@@ -135,6 +137,7 @@ def validate_item(item: Any) -> dict:
             _check_tool_call(call)
     _check_seconds(item, "delay")
     _check_seconds(item, "chunk_delay")
+    require(isinstance(item.get("stamp", False), bool), "'stamp' must be true or false")
     repeat = item.get("repeat", 1)
     repeat_ok = isinstance(repeat, int) and not isinstance(repeat, bool) and repeat >= 1
     require(repeat_ok, "'repeat' must be an int >= 1")

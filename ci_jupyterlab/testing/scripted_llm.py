@@ -39,8 +39,10 @@ Script items (JSON objects):
   response with this body as-is, as from a proxy that answers in the model's
   place (``content_type`` defaults to ``text/html; charset=utf-8``).
 * Any item may add ``"delay"`` (seconds before answering), ``"chunk_delay"``
-  (seconds between streamed chunks), ``"repeat"`` (answer that many requests)
-  and ``"usage"`` (override the estimated token counts).
+  (seconds between streamed chunks), ``"repeat"`` (answer that many requests),
+  ``"usage"`` (override the estimated token counts) and ``"stamp": true``
+  (each ``§`` of the streamed text becomes ``@<Unix time>@`` as its chunk is
+  written: a client can tell how long each token took to reach it).
 """
 
 from __future__ import annotations

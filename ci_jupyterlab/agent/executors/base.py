@@ -91,6 +91,19 @@ class Inspector(Protocol):
     async def inspect(self, code: str, timeout: float) -> str | None: ...
 
 
+@runtime_checkable
+class Preparer(Protocol):
+    """An optional executor capability: work to do before a cell is shown to anyone.
+
+    The loop awaits ``prepare(cell)`` before it yields the cell's ``RunCell``
+    event, that is before a front end (the panel) can run it; ``run(cell)``
+    follows. ``FileWatchingExecutor`` takes its "before" snapshot of the folder
+    there, off the event loop, without a reply racing past it.
+    """
+
+    async def prepare(self, cell: RunCell) -> None: ...
+
+
 async def inspect_quietly(executor, code: str, timeout: float) -> str:
     """What a silent snippet printed, or "" if the executor cannot inspect or the snippet fails.
 

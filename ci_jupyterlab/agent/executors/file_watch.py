@@ -3,16 +3,22 @@
 Wraps any ``Executor``: the directory is scanned before and after each run
 (bounded in depth and entries, hidden folders skipped), and the result carries
 the files that appeared or changed, for the user (links in the chat) and the
-model (named in its feedback).
+model (named in its feedback). The scans run in a worker thread: up to 5,000
+stat calls would otherwise hold the event loop (about 100 ms measured on a
+folder of 5,000 files), and with it every other chat on the server. The
+"before" scan is taken in ``prepare``, which the loop awaits before it shows
+the cell to the front end: taken in ``run``, the panel could run the cell (and
+its reply arrive, unawaited) while the scan still ran.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 from ..events import RunCell
-from .base import ExecutionResult, Executor, Inspector
+from .base import ExecutionResult, Executor, Inspector, Preparer
 
 #: How deep below the directory to look, and how many entries at most.
 MAX_DEPTH = 2
@@ -71,18 +77,28 @@ class FileWatchingExecutor:
         self.directory = directory
         self.root = root
         self.ignore = ignore
+        self._before: dict[str, Snapshot] = {}  # call_id -> the folder before that cell
 
     async def inspect(self, code: str, timeout: float) -> str | None:
         """The inner executor's silent lookup; None (no lookup) if it has none."""
         return await self.inner.inspect(code, timeout) if isinstance(self.inner, Inspector) else None
 
+    async def prepare(self, cell: RunCell) -> None:
+        """The folder as it was before ``cell`` can run; the inner executor's own preparation."""
+        if isinstance(self.inner, Preparer):
+            await self.inner.prepare(cell)
+        self._before[cell.call_id] = await asyncio.to_thread(snapshot, self.directory)
+
     async def run(self, cell: RunCell) -> ExecutionResult:
-        before = snapshot(self.directory)
+        before = self._before.pop(cell.call_id, None)
+        if before is None:  # run without the loop's prepare: nothing can run it before this call
+            before = await asyncio.to_thread(snapshot, self.directory)
         result = await self.inner.run(cell)
+        after = await asyncio.to_thread(snapshot, self.directory)
         prefix = os.path.relpath(self.directory, self.root)
         result.files = [
             {**change, "path": os.path.normpath(os.path.join(prefix, change["path"]))}
-            for change in changes(before, snapshot(self.directory))
+            for change in changes(before, after)
             if change["path"] not in self.ignore
         ]
         return result

@@ -8,6 +8,7 @@ them.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import time
 from pathlib import Path
@@ -27,15 +28,24 @@ _OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error"}
 
 
 class KernelExecutor:
-    """An ``Executor`` backed by a kernel that this object starts and owns."""
+    """An ``Executor`` backed by a kernel that this object starts and owns.
+
+    ``manager_class``: another jupyter_client kernel manager class, such as
+    one whose kernels start on a gateway (``ci_jupyterlab.gateway``); its
+    client's ``start_channels`` may be a coroutine.
+    """
 
     def __init__(
-        self, kernel_name: str = "python3", cwd: str | Path | None = None, env: dict[str, str | None] | None = None
+        self,
+        kernel_name: str = "python3",
+        cwd: str | Path | None = None,
+        env: dict[str, str | None] | None = None,
+        manager_class: type = AsyncKernelManager,
     ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else None
         self.env = env  # set over this process's environment for the kernel; None removes a variable
-        self.manager = AsyncKernelManager(kernel_name=kernel_name)
+        self.manager = manager_class(kernel_name=kernel_name)
         self.client = None
         self.language: str | None = None
 
@@ -45,10 +55,23 @@ class KernelExecutor:
         options = {"env": {name: value for name, value in merged.items() if value is not None}} if self.env else {}
         await self.manager.start_kernel(cwd=self.cwd, **options)
         self.client = self.manager.client()
-        self.client.start_channels()
+        started = self.client.start_channels()
+        if inspect.isawaitable(started):
+            await started
         await self.client.wait_for_ready(timeout=60)
-        self.language = self.manager.kernel_spec.language if self.manager.kernel_spec else None
+        self.language = await self._language()
         return self
+
+    async def _language(self) -> str | None:
+        """The kernel's language: from its local kernel spec, else from the kernel itself (a remote kernel)."""
+        try:
+            spec = self.manager.kernel_spec
+        except Exception:  # no such spec here: the kernel runs elsewhere
+            spec = None
+        if spec is not None:
+            return spec.language
+        reply = await self.client.kernel_info(reply=True, timeout=10)
+        return reply["content"].get("language_info", {}).get("name")
 
     async def shutdown(self) -> None:
         if self.client is not None:
