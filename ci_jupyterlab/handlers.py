@@ -107,6 +107,8 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
                 ),
                 kernel_env=verification_env(interpreter),
             )
+            if export.trusted:  # its outputs are this server's own run: it opens with its HTML and SVG shown
+                self.serverapp.contents_manager.notary.sign(export.notebook)  # its database: this thread's
             written = await asyncio.to_thread(self._write, export, root)  # a big notebook: off the loop
         except ExportError as exc:
             self._log_to_session(body.get("session"), None, exc.message)
@@ -126,8 +128,6 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
     def _write(self, export: Export, root: Path) -> str:
         """Write the export next to the notebook; its path relative to ``root``."""
         target = default_export_path(export.path)
-        if export.trusted:  # its outputs are this server's own run: it opens with its HTML and SVG shown
-            self.serverapp.contents_manager.notary.sign(export.notebook)
         try:
             target = write_new(export.notebook, target)
         except OSError as exc:  # its message would name the absolute path
