@@ -28,10 +28,17 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from ..agent.bounds import bounded_outputs
+from ..protocol import PROTOCOL_VERSION
 
 #: Seconds an interrupted cell may take to wind down.
 INTERRUPT_GRACE = 10.0
+#: Seconds without a message from the server after which a request is taken as hung (a failure, not a wait).
+SILENCE_LIMIT = 180.0
 _OUTPUTS = {"stream", "display_data", "execute_result", "error"}
+
+
+class ProtocolRefused(RuntimeError):
+    """The server refused a message of ours outright (it ends no request, so no ``done`` comes)."""
 
 
 class ServerAPI:
@@ -218,10 +225,14 @@ class PanelChat:
         return chat
 
     async def send(self, **message) -> None:
-        await self.ws.write_message(json.dumps({"protocol": 2, "session": self.session, **message}))
+        await self.ws.write_message(json.dumps({"protocol": PROTOCOL_VERSION, "session": self.session, **message}))
 
-    async def next(self) -> dict:
-        raw = await self.ws.read_message()
+    async def next(self, timeout: float = SILENCE_LIMIT) -> dict:
+        """The next message from the server; ``TimeoutError`` after ``timeout`` seconds of silence."""
+        try:
+            raw = await asyncio.wait_for(self.ws.read_message(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"The chat websocket said nothing for {timeout:.0f} s.") from None
         if raw is None:
             raise ConnectionError("The chat websocket closed.")
         message = json.loads(raw)
@@ -240,6 +251,9 @@ class PanelChat:
         notebook = {"path": self.notebook, "kernel_name": "python3", "kernel_language": "python"}
         await self.send(type="user_message", text=text, notebook=notebook)
         while (message := await self.next())["type"] != "done":
+            if message["type"] == "error" and not message.get("session"):
+                # Refused outright (a protocol error): no "done" follows, so do not wait for one.
+                raise ProtocolRefused(f"{message['message']} {message.get('hint') or ''}".strip())
             if message["type"] == "run_cell":
                 side = asyncio.ensure_future(during_cell(message)) if during_cell else None
                 status, run = await self.kernel.execute(message["code"], timeout=message["timeout"])
