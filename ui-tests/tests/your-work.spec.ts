@@ -56,6 +56,41 @@ test('a request waits for the user’s running cell and never interrupts it', as
   expect(outputText(taggedCells(cells)[0])).toContain('after yours');
 });
 
+test('Stop while the assistant waits behind the user’s cell stops the request, not the user’s cell', async ({
+  page,
+  ci
+}) => {
+  await ci.script([runCell('print("never needed")'), { text: 'Not reached.' }]);
+  await page.notebook.createNew('busy-stop.ipynb');
+  await page.notebook.setCell(
+    0,
+    'code',
+    'import time\nprint("started", flush=True)\ntime.sleep(8)\nprint("finished")'
+  );
+  await page.evaluate(() => {
+    void window.jupyterapp.commands.execute('notebook:run-cell');
+  });
+  await expect(
+    page.locator('.jp-OutputArea-output', { hasText: 'started' })
+  ).toBeVisible({ timeout: 30000 });
+  await openPanel(page);
+  const { status, stop } = chat(page);
+  await ci.ask('Print something.');
+  await expect(status).toHaveText(
+    'Waiting for the kernel: your cell is running.',
+    { timeout: 15000 }
+  );
+
+  await stop.click();
+  await expect(status).toHaveText('Stopped', { timeout: 15000 });
+  // The user's cell runs to its end, untouched.
+  await expect(
+    page.locator('.jp-OutputArea-output', { hasText: 'finished' })
+  ).toBeVisible({ timeout: 30000 });
+  const cells = await notebookCells(page, 'busy-stop.ipynb');
+  expect(outputText(cells[0])).not.toContain('KeyboardInterrupt');
+});
+
 test('the notebook is saved after each step and when the request ends', async ({
   page,
   ci
