@@ -14,9 +14,11 @@ notebook's kernel through the server's kernel websocket, as the browser does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
+import time
 
 import pytest
 from conftest import BROKEN, CANARY_KEY, FIXED, model_env, run_cell
@@ -138,6 +140,26 @@ async def test_a_cell_past_its_timeout_is_interrupted_on_the_gateway(chat, llm):
     assert first["duration_ms"] < 20000  # interrupted after 4 s, not 60
     assert "after" in json.dumps(cell_done(messages)[1]["outputs"])
     assert "timeout" in json.dumps(llm.chat_requests[1]["messages"]).lower()
+
+
+async def test_stop_interrupts_the_cell_on_the_gateway_and_the_next_request_works(chat, llm):
+    llm.enqueue(run_cell("import time\nprint('sleeping', flush=True)\ntime.sleep(60)"), {"text": "Not reached."})
+
+    async def stop_soon(_message):
+        await asyncio.sleep(1.5)
+        await chat.stop()
+
+    started = time.monotonic()
+    messages = await chat.ask("Sleep for a minute.", during_cell=stop_soon)
+
+    assert time.monotonic() - started < 30  # interrupted, not slept out
+    assert [m["status"] for m in cell_done(messages)] == ["cancelled"]
+    assert messages[-1]["reason"] == "stopped"
+    assert "sleeping" in json.dumps(cell_done(messages)[0]["outputs"])  # its partial output is kept
+    llm.reset()  # the stopped request's answer was never asked for
+    llm.enqueue(run_cell("print('awake')"), {"text": "Awake."})
+    messages = await chat.ask("Are you there?")
+    assert [m["status"] for m in cell_done(messages)] == ["ok"]
 
 
 async def test_a_restart_of_the_gateway_kernel_ends_the_cell_and_the_next_request_works(chat, llm):

@@ -211,6 +211,7 @@ class PanelChat:
     def __init__(self, api: ServerAPI, ws: WebSocketClientConnection, kernel: KernelSocket, notebook: str, session):
         self.api, self.ws, self.kernel, self.notebook, self.session = api, ws, kernel, notebook, session
         self.approve = False
+        self._stopping = False
         self.received: list[tuple[float, dict]] = []  # (time.time() on arrival, message)
         self.hello: dict | None = None
         #: Called with each message as it arrives, before it is acted on.
@@ -223,6 +224,12 @@ class PanelChat:
         chat = cls(api, ws, kernel, notebook, session or uuid.uuid4().hex)
         chat.hello = await chat.next()
         return chat
+
+    async def stop(self) -> None:
+        """The Stop button: tell the server, and interrupt the cell of ours that runs (reported as cancelled)."""
+        self._stopping = True
+        await self.send(type="stop")
+        await self.kernel.interrupt()
 
     async def send(self, **message) -> None:
         await self.ws.write_message(json.dumps({"protocol": PROTOCOL_VERSION, "session": self.session, **message}))
@@ -245,9 +252,10 @@ class PanelChat:
         """Send a request, run what it asks for, return every message up to ``done``.
 
         ``during_cell(message)``: a coroutine started when a ``run_cell`` arrives
-        (to interrupt or restart the kernel under it, as a user would).
+        (to stop the request, or interrupt or restart the kernel under it, as a user would).
         """
         start = len(self.received)
+        self._stopping = False
         notebook = {"path": self.notebook, "kernel_name": "python3", "kernel_language": "python"}
         await self.send(type="user_message", text=text, notebook=notebook)
         while (message := await self.next())["type"] != "done":
@@ -259,6 +267,8 @@ class PanelChat:
                 status, run = await self.kernel.execute(message["code"], timeout=message["timeout"])
                 if side is not None:
                     await side
+                if self._stopping:
+                    status = "cancelled"
                 await self.send(
                     type="execution_result",
                     call_id=message["call_id"],
