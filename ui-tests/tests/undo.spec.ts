@@ -58,3 +58,33 @@ test('Undo request gives the notebook back exactly as it was', async ({
     })
     .toEqual(expect.any(Number));
 });
+
+test('Undo asks about a cell the user changed since, and keeps the user’s version when told to', async ({
+  page,
+  ci
+}) => {
+  await ci.script([
+    runCell('total = 1 + 1'),
+    runCell('print(total)'),
+    { text: 'Added two cells.' }
+  ]);
+  await userNotebook(page, 'undo-conflict.ipynb', ['start = 0']);
+  await openPanel(page);
+  await ci.askUntilDone('Add things up.');
+  const { changes } = chat(page);
+  await expect(changes).toContainText('2 cells added');
+
+  // The user rewrites the first cell the assistant added.
+  await page.notebook.setCell(1, 'code', 'total = 40 + 2  # mine now');
+  await changes.getByRole('button', { name: 'Undo request' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('You changed this cell since');
+  await dialog.getByRole('button', { name: 'Keep mine' }).click();
+
+  await expect(changes).toContainText(
+    'Undone: 1 cell removed, 1 cell kept as you changed it.'
+  );
+  expect(
+    (await cellSources(page, 'undo-conflict.ipynb')).map(cell => cell.source)
+  ).toEqual(['start = 0', 'total = 40 + 2  # mine now']);
+});
