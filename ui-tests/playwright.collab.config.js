@@ -20,7 +20,8 @@ process.env.CI_LLM_URL = `http://127.0.0.1:${LLM_PORT}`;
 
 module.exports = {
   ...baseConfig,
-  testMatch: ['**/fix.spec.ts', '**/undo.spec.ts'],
+  testMatch: ['**/fix.spec.ts', '**/undo.spec.ts', '**/second-window.spec.ts'],
+  testIgnore: [],
   outputDir: 'test-results-collab',
   reporter: [
     ['list'],

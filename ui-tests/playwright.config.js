@@ -16,6 +16,8 @@ module.exports = {
   // Only the Galata specs: deploy/ holds the deployment specs, which
   // playwright.deploy.config.js runs against servers that deploy-tests/ starts.
   testDir: './tests',
+  // Needs jupyter-collaboration: playwright.collab.config.js runs it.
+  testIgnore: ['**/second-window.spec.ts'],
   reporter: [['list'], ['html', { open: 'never' }]],
   timeout: 120000,
   retries: 0,
