@@ -14,7 +14,8 @@ import {
   runCell,
   savedCells,
   taggedCells,
-  unmockedKernels
+  unmockedKernels,
+  userNotebook
 } from './utils';
 
 test.use(unmockedKernels);
@@ -233,5 +234,36 @@ test('after the kernel dies, Restore state runs the working cells again and the 
   await ci.script([runCell('print(total + 1)'), { text: 'It is 42.' }]);
   await ci.askUntilDone('Continue: add one.');
   const cells = taggedCells(await notebookCells(page, 'restore.ipynb'));
+  expect(outputText(cells[cells.length - 1])).toContain('42');
+});
+
+test('Restore state can re-run the user’s own cells above the assistant’s too', async ({
+  page,
+  ci
+}) => {
+  await ci.script([
+    runCell('total = base + 1'),
+    runCell('import os\nos.kill(os.getpid(), 9)')
+  ]);
+  await userNotebook(page, 'restore-mine.ipynb', ['base = 40']);
+  await openPanel(page);
+  const { panel } = chat(page);
+  await ci.ask('Add one to base, then crash.');
+
+  const card = panel.getByRole('group', { name: 'Kernel restarted' });
+  await expect(card).toBeVisible({ timeout: 60000 });
+  const labDialog = page.locator('.jp-Dialog', {
+    hasText: 'Kernel Restarting'
+  });
+  await labDialog.locator('.jp-mod-accept').click();
+  await card.getByLabel('Also re-run my own cells above them').check();
+  await card.getByRole('button', { name: 'Restore state' }).click();
+  await expect(card).toContainText('State restored: 2 of 2 cells run again.', {
+    timeout: 60000
+  });
+
+  await ci.script([runCell('print(total + 1)'), { text: 'It is 42.' }]);
+  await ci.askUntilDone('Continue: add one.');
+  const cells = taggedCells(await notebookCells(page, 'restore-mine.ipynb'));
   expect(outputText(cells[cells.length - 1])).toContain('42');
 });
