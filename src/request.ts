@@ -19,8 +19,8 @@ export const NOT_INSTALLED_MESSAGE =
  * Call a REST endpoint of the server extension and return its JSON body.
  *
  * A 404 means the server extension is missing and becomes an Error with
- * NOT_INSTALLED_MESSAGE; other failures become ServerConnection errors
- * carrying the server's `message`.
+ * NOT_INSTALLED_MESSAGE; other failures become APIErrors (ResponseErrors)
+ * carrying the server's `message` and `hint`.
  */
 export async function requestAPI<T>(
   endPoint: string,
@@ -45,11 +45,23 @@ export async function requestAPI<T>(
     // Not JSON: keep the text so the error below can show it.
   }
   if (!response.ok) {
-    const message =
-      (body as { message?: string } | null)?.message ?? String(body);
-    throw new ServerConnection.ResponseError(response, message);
+    const answer = body as { message?: string; hint?: string } | null;
+    throw new APIError(response, answer?.message ?? String(body), answer?.hint);
   }
   return body as T;
+}
+
+/**
+ * A refusal of the server extension: its `message`, and its `hint` (what to
+ * do about it), which a plain ResponseError would drop.
+ */
+export class APIError extends ServerConnection.ResponseError {
+  constructor(response: Response, message: string, hint?: string | null) {
+    super(response, message);
+    this.hint = hint ?? null;
+  }
+
+  readonly hint: string | null;
 }
 
 /** Ask the server which model is configured (never returns the API key). */

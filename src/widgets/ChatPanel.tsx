@@ -4,6 +4,7 @@ import {
   fileUploadIcon,
   ReactWidget,
   saveIcon,
+  settingsIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
@@ -26,6 +27,7 @@ import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
 import { baseName, phaseLabel, usageLabel } from './labels';
 import { Markdown } from './Markdown';
+import { SettingsView } from './SettingsView';
 import { StepCard } from './StepCard';
 
 /** Marks the panel while files are dragged over it. */
@@ -163,43 +165,74 @@ function ChatView({
   const { model } = controller;
   const conversation = model.target;
   const problem = model.problem;
+  // The settings view replaces the conversation until the user goes back.
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  // Only a model that is not configured yet can be set up from the panel.
+  const openSettings =
+    model.config && !model.config.configured
+      ? () => setSettingsOpen(true)
+      : undefined;
+  const header = (
+    <header className="jp-ci-Header">
+      <div className="jp-ci-HeaderTitle">
+        <span className="jp-ci-Title">{trans.__('Code Interpreter')}</span>
+        {model.modelName && (
+          <span className="jp-ci-ModelName" title={trans.__('Language model')}>
+            {model.modelName}
+          </span>
+        )}
+        <button
+          type="button"
+          className="jp-ci-IconButton jp-ci-ExportButton"
+          aria-label={trans.__('Export reproducible notebook')}
+          title={trans.__(
+            'Export a clean copy of the notebook, verified in a fresh kernel'
+          )}
+          disabled={!commands.isEnabled(CommandIDs.exportNotebook)}
+          onClick={() => void commands.execute(CommandIDs.exportNotebook)}
+        >
+          <saveIcon.react tag="span" />
+        </button>
+        <button
+          type="button"
+          className="jp-ci-IconButton jp-ci-SettingsButton"
+          aria-label={trans.__('Settings')}
+          aria-pressed={settingsOpen}
+          title={
+            settingsOpen
+              ? trans.__('Back to the chat')
+              : trans.__('Settings: model server, API key, limits')
+          }
+          onClick={() => setSettingsOpen(!settingsOpen)}
+        >
+          <settingsIcon.react tag="span" />
+        </button>
+      </div>
+      <div
+        className="jp-ci-Target"
+        title={conversation?.path ?? trans.__('Sending creates a new notebook')}
+      >
+        {conversation
+          ? baseName(conversation.path)
+          : trans.__('No notebook open: sending creates one')}
+      </div>
+    </header>
+  );
+  if (settingsOpen) {
+    return (
+      <>
+        {header}
+        <SettingsView
+          model={model}
+          trans={trans}
+          onClose={() => setSettingsOpen(false)}
+        />
+      </>
+    );
+  }
   return (
     <>
-      <header className="jp-ci-Header">
-        <div className="jp-ci-HeaderTitle">
-          <span className="jp-ci-Title">{trans.__('Code Interpreter')}</span>
-          {model.modelName && (
-            <span
-              className="jp-ci-ModelName"
-              title={trans.__('Language model')}
-            >
-              {model.modelName}
-            </span>
-          )}
-          <button
-            type="button"
-            className="jp-ci-IconButton jp-ci-ExportButton"
-            aria-label={trans.__('Export reproducible notebook')}
-            title={trans.__(
-              'Export a clean copy of the notebook, verified in a fresh kernel'
-            )}
-            disabled={!commands.isEnabled(CommandIDs.exportNotebook)}
-            onClick={() => void commands.execute(CommandIDs.exportNotebook)}
-          >
-            <saveIcon.react tag="span" />
-          </button>
-        </div>
-        <div
-          className="jp-ci-Target"
-          title={
-            conversation?.path ?? trans.__('Sending creates a new notebook')
-          }
-        >
-          {conversation
-            ? baseName(conversation.path)
-            : trans.__('No notebook open: sending creates one')}
-        </div>
-      </header>
+      {header}
       {conversation ? (
         <Messages
           conversation={conversation}
@@ -222,7 +255,11 @@ function ChatView({
         )}
         {conversation && <CellChip conversation={conversation} trans={trans} />}
         {problem ? (
-          <ProblemBox problem={problem} />
+          <ProblemBox
+            problem={problem}
+            onOpenSettings={openSettings}
+            trans={trans}
+          />
         ) : (
           <Composer controller={controller} commands={commands} trans={trans} />
         )}
@@ -564,12 +601,35 @@ function Composer({
   );
 }
 
+interface IProblemBoxProps {
+  problem: IProblem;
+  /** Offered when the settings view can fix the problem. */
+  onOpenSettings?: () => void;
+  trans: TranslationBundle;
+}
+
 /** Shown instead of the input while no model can be used. */
-function ProblemBox({ problem }: { problem: IProblem }): JSX.Element {
+function ProblemBox({
+  problem,
+  onOpenSettings,
+  trans
+}: IProblemBoxProps): JSX.Element {
   return (
     <div className="jp-ci-Problem jp-ci-Error" role="alert">
       <div className="jp-ci-NoticeMessage">{problem.message}</div>
       {problem.hint && <div className="jp-ci-Hint">{problem.hint}</div>}
+      {onOpenSettings && (
+        <div className="jp-ci-Buttons">
+          <button
+            type="button"
+            className="jp-ci-Button jp-ci-PrimaryButton"
+            aria-label={trans.__('Open settings')}
+            onClick={onOpenSettings}
+          >
+            {trans.__('Open settings')}
+          </button>
+        </div>
+      )}
     </div>
   );
 }
