@@ -52,6 +52,10 @@ export interface IStepEntry {
   outputs: nbformat.IOutput[];
   /** Files the step created or modified. */
   files: IChangedFile[];
+  /** When this window saw it start (ms since the epoch); null when restored from history. */
+  startedAt: number | null;
+  /** How long the cell ran, once it ended (from the server). */
+  durationMs: number | null;
 }
 
 /**
@@ -246,7 +250,10 @@ export function doneNotice(
 }
 
 /** The card of a step the server just asked to run. */
-export function stepEntry(message: IRunCellMessage): IStepEntry {
+export function stepEntry(
+  message: IRunCellMessage,
+  startedAt: number | null
+): IStepEntry {
   return {
     kind: 'step',
     id: nextId(),
@@ -258,7 +265,9 @@ export function stepEntry(message: IRunCellMessage): IStepEntry {
     state: 'running',
     error: null,
     outputs: [],
-    files: []
+    files: [],
+    startedAt,
+    durationMs: null
   };
 }
 

@@ -89,7 +89,8 @@ function recordedUsage(request: IRecordedRequest): Usage {
   return {
     prompt_tokens: request.prompt_tokens,
     completion_tokens: request.completion_tokens,
-    total_tokens: request.prompt_tokens + request.completion_tokens
+    total_tokens: request.prompt_tokens + request.completion_tokens,
+    cost: request.cost ?? null
   };
 }
 
@@ -110,7 +111,9 @@ function attemptEntry(
     state: recordedState(recorded.status),
     error: firstError(recorded.outputs),
     outputs: recorded.outputs,
-    files: []
+    files: [],
+    startedAt: null,
+    durationMs: recorded.duration_ms ?? null
   };
 }
 

@@ -22,6 +22,7 @@ import { errorRendererFactory } from './errorRenderer';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
 import { Preferences } from './preferences';
+import { chatRendermime } from './svgImage';
 import { ICodeInterpreter } from './tokens';
 import { ChatPanel } from './widgets/ChatPanel';
 
@@ -123,7 +124,7 @@ function activateCodeInterpreter(
   const panel = new ChatPanel({
     controller,
     commands: app.commands,
-    rendermime,
+    rendermime: chatRendermime(rendermime),
     trans,
     preferences
   });

@@ -42,10 +42,10 @@ import {
   ServerMessage
 } from './protocol';
 
-/** Token counts of a request so far. */
+/** Token counts of a request so far, and its cost where the model has a price. */
 export type Usage = Pick<
   IUsageMessage,
-  'prompt_tokens' | 'completion_tokens' | 'total_tokens'
+  'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost'
 >;
 
 /** A file attached to the next request: uploading, or saved at `path`. */
@@ -73,7 +73,7 @@ export interface ICellReference {
 
 /** What may change in a step card after it was created. */
 export type StepUpdate = Partial<
-  Pick<IStepEntry, 'state' | 'error' | 'outputs' | 'files'>
+  Pick<IStepEntry, 'state' | 'error' | 'outputs' | 'files' | 'durationMs'>
 >;
 
 /**
@@ -176,6 +176,21 @@ export class Conversation {
     return this._status;
   }
 
+  /** When the current phase began (ms since the epoch); null when restored. */
+  get statusSince(): number | null {
+    return this._statusSince;
+  }
+
+  /** When the current or last request was sent from this window; null when restored. */
+  get requestStartedAt(): number | null {
+    return this._requestStartedAt;
+  }
+
+  /** How long the last request took, once it ended in this window. */
+  get requestDurationMs(): number | null {
+    return this._requestDurationMs;
+  }
+
   /** Tokens used by the current or last request. */
   get usage(): Usage | null {
     return this._usage;
@@ -240,6 +255,8 @@ export class Conversation {
     this._busy = true;
     this._status = null;
     this._usage = null;
+    this._requestStartedAt = this._clock();
+    this._requestDurationMs = null;
     this._push(userEntry(text, attachments));
   }
 
@@ -247,6 +264,9 @@ export class Conversation {
   finishRequest(reason: DoneReason): void {
     this._busy = false;
     this._watching = false;
+    if (this._requestStartedAt !== null) {
+      this._requestDurationMs = Date.now() - this._requestStartedAt;
+    }
     // A step cut short without a result (the request was interrupted) did not finish.
     this._entries = this._entries.map(entry =>
       entry.kind === 'step' && entry.state === 'running'
@@ -326,6 +346,11 @@ export class Conversation {
     );
   }
 
+  /** Now, for timers; null while replaying a saved history (its times are not this window's). */
+  private _clock(): number | null {
+    return this._replaying ? null : Date.now();
+  }
+
   /** Apply one message of this conversation's session. */
   handle(message: ServerMessage): void {
     switch (message.type) {
@@ -333,7 +358,7 @@ export class Conversation {
         this._appendText(message.text);
         break;
       case 'run_cell':
-        this._push(stepEntry(message));
+        this._push(stepEntry(message, this._clock()));
         break;
       case 'user_message':
         this.startRequest(message.text, message.attachments);
@@ -342,7 +367,8 @@ export class Conversation {
         this.updateStep(message.call_id, {
           state: message.status,
           ...(message.error && { error: message.error }),
-          ...(message.outputs && { outputs: message.outputs })
+          ...(message.outputs && { outputs: message.outputs }),
+          durationMs: message.duration_ms ?? null
         });
         break;
       case 'answer_cut_off':
@@ -367,6 +393,9 @@ export class Conversation {
         this._push(approvalEntry(message));
         break;
       case 'status':
+        if (message.phase !== this._status?.phase) {
+          this._statusSince = this._clock();
+        }
         this._status = message;
         this._changed.emit();
         break;
@@ -572,6 +601,9 @@ export class Conversation {
   private _cellReference: ICellReference | null = null;
   private _attachments: IAttachment[] = [];
   private _status: IStatusMessage | null = null;
+  private _statusSince: number | null = null;
+  private _requestStartedAt: number | null = null;
+  private _requestDurationMs: number | null = null;
   private _usage: Usage | null = null;
   private _busy = false;
   private _watching = false;

@@ -211,6 +211,8 @@ export interface IRecordedRequest {
   done_reason: DoneReason | null;
   prompt_tokens: number;
   completion_tokens: number;
+  /** US dollars, when the price table knows the model. */
+  cost?: number | null;
   model: string | null;
   packages?: string[];
 }
@@ -430,6 +432,8 @@ export interface IUsageMessage extends ISessionMessage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** US dollars so far, from the server's price table; null for models not in it. */
+  cost?: number | null;
 }
 
 export interface IErrorMessage {

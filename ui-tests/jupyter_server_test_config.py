@@ -23,6 +23,8 @@ c.CodeInterpreter.cell_timeout = 30  # noqa: F821
 # Each test server starts without the saved conversations of earlier runs,
 # which the panel would otherwise restore for notebooks of the same path.
 c.CodeInterpreter.sessions_dir = mkdtemp(prefix="ci-sessions-")  # noqa: F821
+# Settings a spec makes from the panel (or its REST API) stay in the test server.
+c.CodeInterpreter.user_settings_dir = mkdtemp(prefix="ci-user-settings-")  # noqa: F821
 
 # Only the default Python kernel, as on a fresh CI machine (a developer's
 # environment may hold others, which Galata would pick first).

@@ -108,10 +108,13 @@ function ChangeReview({
   actions,
   trans
 }: IChangeReviewProps): JSX.Element {
+  // Numbered within the request, as its step cards are (the server counts per conversation).
+  const first = Math.min(...set.changes.map(other => other.step));
+  const step = change.step - first + 1;
   const title =
     change.kind === 'inserted'
-      ? trans.__('Step %1 · new cell', change.step)
-      : trans.__('Step %1 · edited cell', change.step);
+      ? trans.__('Step %1 · new cell', step)
+      : trans.__('Step %1 · edited cell', step);
   const review = set.reviews[change.cell_id];
   return (
     <div className="jp-ci-ChangeReview" role="group" aria-label={title}>

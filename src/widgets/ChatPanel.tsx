@@ -1,9 +1,7 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import {
-  fileUploadIcon,
   ReactWidget,
-  saveIcon,
   settingsIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
@@ -14,7 +12,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { CommandIDs } from '../commands';
 import type { ChatController } from '../controller';
 import type { ChatEntry, IChangeSet } from '../entries';
-import { chatIcon } from '../icons';
+import { chatIcon, exportNotebookIcon, paperclipIcon } from '../icons';
 import type { Conversation } from '../model';
 import type { Preferences } from '../preferences';
 import type { IProblem } from '../protocol';
@@ -25,10 +23,11 @@ import { CellChip } from './CellChip';
 import { ChangesCard } from './ChangesCard';
 import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
-import { baseName, phaseLabel, usageLabel } from './labels';
+import { baseName, durationLabel, phaseLabel, usageLabel } from './labels';
 import { Markdown } from './Markdown';
 import { SettingsView } from './SettingsView';
 import { StepCard } from './StepCard';
+import { useNow } from './useNow';
 
 /** Marks the panel while files are dragged over it. */
 const DROP_TARGET_CLASS = 'jp-mod-dropTarget';
@@ -84,8 +83,12 @@ export class ChatPanel extends ReactWidget {
     });
   }
 
-  /** Handle the DOM events of dragging files onto the panel. */
+  /** Handle the DOM events of dragging files onto the panel, and Escape. */
   handleEvent(event: Event): void {
+    if (event.type === 'keydown') {
+      this._onKeyDown(event as KeyboardEvent);
+      return;
+    }
     const drag = event as DragEvent;
     if (!drag.dataTransfer?.types.includes('Files')) {
       return;
@@ -111,14 +114,28 @@ export class ChatPanel extends ReactWidget {
     }
   }
 
+  /** Escape anywhere in the panel stops the running request; the input gets the focus. */
+  private _onKeyDown(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this._commands.isEnabled(CommandIDs.stop)) {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    void this._commands.execute(CommandIDs.stop).then(() => {
+      this.node.querySelector<HTMLTextAreaElement>('.jp-ci-Input')?.focus();
+    });
+  }
+
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
+    this.node.addEventListener('keydown', this);
     for (const type of DRAG_EVENTS) {
       this.node.addEventListener(type, this);
     }
   }
 
   protected onBeforeDetach(msg: Message): void {
+    this.node.removeEventListener('keydown', this);
     for (const type of DRAG_EVENTS) {
       this.node.removeEventListener(type, this);
     }
@@ -191,7 +208,7 @@ function ChatView({
           disabled={!commands.isEnabled(CommandIDs.exportNotebook)}
           onClick={() => void commands.execute(CommandIDs.exportNotebook)}
         >
-          <saveIcon.react tag="span" />
+          <exportNotebookIcon.react tag="span" />
         </button>
         <button
           type="button"
@@ -295,68 +312,108 @@ function Messages({
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
+  const [behind, setBehind] = useState(false);
+  const toBottom = () => {
+    const node = scroller.current;
+    if (node) {
+      pinned.current = true;
+      node.scrollTop = node.scrollHeight;
+    }
+    setBehind(false);
+  };
 
   useEffect(() => {
     // Markdown renders after React commits, so follow size changes instead
-    // of renders.
+    // of renders. Scrolled up, the user is reading: leave the view, show
+    // that there is more below.
     const observer = new ResizeObserver(() => {
-      const node = scroller.current;
-      if (node && pinned.current) {
-        node.scrollTop = node.scrollHeight;
+      if (pinned.current) {
+        toBottom();
+      } else {
+        setBehind(true);
       }
     });
     observer.observe(content.current!);
     return () => observer.disconnect();
   }, []);
 
+  // A request just sent: show it, wherever the user had scrolled.
+  const last = conversation.entries[conversation.entries.length - 1];
+  useEffect(() => {
+    if (last?.kind === 'user') {
+      toBottom();
+    }
+  }, [last]);
+
   const onScroll = () => {
     const node = scroller.current!;
     pinned.current =
       node.scrollHeight - node.scrollTop - node.clientHeight < 48;
+    if (pinned.current) {
+      setBehind(false);
+    }
   };
 
   const language = conversation.language ?? 'python';
   return (
-    <div
-      className="jp-ci-Messages"
-      ref={scroller}
-      onScroll={onScroll}
-      role="log"
-      aria-label={trans.__('Conversation')}
-    >
-      <div className="jp-ci-MessagesContent" ref={content}>
-        {conversation.entries.length === 0 && (
-          <div className="jp-ci-Empty">{emptyText(trans)}</div>
-        )}
-        {withChangeCards(conversation).map(item =>
-          item.kind === 'changes' ? (
-            <ChangesCard
-              key={item.set.id}
-              set={item.set}
-              busy={conversation.busy}
-              actions={actions}
-              trans={trans}
-            />
-          ) : (
-            <Entry
-              key={item.entry.id}
-              entry={item.entry}
-              language={language}
-              rendermime={rendermime}
-              actions={actions}
-              trans={trans}
-              collapsedHeight={collapsedHeight}
-            />
-          )
-        )}
+    <div className="jp-ci-MessagesFrame">
+      <div
+        className="jp-ci-Messages"
+        ref={scroller}
+        onScroll={onScroll}
+        role="log"
+        aria-label={trans.__('Conversation')}
+        tabIndex={0}
+      >
+        <div className="jp-ci-MessagesContent" ref={content}>
+          {conversation.entries.length === 0 && (
+            <div className="jp-ci-Empty">{emptyText(trans)}</div>
+          )}
+          {withChangeCards(conversation).map(item =>
+            item.kind === 'changes' ? (
+              <ChangesCard
+                key={item.set.id}
+                set={item.set}
+                busy={conversation.busy}
+                actions={actions}
+                trans={trans}
+              />
+            ) : (
+              <Entry
+                key={item.entry.id}
+                entry={item.entry}
+                stepNumber={item.stepNumber}
+                language={language}
+                rendermime={rendermime}
+                actions={actions}
+                trans={trans}
+                collapsedHeight={collapsedHeight}
+              />
+            )
+          )}
+        </div>
       </div>
+      {behind && (
+        <button
+          type="button"
+          className="jp-ci-NewActivity"
+          aria-label={trans.__('Jump to new activity')}
+          onClick={toBottom}
+        >
+          {trans.__('New activity ↓')}
+        </button>
+      )}
     </div>
   );
 }
 
-/** An entry, or the change card of a request. */
+/**
+ * An entry (a step's with its number within its request), or the change
+ * card of a request.
+ */
 type Item =
-  { kind: 'entry'; entry: ChatEntry } | { kind: 'changes'; set: IChangeSet };
+  | { kind: 'entry'; entry: ChatEntry; stepNumber: number }
+  | { kind: 'changes'; set: IChangeSet };
 
 /**
  * The conversation's entries with each request's change card at the end of
@@ -375,12 +432,20 @@ function withChangeCards(conversation: Conversation): Item[] {
     cards.delete(userEntryId);
   };
   let request: string | null = null;
+  // The server numbers steps across the conversation; each request shows its own from 1.
+  let stepNumbers = new Map<number, number>();
   for (const entry of conversation.entries) {
     if (entry.kind === 'user') {
       close(request);
       request = entry.id;
+      stepNumbers = new Map();
     }
-    items.push({ kind: 'entry', entry });
+    let stepNumber = 0;
+    if (entry.kind === 'step') {
+      stepNumber = stepNumbers.get(entry.step) ?? stepNumbers.size + 1;
+      stepNumbers.set(entry.step, stepNumber);
+    }
+    items.push({ kind: 'entry', entry, stepNumber });
   }
   close(request);
   // Cards whose request is not shown (it should not happen) go last.
@@ -392,6 +457,8 @@ function withChangeCards(conversation: Conversation): Item[] {
 
 interface IEntryProps {
   entry: ChatEntry;
+  /** A step's number within its request. */
+  stepNumber: number;
   language: string;
   rendermime: IRenderMimeRegistry;
   actions: IEntryActions;
@@ -401,6 +468,7 @@ interface IEntryProps {
 
 function Entry({
   entry,
+  stepNumber,
   language,
   rendermime,
   actions,
@@ -429,6 +497,7 @@ function Entry({
       return (
         <StepCard
           step={entry}
+          number={stepNumber}
           language={language}
           rendermime={rendermime}
           actions={actions}
@@ -475,20 +544,47 @@ function StatusLine({
   } else if (conversation?.busy) {
     label = trans.__('Sending…');
   }
-  const busy = connected && conversation?.busy;
+  const busy = !!(connected && conversation?.busy);
+  const now = useNow(busy);
+  // The phase's time (the model's answer, a cell) beside the status; the
+  // request's time with its tokens and cost.
+  const phaseStart = conversation?.statusSince ?? null;
+  const requestStart = conversation?.requestStartedAt ?? null;
+  const requestTime = busy
+    ? requestStart !== null
+      ? now - requestStart
+      : null
+    : (conversation?.requestDurationMs ?? null);
+  const footer = [
+    requestTime !== null ? durationLabel(requestTime, trans) : null,
+    conversation?.usage ? usageLabel(conversation.usage, trans) : null
+  ].filter((part): part is string => part !== null);
   return (
     <div className="jp-ci-StatusBar">
-      <span
-        className="jp-ci-Status"
-        role="status"
-        title={conversation?.status?.message ?? undefined}
-      >
-        {busy && <span className="jp-ci-Spinner" />}
-        {label}
+      <span className="jp-ci-StatusGroup">
+        <span
+          className="jp-ci-Status"
+          role="status"
+          title={conversation?.status?.message ?? undefined}
+        >
+          {busy && <span className="jp-ci-Spinner" />}
+          {label}
+        </span>
+        {busy && phaseStart !== null && (
+          <span
+            className="jp-ci-Elapsed"
+            title={trans.__('Time in this phase')}
+          >
+            {durationLabel(now - phaseStart, trans)}
+          </span>
+        )}
       </span>
-      {conversation?.usage && (
-        <span className="jp-ci-Usage">
-          {usageLabel(conversation.usage, trans)}
+      {footer.length > 0 && (
+        <span
+          className="jp-ci-Usage"
+          title={trans.__('This request: time, tokens and cost')}
+        >
+          {footer.join(' · ')}
         </span>
       )}
     </div>
@@ -577,14 +673,17 @@ function Composer({
           title={trans.__('Attach files: they are saved next to the notebook')}
           onClick={() => picker.current?.click()}
         >
-          <fileUploadIcon.react tag="span" />
+          <paperclipIcon.react tag="span" />
         </button>
         <button
           type="button"
           className="jp-ci-Button jp-ci-StopButton"
           aria-label={trans.__('Stop')}
           disabled={!canStop}
-          onClick={() => void commands.execute(CommandIDs.stop)}
+          onClick={async () => {
+            await commands.execute(CommandIDs.stop);
+            input.current?.focus();
+          }}
         >
           {trans.__('Stop')}
         </button>

@@ -1,16 +1,22 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import React from 'react';
+import React, { useState } from 'react';
 
 import type { IStepEntry } from '../entries';
 import type { IEntryActions } from './actions';
 import { ChangedFiles } from './ChangedFiles';
-import { stepStateLabel } from './labels';
+import { durationLabel, stepStateLabel } from './labels';
 import { fencedCode, Markdown } from './Markdown';
 import { StepOutputs } from './StepOutputs';
+import { useNow } from './useNow';
+
+/** Lines of code a card shows before "Show all": a narrow sidebar stays readable. */
+const FOLDED_CODE_LINES = 6;
 
 export interface IStepCardProps {
   step: IStepEntry;
+  /** Its number within its request (the server numbers steps per conversation). */
+  number: number;
   /** The kernel language, for highlighting. */
   language: string;
   rendermime: IRenderMimeRegistry;
@@ -21,21 +27,42 @@ export interface IStepCardProps {
 }
 
 /**
- * One attempt at one step: its code, how it ended, its outputs, the files it
- * wrote and a link to its cell.
+ * One attempt at one step: its code (folded past a few lines), how it ended
+ * (an error in one line, its traceback folded), how long it ran, its
+ * outputs, the files it wrote and a link to its cell.
  */
 export const StepCard = React.memo(function StepCard({
   step,
+  number,
   language,
   rendermime,
   actions,
   trans,
   collapsedHeight
 }: IStepCardProps): JSX.Element {
+  const [showAllCode, setShowAllCode] = useState(false);
+  const [showTraceback, setShowTraceback] = useState(false);
+  const running = step.state === 'running';
+  const now = useNow(running && step.startedAt !== null);
   const title =
     step.attempt > 1
-      ? trans.__('Step %1 · attempt %2', step.step, step.attempt)
-      : trans.__('Step %1', step.step);
+      ? trans.__('Step %1 · attempt %2', number, step.attempt)
+      : trans.__('Step %1', number);
+  const lines = step.code.split('\n');
+  const foldable = lines.length > FOLDED_CODE_LINES + 1;
+  const code =
+    foldable && !showAllCode
+      ? lines.slice(0, FOLDED_CODE_LINES).join('\n')
+      : step.code;
+  const errors = step.outputs.filter(output => output.output_type === 'error');
+  const outputs = showTraceback
+    ? step.outputs
+    : step.outputs.filter(output => output.output_type !== 'error');
+  const elapsed = running
+    ? step.startedAt !== null
+      ? now - step.startedAt
+      : null
+    : step.durationMs;
   return (
     <div
       className={`jp-ci-Step jp-ci-Step-${step.state}`}
@@ -52,22 +79,53 @@ export const StepCard = React.memo(function StepCard({
         </button>
       </div>
       <Markdown
-        source={fencedCode(step.code, language)}
+        source={fencedCode(code, language)}
         rendermime={rendermime}
         trans={trans}
       />
-      {step.outputs.length > 0 && (
+      {foldable && (
+        <button
+          type="button"
+          className="jp-ci-LinkButton jp-ci-ShowCode"
+          aria-expanded={showAllCode}
+          onClick={() => setShowAllCode(!showAllCode)}
+        >
+          {showAllCode
+            ? trans.__('Show less code')
+            : trans.__('Show all %1 lines', lines.length)}
+        </button>
+      )}
+      {outputs.length > 0 && (
         <StepOutputs
-          outputs={step.outputs}
+          outputs={outputs}
           rendermime={rendermime}
           trans={trans}
           collapsedHeight={collapsedHeight}
         />
       )}
       <div className="jp-ci-StepState" role="status">
-        {step.state === 'running' && <span className="jp-ci-Spinner" />}
-        {stepStateLabel(step, trans)}
+        {running && <span className="jp-ci-Spinner" />}
+        <span className="jp-ci-StepStateText">
+          {stepStateLabel(step, trans)}
+        </span>
+        {elapsed !== null && (
+          <span className="jp-ci-Elapsed" title={trans.__('How long it ran')}>
+            {durationLabel(elapsed, trans)}
+          </span>
+        )}
       </div>
+      {errors.length > 0 && (
+        <button
+          type="button"
+          className="jp-ci-LinkButton jp-ci-ShowTraceback"
+          aria-expanded={showTraceback}
+          onClick={() => setShowTraceback(!showTraceback)}
+        >
+          {showTraceback
+            ? trans.__('Hide traceback')
+            : trans.__('Show traceback')}
+        </button>
+      )}
       {step.files.length > 0 && (
         <ChangedFiles files={step.files} actions={actions} trans={trans} />
       )}

@@ -74,13 +74,36 @@ export function stepStateLabel(
   }
 }
 
-/** Token usage, e.g. "1,234 tokens in · 56 out". */
+/** Token usage and, where the model has a price, cost: "1,234 tokens in · 56 out · $0.0012". */
 export function usageLabel(usage: Usage, trans: TranslationBundle): string {
-  return trans.__(
+  const tokens = trans.__(
     '%1 tokens in · %2 out',
     usage.prompt_tokens.toLocaleString(),
     usage.completion_tokens.toLocaleString()
   );
+  return typeof usage.cost === 'number'
+    ? `${tokens} · ${costLabel(usage.cost)}`
+    : tokens;
+}
+
+/** US dollars: cents for a cent or more, else two significant digits ("$0.0012"). */
+export function costLabel(dollars: number): string {
+  return dollars >= 0.01
+    ? `$${dollars.toFixed(2)}`
+    : `$${dollars.toPrecision(2)}`;
+}
+
+/** A duration: "0.4 s", "12 s", "2 min 5 s". */
+export function durationLabel(ms: number, trans: TranslationBundle): string {
+  const seconds = ms / 1000;
+  if (seconds < 10) {
+    return trans.__('%1 s', seconds.toFixed(1));
+  }
+  if (seconds < 60) {
+    return trans.__('%1 s', Math.round(seconds));
+  }
+  const whole = Math.round(seconds);
+  return trans.__('%1 min %2 s', Math.floor(whole / 60), whole % 60);
 }
 
 /** How a step changed a file: created or modified. */
