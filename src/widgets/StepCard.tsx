@@ -84,16 +84,13 @@ export const StepCard = React.memo(function StepCard({
         trans={trans}
       />
       {foldable && (
-        <button
-          type="button"
-          className="jp-ci-LinkButton jp-ci-ShowCode"
-          aria-expanded={showAllCode}
-          onClick={() => setShowAllCode(!showAllCode)}
-        >
-          {showAllCode
-            ? trans.__('Show less code')
-            : trans.__('Show all %1 lines', lines.length)}
-        </button>
+        <FoldToggle
+          expanded={showAllCode}
+          onToggle={setShowAllCode}
+          className="jp-ci-ShowCode"
+          show={trans.__('Show all %1 lines', lines.length)}
+          hide={trans.__('Show less code')}
+        />
       )}
       {outputs.length > 0 && (
         <StepOutputs
@@ -115,16 +112,13 @@ export const StepCard = React.memo(function StepCard({
         )}
       </div>
       {errors.length > 0 && (
-        <button
-          type="button"
-          className="jp-ci-LinkButton jp-ci-ShowTraceback"
-          aria-expanded={showTraceback}
-          onClick={() => setShowTraceback(!showTraceback)}
-        >
-          {showTraceback
-            ? trans.__('Hide traceback')
-            : trans.__('Show traceback')}
-        </button>
+        <FoldToggle
+          expanded={showTraceback}
+          onToggle={setShowTraceback}
+          className="jp-ci-ShowTraceback"
+          show={trans.__('Show traceback')}
+          hide={trans.__('Hide traceback')}
+        />
       )}
       {step.files.length > 0 && (
         <ChangedFiles files={step.files} actions={actions} trans={trans} />
@@ -132,3 +126,32 @@ export const StepCard = React.memo(function StepCard({
     </div>
   );
 });
+
+interface IFoldToggleProps {
+  expanded: boolean;
+  onToggle: (expanded: boolean) => void;
+  className: string;
+  /** The label while folded, and while unfolded. */
+  show: string;
+  hide: string;
+}
+
+/** A link-like button that folds or unfolds part of a card. */
+function FoldToggle({
+  expanded,
+  onToggle,
+  className,
+  show,
+  hide
+}: IFoldToggleProps): JSX.Element {
+  return (
+    <button
+      type="button"
+      className={`jp-ci-LinkButton ${className}`}
+      aria-expanded={expanded}
+      onClick={() => onToggle(!expanded)}
+    >
+      {expanded ? hide : show}
+    </button>
+  );
+}

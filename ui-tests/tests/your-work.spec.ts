@@ -3,7 +3,9 @@
  * did not start, saves what it wrote, shows again everything after a reload,
  * survives huge outputs and offers to restore a lost kernel's state.
  */
-import { expect, test } from './fixtures';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { CodeInterpreter, expect, test } from './fixtures';
 import {
   chat,
   modelRequests,
@@ -20,19 +22,21 @@ import {
 
 test.use(unmockedKernels);
 
-test('a request waits for the user’s running cell and never interrupts it', async ({
-  page,
-  ci
-}) => {
-  await ci.script([
-    runCell('print("after yours")'),
-    { text: 'Ran after your cell.' }
-  ]);
-  await page.notebook.createNew('busy.ipynb');
+/**
+ * A new notebook whose one cell the user runs (sleeping `seconds`), then a
+ * request sent while it runs; returns once the status line says it waits.
+ */
+async function askWhileUsersCellRuns(
+  page: IJupyterLabPageFixture,
+  ci: CodeInterpreter,
+  notebook: string,
+  seconds: number
+): Promise<ReturnType<typeof chat>> {
+  await page.notebook.createNew(notebook);
   await page.notebook.setCell(
     0,
     'code',
-    'import time\nprint("started", flush=True)\ntime.sleep(12)\nprint("finished")'
+    `import time\nprint("started", flush=True)\ntime.sleep(${seconds})\nprint("finished")`
   );
   // Run it without waiting for it, as a user does.
   await page.evaluate(() => {
@@ -42,12 +46,28 @@ test('a request waits for the user’s running cell and never interrupts it', as
     page.locator('.jp-OutputArea-output', { hasText: 'started' })
   ).toBeVisible({ timeout: 30000 });
   await openPanel(page);
-  const { status, stop } = chat(page);
   await ci.ask('Print something.');
-
-  await expect(status).toHaveText(
+  const controls = chat(page);
+  await expect(controls.status).toHaveText(
     'Waiting for the kernel: your cell is running.',
     { timeout: 15000 }
+  );
+  return controls;
+}
+
+test('a request waits for the user’s running cell and never interrupts it', async ({
+  page,
+  ci
+}) => {
+  await ci.script([
+    runCell('print("after yours")'),
+    { text: 'Ran after your cell.' }
+  ]);
+  const { status, stop } = await askWhileUsersCellRuns(
+    page,
+    ci,
+    'busy.ipynb',
+    12
   );
   await expect(stop).toBeEnabled();
   await expect(status).toHaveText('Done', { timeout: 60000 });
@@ -62,24 +82,11 @@ test('Stop while the assistant waits behind the user’s cell stops the request,
   ci
 }) => {
   await ci.script([runCell('print("never needed")'), { text: 'Not reached.' }]);
-  await page.notebook.createNew('busy-stop.ipynb');
-  await page.notebook.setCell(
-    0,
-    'code',
-    'import time\nprint("started", flush=True)\ntime.sleep(8)\nprint("finished")'
-  );
-  await page.evaluate(() => {
-    void window.jupyterapp.commands.execute('notebook:run-cell');
-  });
-  await expect(
-    page.locator('.jp-OutputArea-output', { hasText: 'started' })
-  ).toBeVisible({ timeout: 30000 });
-  await openPanel(page);
-  const { status, stop } = chat(page);
-  await ci.ask('Print something.');
-  await expect(status).toHaveText(
-    'Waiting for the kernel: your cell is running.',
-    { timeout: 15000 }
+  const { status, stop } = await askWhileUsersCellRuns(
+    page,
+    ci,
+    'busy-stop.ipynb',
+    8
   );
 
   await stop.click();
