@@ -5,7 +5,8 @@
 - ``PUT  ci-jupyterlab/settings`` ``{values: {name: value | null}}``: the user's own values (null: back
   to the default), refused (403) where the administrator decides;
 - ``PUT  ci-jupyterlab/settings/key`` ``{key}`` / ``DELETE``: keep or forget the user's key, on the server;
-- ``POST ci-jupyterlab/settings/test``: Test connection (models, the chosen one answers, tool calls, time);
+- ``POST ci-jupyterlab/settings/test``: Test connection (models, the chosen one answers, tool calls, time),
+  with a key typed but not saved yet if one is sent (used for that test only);
 - ``GET  ci-jupyterlab/settings/local-servers``: OpenAI-compatible servers answering on this machine.
 """
 
@@ -71,7 +72,10 @@ class KeyHandler(_SettingsBase):
 
 
 class ConnectionTestHandler(_SettingsBase):
-    """Test the configured model server, or the ``base_url``/``model`` in the body before they are saved."""
+    """Test the configured model server, or the ``base_url``/``model``/``api_key`` in the body before they are saved.
+
+    A key in the body is used for this one test: it is neither kept nor sent back.
+    """
 
     @web.authenticated
     @authorized
@@ -79,6 +83,8 @@ class ConnectionTestHandler(_SettingsBase):
         body = self.get_json_body() or {}
         base_url = body.get("base_url") if isinstance(body.get("base_url"), str) else self.interpreter.base_url
         model = body.get("model") if isinstance(body.get("model"), str) else self.interpreter.chosen_model
+        typed_key = body.get("api_key")
+        key = typed_key if isinstance(typed_key, str) and typed_key.strip() else self.interpreter.api_key
         problem = self.interpreter.not_allowed(model, base_url)
         if problem is not None:
             self.set_status(403)
@@ -86,7 +92,7 @@ class ConnectionTestHandler(_SettingsBase):
             return
         client = self.interpreter.model_client_class(
             base_url=base_url or None,
-            api_key=self.interpreter.api_key,
+            api_key=key.strip() if key else key,
             model=model,
             timeout=min(self.interpreter.request_timeout, 30.0),
             retries=0,

@@ -119,11 +119,12 @@ export function forgetKey(
 }
 
 /**
- * Test a model server before saving it: the base URL and model given (the
- * saved ones where omitted), with the saved key.
+ * Test a model server before saving it: the base URL, model and key given
+ * (the saved ones where omitted). A key sent here is used for this test
+ * only: the server neither keeps it nor sends it back.
  */
 export function testConnection(
-  target: { base_url?: string; model?: string },
+  target: { base_url?: string; model?: string; api_key?: string },
   settings?: ServerConnection.ISettings
 ): Promise<IConnectionTest> {
   return requestAPI<IConnectionTest>(

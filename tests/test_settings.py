@@ -222,3 +222,14 @@ async def test_the_cost_of_each_request_is_shown(jp_fetch, open_chat, llm_server
     [usage] = [m for m in messages if m["type"] == "usage"]
     assert usage["cost"] == pytest.approx((1000 * 10 + 100 * 30) / 1e6)
     assert os.environ.get("OPENAI_API_KEY") is None
+
+
+async def test_test_connection_tries_a_key_typed_but_not_saved_and_keeps_nothing(jp_fetch, llm_server):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url}})
+    typed = "sk-typed-not-saved-0123456789abcdef"
+    response = await jp_fetch("ci-jupyterlab", "settings", "test", method="POST", body=json.dumps({"api_key": typed}))
+    assert json.loads(response.body)["ok"] is True
+    assert typed not in response.body.decode()
+    assert {r["bearer_token"] for r in llm_server.requests} == {typed}  # the test used the typed key
+    view = await call(jp_fetch)
+    assert view["key"]["set"] is False  # and did not keep it

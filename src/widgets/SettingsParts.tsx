@@ -90,11 +90,9 @@ export function KeyField({
 /** What Test connection found: the model, tool calls, the round trip; or why not. */
 export function TestResult({
   test,
-  keyTyped,
   trans
 }: {
   test: IConnectionTest;
-  keyTyped: boolean;
   trans: TranslationBundle;
 }): JSX.Element {
   if (!test.ok) {
@@ -106,7 +104,6 @@ export function TestResult({
         {test.error?.hint && (
           <div className="jp-ci-Hint">{test.error.hint}</div>
         )}
-        {keyTyped && <SavedKeyNote trans={trans} />}
       </div>
     );
   }
@@ -121,18 +118,6 @@ export function TestResult({
           : trans.__('No tool calls: code comes in fenced blocks.')}{' '}
         {trans.__('Round trip: %1 ms.', test.round_trip_ms ?? '?')}
       </div>
-      {keyTyped && <SavedKeyNote trans={trans} />}
-    </div>
-  );
-}
-
-/** The test used the key kept on the server, not the one typed. */
-function SavedKeyNote({ trans }: { trans: TranslationBundle }): JSX.Element {
-  return (
-    <div className="jp-ci-Hint">
-      {trans.__(
-        'Tested with the key kept on the server; the key you typed is used once you save.'
-      )}
     </div>
   );
 }

@@ -126,9 +126,11 @@ export function SettingsView({
     run('test', async () => {
       setTest(null);
       setTest(
+        // A key typed but not saved is tried too (the server keeps it only on Save).
         await testConnection({
           base_url: form!.base_url.trim(),
-          model: form!.model.trim()
+          model: form!.model.trim(),
+          ...(key.trim() && { api_key: key.trim() })
         })
       );
     });
@@ -241,7 +243,7 @@ export function SettingsView({
           </button>
         </div>
         {busy === 'test' && <Working trans={trans} />}
-        {test && <TestResult test={test} keyTyped={!!key} trans={trans} />}
+        {test && <TestResult test={test} trans={trans} />}
         {busy === 'find' && <Working trans={trans} />}
         {servers && (
           <LocalServers
