@@ -649,7 +649,8 @@ export class ChatModel {
 
   /** The model name, from `hello` or the configuration. */
   get modelName(): string | null {
-    return this._config?.model ?? null;
+    // Not while no model can be used: a default name would read as working.
+    return this._config?.configured ? (this._config.model ?? null) : null;
   }
 
   /**

@@ -193,11 +193,6 @@ function ChatView({
     <header className="jp-ci-Header">
       <div className="jp-ci-HeaderTitle">
         <span className="jp-ci-Title">{trans.__('Code Interpreter')}</span>
-        {model.modelName && (
-          <span className="jp-ci-ModelName" title={trans.__('Language model')}>
-            {model.modelName}
-          </span>
-        )}
         <button
           type="button"
           className="jp-ci-IconButton jp-ci-ExportButton"
@@ -233,6 +228,11 @@ function ChatView({
           ? baseName(conversation.path)
           : trans.__('No notebook open: sending creates one')}
       </div>
+      {model.modelName && (
+        <div className="jp-ci-ModelName" title={trans.__('Language model')}>
+          {model.modelName}
+        </div>
+      )}
     </header>
   );
   if (settingsOpen) {
