@@ -15,6 +15,7 @@ import os
 import stat
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from conftest import answer, run_cell
@@ -233,3 +234,15 @@ async def test_test_connection_tries_a_key_typed_but_not_saved_and_keeps_nothing
     assert {r["bearer_token"] for r in llm_server.requests} == {typed}  # the test used the typed key
     view = await call(jp_fetch)
     assert view["key"]["set"] is False  # and did not keep it
+
+
+async def test_a_key_set_from_the_panel_is_not_in_a_kernels_environment(jp_fetch, jp_serverapp):
+    await call(jp_fetch, "key", method="PUT", body={"key": USER_KEY})
+    manager = jp_serverapp.kernel_manager
+    kernel_id = await manager.start_kernel(kernel_name="python3")
+    try:
+        pid = manager.get_kernel(kernel_id).provisioner.process.pid
+        environment = Path(f"/proc/{pid}/environ").read_bytes()
+        assert USER_KEY.encode() not in environment
+    finally:
+        await manager.shutdown_kernel(kernel_id, now=True)
