@@ -62,6 +62,9 @@ def start_server(name: str, work: Path, config: dict, env: dict | None = None, a
             env={
                 "JUPYTER_DATA_DIR": str(work / f"{name}-data"),
                 "JUPYTER_CONFIG_DIR": str(work / f"{name}-config"),
+                # Its kernels' input history of its own: Lab asks for it, and the machine's
+                # shared one holds other tests' cells (the gateway's probes name the canary key).
+                "IPYTHONDIR": str(work / f"{name}-ipython"),
                 **(env or {}),
             },
         )
