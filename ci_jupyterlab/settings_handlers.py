@@ -6,7 +6,8 @@
   to the default), refused (403) where the administrator decides;
 - ``PUT  ci-jupyterlab/settings/key`` ``{key}`` / ``DELETE``: keep or forget the user's key, on the server;
 - ``POST ci-jupyterlab/settings/test``: Test connection (models, the chosen one answers, tool calls, time),
-  with a key typed but not saved yet if one is sent (used for that test only);
+  with a key typed but not saved yet if one is sent (used for that test only); ``{quick: true}``: only
+  whether the server answers and lists the model, no tokens spent (the panel's check when it opens);
 - ``GET  ci-jupyterlab/settings/local-servers``: OpenAI-compatible servers answering on this machine.
 """
 
@@ -98,7 +99,7 @@ class ConnectionTestHandler(_SettingsBase):
             retries=0,
         )
         try:
-            self.finish(json.dumps(await check_connection(client)))
+            self.finish(json.dumps(await check_connection(client, quick=body.get("quick") is True)))
         finally:
             await client.close()
 

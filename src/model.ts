@@ -637,6 +637,20 @@ export class ChatModel {
     this._changed.emit();
   }
 
+  /**
+   * What the check made when the panel opened found wrong with the model
+   * server (it did not answer, or does not list the model); requests may
+   * still be sent. Null when it answered, or was not checked.
+   */
+  get connectionWarning(): IProblem | null {
+    return this._connectionWarning;
+  }
+
+  set connectionWarning(warning: IProblem | null) {
+    this._connectionWarning = warning;
+    this._changed.emit();
+  }
+
   /** Why the configuration could not be read (e.g. no server extension). */
   get configError(): string | null {
     return this._configError;
@@ -811,6 +825,7 @@ export class ChatModel {
   private _conversations: Conversation[] = [];
   private _config: IConfig | null = null;
   private _configError: string | null = null;
+  private _connectionWarning: IProblem | null = null;
   private _connection: ConnectionState = 'connecting';
   private _activePath: string | null = null;
   private _changed = new Signal<this, void>(this);

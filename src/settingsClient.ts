@@ -124,7 +124,13 @@ export function forgetKey(
  * only: the server neither keeps it nor sends it back.
  */
 export function testConnection(
-  target: { base_url?: string; model?: string; api_key?: string },
+  target: {
+    base_url?: string;
+    model?: string;
+    api_key?: string;
+    /** Only whether it answers and lists the model: no tokens spent. */
+    quick?: boolean;
+  },
   settings?: ServerConnection.ISettings
 ): Promise<IConnectionTest> {
   return requestAPI<IConnectionTest>(

@@ -246,3 +246,16 @@ async def test_a_key_set_from_the_panel_is_not_in_a_kernels_environment(jp_fetch
         assert USER_KEY.encode() not in environment
     finally:
         await manager.shutdown_kernel(kernel_id, now=True)
+
+
+async def test_the_quick_check_spends_no_tokens_and_names_a_model_the_server_does_not_list(jp_fetch, llm_server):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url, "model": "scripted-model"}})
+    quick = await call(jp_fetch, "test", method="POST", body={"quick": True})
+    assert quick["ok"] is True and quick["model"] == "scripted-model"
+    assert not [r for r in llm_server.requests if r["path"].endswith("/chat/completions")]
+
+    await call(jp_fetch, method="PUT", body={"values": {"model": "gone-model"}})
+    quick = await call(jp_fetch, "test", method="POST", body={"quick": True})
+    assert quick["ok"] is False
+    assert "does not list the model 'gone-model'" in quick["error"]["message"]
+    assert "settings" in quick["error"]["hint"]

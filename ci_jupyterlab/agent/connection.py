@@ -40,13 +40,22 @@ async def _answer(client, tools: list[dict] | None) -> Reply:
     return reply
 
 
-async def check_connection(client) -> dict:
-    """What the model server behind ``client`` (an ``OpenAICompatibleClient``) can do, and how fast."""
+async def check_connection(client, *, quick: bool = False) -> dict:
+    """What the model server behind ``client`` (an ``OpenAICompatibleClient``) can do, and how fast.
+
+    ``quick``: only whether it answers and lists the chosen model, which spends
+    no tokens (the panel checks so each time it opens).
+    """
     started = time.perf_counter()
     result: dict = {"ok": False, "endpoint": client.endpoint, "models": [], "model": None, "tools": None}
     try:
         result["models"] = await client.list_models()
         result["model"] = await client.model()
+        if quick:
+            _check_listed(result)
+            result["ok"] = True
+            result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
+            return result
         answered = time.perf_counter()
         await _answer(client, None)
         result["round_trip_ms"] = round((time.perf_counter() - answered) * 1000)
@@ -60,6 +69,15 @@ async def check_connection(client) -> dict:
         result["error"] = {"message": exc.message, "hint": exc.hint}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     return result
+
+
+def _check_listed(result: dict) -> None:
+    """The chosen model must be one the server lists (a server that lists none is taken at its word)."""
+    if result["models"] and result["model"] not in result["models"]:
+        raise LLMError(
+            f"The model server at {result['endpoint']} does not list the model '{result['model']}'.",
+            "Choose one of its models in the Code Interpreter's settings (Model), or set c.CodeInterpreter.model.",
+        )
 
 
 def _is_loopback(base_url: str) -> bool:

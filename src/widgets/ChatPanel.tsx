@@ -10,6 +10,7 @@ import type { Message } from '@lumino/messaging';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commands';
+import { checkConnection } from '../connectionCheck';
 import type { ChatController } from '../controller';
 import type { ChatEntry, IChangeSet } from '../entries';
 import { chatIcon, exportNotebookIcon, paperclipIcon } from '../icons';
@@ -48,6 +49,8 @@ export class ChatPanel extends ReactWidget {
     this._preferences = options.preferences;
     // A preference changed: render again, with it.
     this._preferences.changed.connect(() => this.update(), this);
+    // The configuration may arrive after the panel is shown.
+    this._controller.model.changed.connect(this._checkConnection, this);
     this.id = 'ci-jupyterlab-chat';
     this.addClass('jp-ci-ChatPanel');
     this.title.icon = chatIcon;
@@ -114,6 +117,28 @@ export class ChatPanel extends ReactWidget {
     }
   }
 
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._checkConnection();
+  }
+
+  /**
+   * Once per page, when the panel shows with a model configured: check that
+   * the model server answers (see checkConnection).
+   */
+  private _checkConnection(): void {
+    const { model } = this._controller;
+    if (
+      this._connectionChecked ||
+      !this.isVisible ||
+      !model.config?.configured
+    ) {
+      return;
+    }
+    this._connectionChecked = true;
+    void checkConnection(model, this._trans);
+  }
+
   /** Escape anywhere in the panel stops the running request; the input gets the focus. */
   private _onKeyDown(event: KeyboardEvent): void {
     if (event.key !== 'Escape' || !this._commands.isEnabled(CommandIDs.stop)) {
@@ -147,6 +172,7 @@ export class ChatPanel extends ReactWidget {
   private _rendermime: IRenderMimeRegistry;
   private _trans: TranslationBundle;
   private _preferences: Preferences;
+  private _connectionChecked = false;
 }
 
 const DRAG_EVENTS = ['dragenter', 'dragover', 'dragleave', 'drop'];
@@ -262,6 +288,15 @@ function ChatView({
         <div className="jp-ci-Messages jp-ci-Empty">{emptyText(trans)}</div>
       )}
       <footer className="jp-ci-Footer">
+        {!problem && model.connectionWarning && (
+          <ProblemBox
+            problem={model.connectionWarning}
+            onOpenSettings={() => setSettingsOpen(true)}
+            onDismiss={() => (model.connectionWarning = null)}
+            className="jp-ci-ConnectionWarning jp-ci-Notice"
+            trans={trans}
+          />
+        )}
         <StatusLine
           conversation={conversation}
           connected={model.connection === 'open'}
@@ -704,17 +739,26 @@ interface IProblemBoxProps {
   problem: IProblem;
   /** Offered when the settings view can fix the problem. */
   onOpenSettings?: () => void;
+  /** Offered for a warning the user may put aside. */
+  onDismiss?: () => void;
+  /** By default the error that replaces the input. */
+  className?: string;
   trans: TranslationBundle;
 }
 
-/** Shown instead of the input while no model can be used. */
+/**
+ * Shown instead of the input while no model can be used; as a warning above
+ * it when the model server did not answer the check on opening.
+ */
 function ProblemBox({
   problem,
   onOpenSettings,
+  onDismiss,
+  className = 'jp-ci-Problem jp-ci-Error',
   trans
 }: IProblemBoxProps): JSX.Element {
   return (
-    <div className="jp-ci-Problem jp-ci-Error" role="alert">
+    <div className={className} role="alert">
       <div className="jp-ci-NoticeMessage">{problem.message}</div>
       {problem.hint && <div className="jp-ci-Hint">{problem.hint}</div>}
       {onOpenSettings && (
@@ -727,6 +771,16 @@ function ProblemBox({
           >
             {trans.__('Open settings')}
           </button>
+          {onDismiss && (
+            <button
+              type="button"
+              className="jp-ci-Button"
+              aria-label={trans.__('Dismiss the warning')}
+              onClick={onDismiss}
+            >
+              {trans.__('Dismiss')}
+            </button>
+          )}
         </div>
       )}
     </div>

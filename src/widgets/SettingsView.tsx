@@ -283,6 +283,8 @@ async function refreshConfig(model: ChatModel): Promise<void> {
   try {
     model.config = await fetchConfig();
     model.configError = null;
+    // What the check on opening found is about the settings just replaced.
+    model.connectionWarning = null;
   } catch (error) {
     model.configError = (error as Error).message;
   }

@@ -59,3 +59,36 @@ test.describe('when no model can be used', () => {
     await expect(chat(page).input).toHaveCount(0);
   });
 });
+
+test('a model server that does not answer the check on opening gets a warning that leads to the settings', async ({
+  page
+}) => {
+  await page.route(/\/ci-jupyterlab\/settings\/test/, route =>
+    route.fulfill({
+      json: {
+        ok: false,
+        endpoint: '127.0.0.1:9',
+        models: [],
+        model: null,
+        tools: null,
+        error: {
+          message: 'The model server at 127.0.0.1:9 did not answer.',
+          hint: 'Check c.CodeInterpreter.base_url.'
+        }
+      }
+    })
+  );
+  await page.goto();
+  await openPanel(page);
+
+  const warning = page.locator('.jp-ci-ConnectionWarning');
+  await expect(warning).toContainText(
+    'The model server at 127.0.0.1:9 did not answer.'
+  );
+  // A warning, not a block: the input is still there.
+  await expect(chat(page).input).toBeVisible();
+  await warning.getByRole('button', { name: 'Open settings' }).click();
+  await expect(
+    page.getByRole('form', { name: 'Code Interpreter settings' })
+  ).toBeVisible();
+});

@@ -12,7 +12,13 @@ test.describe('the Code Interpreter panel', () => {
     expect(activated).toBe(true);
 
     await page.notebook.createNew('smoke.ipynb');
+    // Opening the panel checks the model server (its model list: no tokens).
+    const checked = page.waitForResponse(/ci-jupyterlab\/settings\/test/);
     await openPanelFromPalette(page);
+    expect(await (await checked).json()).toMatchObject({
+      ok: true,
+      model: 'scripted-model'
+    });
 
     const { target, input, send, stop } = chat(page);
     await expect(target).toHaveText('smoke.ipynb');
@@ -21,6 +27,7 @@ test.describe('the Code Interpreter panel', () => {
     await expect(stop).toBeDisabled();
     await input.fill('Hello');
     await expect(send).toBeEnabled();
+    await expect(page.locator('.jp-ci-ConnectionWarning')).toHaveCount(0);
   });
 
   test('opens with its keyboard shortcut', async ({ page }) => {
