@@ -53,7 +53,10 @@ export async function restoreConversation(
     conversation.restore(
       id,
       record.requests.flatMap(request => requestEntries(id, request, trans)),
-      last ? recordedUsage(last) : null
+      last ? recordedUsage(last) : null,
+      record.requests
+        .slice(0, -1)
+        .reduce((spent, request) => spent + (request.cost ?? 0), 0)
     );
     return id;
   } catch (error) {

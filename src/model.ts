@@ -176,6 +176,18 @@ export class Conversation {
     return this._status;
   }
 
+  /**
+   * What the conversation's requests cost so far, in US dollars; null while
+   * none had a price (local models).
+   */
+  get sessionCost(): number | null {
+    const current = this._usage?.cost;
+    if (typeof current !== 'number' && this._spentBefore === 0) {
+      return null;
+    }
+    return this._spentBefore + (current ?? 0);
+  }
+
   /** When the current phase began (ms since the epoch); null when restored. */
   get statusSince(): number | null {
     return this._statusSince;
@@ -218,10 +230,16 @@ export class Conversation {
    * Continue a saved session: take its id, and show its history before
    * whatever this conversation already shows.
    */
-  restore(session: string, history: ChatEntry[], usage: Usage | null): void {
+  restore(
+    session: string,
+    history: ChatEntry[],
+    usage: Usage | null,
+    spentBefore = 0
+  ): void {
     this._session = session;
     this._entries = [...history, ...this._entries];
     this._usage = usage;
+    this._spentBefore = spentBefore;
     this._changed.emit();
   }
 
@@ -254,6 +272,7 @@ export class Conversation {
   startRequest(text: string, attachments: string[] = []): void {
     this._busy = true;
     this._status = null;
+    this._spentBefore += this._usage?.cost ?? 0;
     this._usage = null;
     this._requestStartedAt = this._clock();
     this._requestDurationMs = null;
@@ -602,6 +621,8 @@ export class Conversation {
   private _attachments: IAttachment[] = [];
   private _status: IStatusMessage | null = null;
   private _statusSince: number | null = null;
+  /** The cost of the requests before the current or last one. */
+  private _spentBefore = 0;
   private _requestStartedAt: number | null = null;
   private _requestDurationMs: number | null = null;
   private _usage: Usage | null = null;

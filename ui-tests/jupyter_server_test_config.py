@@ -19,6 +19,8 @@ c.CodeInterpreter.base_url = os.environ.get("CI_LLM_URL", "http://127.0.0.1:8765
 c.CodeInterpreter.api_key = "test-key"  # noqa: F821
 c.CodeInterpreter.model = "scripted-model"  # noqa: F821
 c.CodeInterpreter.cell_timeout = 30  # noqa: F821
+# A price for the scripted model, so the chat shows costs (US dollars per million tokens).
+c.CodeInterpreter.prices = {"scripted-model": {"input": 2.0, "output": 8.0}}  # noqa: F821
 
 # Each test server starts without the saved conversations of earlier runs,
 # which the panel would otherwise restore for notebooks of the same path.

@@ -24,7 +24,13 @@ import { CellChip } from './CellChip';
 import { ChangesCard } from './ChangesCard';
 import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
-import { baseName, durationLabel, phaseLabel, usageLabel } from './labels';
+import {
+  baseName,
+  costLabel,
+  durationLabel,
+  phaseLabel,
+  usageLabel
+} from './labels';
 import { Markdown } from './Markdown';
 import { SettingsView } from './SettingsView';
 import { StepCard } from './StepCard';
@@ -590,9 +596,15 @@ function StatusLine({
       ? now - requestStart
       : null
     : (conversation?.requestDurationMs ?? null);
+  // The conversation's cost too, once it is more than this request's.
+  const sessionCost = conversation?.sessionCost ?? null;
+  const requestCost = conversation?.usage?.cost ?? 0;
   const footer = [
     requestTime !== null ? durationLabel(requestTime, trans) : null,
-    conversation?.usage ? usageLabel(conversation.usage, trans) : null
+    conversation?.usage ? usageLabel(conversation.usage, trans) : null,
+    sessionCost !== null && sessionCost > requestCost
+      ? trans.__('session %1', costLabel(sessionCost))
+      : null
   ].filter((part): part is string => part !== null);
   return (
     <div className="jp-ci-StatusBar">

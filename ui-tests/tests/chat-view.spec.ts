@@ -49,12 +49,16 @@ test('step cards are compact: code and tracebacks folded, steps numbered per req
   // Each finished step says how long it ran; the footer the request's time and tokens.
   await expect(first.locator('.jp-ci-Elapsed')).toHaveText(/\d s$/);
   await expect(panel.locator('.jp-ci-Usage')).toHaveText(
-    /\d s · [\d,]+ tokens in · [\d,]+ out/
+    /^[\d.]+ s · [\d,]+ tokens in · [\d,]+ out · \$[\d.]+$/
   );
 
   // A second request numbers its steps from 1 again.
   await ci.script([runCell('print(2)'), { text: 'Second done.' }]);
   await ci.askUntilDone('Second request.');
+  // Now the conversation's cost shows beside the request's.
+  await expect(panel.locator('.jp-ci-Usage')).toHaveText(
+    /· \$[\d.]+ · session \$[\d.]+$/
+  );
   await expect(steps.nth(3).locator('.jp-ci-StepTitle')).toHaveText('Step 1');
   // (The SVG was the failed step's second attempt.)
   await expect(steps.nth(2).locator('.jp-ci-StepTitle')).toHaveText(

@@ -112,6 +112,15 @@ export async function reloadLab(
   await expect(
     page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: notebook })
   ).toBeVisible();
+  // Its content read from disk: until then the model is an empty notebook.
+  await page.evaluate(async name => {
+    for (const widget of window.jupyterapp.shell.widgets('main')) {
+      const context = (widget as any).context;
+      if (context?.path?.endsWith(name)) {
+        await context.ready;
+      }
+    }
+  }, notebook);
   await openPanel(page);
 }
 
