@@ -90,6 +90,8 @@ test('scrolled up, new activity shows a pill that jumps down; Escape stops a req
     { text: 'Slept.' }
   ]);
   await ci.ask('Sleep a little.');
+  // The request is shown (sending scrolls to it); then the user scrolls up.
+  await expect(panel.getByText('Sleep a little.')).toBeInViewport();
   await log.evaluate(node => (node.scrollTop = 0));
   const pill = panel.getByRole('button', { name: 'Jump to new activity' });
   await expect(pill).toBeVisible({ timeout: 20000 });
