@@ -85,7 +85,8 @@ class ConnectionTestHandler(_SettingsBase):
         base_url = body.get("base_url") if isinstance(body.get("base_url"), str) else self.interpreter.base_url
         model = body.get("model") if isinstance(body.get("model"), str) else self.interpreter.chosen_model
         typed_key = body.get("api_key")
-        key = typed_key if isinstance(typed_key, str) and typed_key.strip() else self.interpreter.api_key
+        typed = typed_key.strip() if isinstance(typed_key, str) else ""
+        key = typed or self.interpreter.api_key
         problem = self.interpreter.not_allowed(model, base_url)
         if problem is not None:
             self.set_status(403)
@@ -93,7 +94,7 @@ class ConnectionTestHandler(_SettingsBase):
             return
         client = self.interpreter.model_client_class(
             base_url=base_url or None,
-            api_key=key.strip() if key else key,
+            api_key=key,
             model=model,
             timeout=min(self.interpreter.request_timeout, 30.0),
             retries=0,

@@ -53,22 +53,25 @@ async def check_connection(client, *, quick: bool = False) -> dict:
         result["model"] = await client.model()
         if quick:
             _check_listed(result)
-            result["ok"] = True
-            result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
-            return result
-        answered = time.perf_counter()
-        await _answer(client, None)
-        result["round_trip_ms"] = round((time.perf_counter() - answered) * 1000)
-        try:
-            await _answer(client, [RUN_CELL_TOOL])
-            result["tools"] = True
-        except ToolsRejected:
-            result["tools"] = False  # code will come as fenced blocks
+        else:
+            await _check_answers(client, result)
         result["ok"] = True
     except LLMError as exc:
         result["error"] = {"message": exc.message, "hint": exc.hint}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     return result
+
+
+async def _check_answers(client, result: dict) -> None:
+    """The model answers (how fast), and whether it takes tool calls."""
+    answered = time.perf_counter()
+    await _answer(client, None)
+    result["round_trip_ms"] = round((time.perf_counter() - answered) * 1000)
+    try:
+        await _answer(client, [RUN_CELL_TOOL])
+        result["tools"] = True
+    except ToolsRejected:
+        result["tools"] = False  # code will come as fenced blocks
 
 
 def _check_listed(result: dict) -> None:
