@@ -74,6 +74,11 @@ export class ChatController implements ICodeInterpreter {
    * restored, then for the notebook's kernel to learn its name and language. Does nothing while a request runs or files upload, while the
    * server cannot take requests, or for blank text.
    */
+  /** Read the server's configuration again (the settings were saved). */
+  reloadConfig(): Promise<void> {
+    return this._sync.loadConfig();
+  }
+
   async send(text: string, options: ISendOptions = {}): Promise<void> {
     const request = text.trim();
     if (!request || !this.canSend) {

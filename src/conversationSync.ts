@@ -38,11 +38,16 @@ export class ConversationSync implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Read the server configuration into the model. */
+  /**
+   * Read the server configuration into the model: at start, and after the
+   * settings change (the header and the "nothing configured" problem follow).
+   */
   async loadConfig(): Promise<void> {
     try {
       this._model.config = await fetchConfig();
       this._model.configError = null;
+      // What the check on opening found was about the configuration replaced.
+      this._model.connectionWarning = null;
     } catch (error) {
       this._model.configError = (error as Error).message;
     }

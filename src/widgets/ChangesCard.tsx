@@ -9,6 +9,8 @@ import { changesSummary, undoSummary } from './labels';
 
 export interface IChangesCardProps {
   set: IChangeSet;
+  /** The server's number of the request's first step: its steps show numbered from 1, as their cards do. */
+  firstStep: number | null;
   /** A request runs: the notebook may change under a review, so wait. */
   busy: boolean;
   actions: IEntryActions;
@@ -24,6 +26,7 @@ export interface IChangesCardProps {
  */
 export const ChangesCard = React.memo(function ChangesCard({
   set,
+  firstStep,
   busy,
   actions,
   trans
@@ -81,6 +84,7 @@ export const ChangesCard = React.memo(function ChangesCard({
                 key={change.cell_id}
                 set={set}
                 change={change}
+                firstStep={firstStep}
                 busy={busy}
                 actions={actions}
                 trans={trans}
@@ -95,6 +99,7 @@ export const ChangesCard = React.memo(function ChangesCard({
 interface IChangeReviewProps {
   set: IChangeSet;
   change: INotebookChange;
+  firstStep: number | null;
   busy: boolean;
   actions: IEntryActions;
   trans: TranslationBundle;
@@ -104,13 +109,12 @@ interface IChangeReviewProps {
 function ChangeReview({
   set,
   change,
+  firstStep,
   busy,
   actions,
   trans
 }: IChangeReviewProps): JSX.Element {
-  // Numbered within the request, as its step cards are (the server counts per conversation).
-  const first = Math.min(...set.changes.map(other => other.step));
-  const step = change.step - first + 1;
+  const step = firstStep === null ? change.step : change.step - firstStep + 1;
   const title =
     change.kind === 'inserted'
       ? trans.__('Step %1 · new cell', step)

@@ -272,7 +272,7 @@ function ChatView({
       <>
         {header}
         <SettingsView
-          model={model}
+          onSaved={() => controller.reloadConfig()}
           trans={trans}
           onClose={() => setSettingsOpen(false)}
         />
@@ -415,6 +415,7 @@ function Messages({
               <ChangesCard
                 key={item.set.id}
                 set={item.set}
+                firstStep={item.firstStep}
                 busy={conversation.busy}
                 actions={actions}
                 trans={trans}
@@ -450,11 +451,11 @@ function Messages({
 
 /**
  * An entry (a step's with its number within its request), or the change
- * card of a request.
+ * card of a request (with the server's number of its first step).
  */
 type Item =
   | { kind: 'entry'; entry: ChatEntry; stepNumber: number }
-  | { kind: 'changes'; set: IChangeSet };
+  | { kind: 'changes'; set: IChangeSet; firstStep: number | null };
 
 /**
  * The conversation's entries with each request's change card at the end of
@@ -466,32 +467,35 @@ function withChangeCards(conversation: Conversation): Item[] {
     cards.set(set.userEntryId, [...(cards.get(set.userEntryId) ?? []), set]);
   }
   const items: Item[] = [];
-  const close = (userEntryId: string | null) => {
+  const close = (userEntryId: string | null, firstStep: number | null) => {
     for (const set of cards.get(userEntryId) ?? []) {
-      items.push({ kind: 'changes', set });
+      items.push({ kind: 'changes', set, firstStep });
     }
     cards.delete(userEntryId);
   };
   let request: string | null = null;
-  // The server numbers steps across the conversation; each request shows its own from 1.
-  let stepNumbers = new Map<number, number>();
+  // The server numbers steps across the conversation, one after the other;
+  // each request shows its own from 1.
+  let firstStep: number | null = null;
   for (const entry of conversation.entries) {
     if (entry.kind === 'user') {
-      close(request);
+      close(request, firstStep);
       request = entry.id;
-      stepNumbers = new Map();
+      firstStep = null;
     }
     let stepNumber = 0;
     if (entry.kind === 'step') {
-      stepNumber = stepNumbers.get(entry.step) ?? stepNumbers.size + 1;
-      stepNumbers.set(entry.step, stepNumber);
+      firstStep ??= entry.step;
+      stepNumber = entry.step - firstStep + 1;
     }
     items.push({ kind: 'entry', entry, stepNumber });
   }
-  close(request);
+  close(request, firstStep);
   // Cards whose request is not shown (it should not happen) go last.
   for (const sets of cards.values()) {
-    items.push(...sets.map(set => ({ kind: 'changes' as const, set })));
+    items.push(
+      ...sets.map(set => ({ kind: 'changes' as const, set, firstStep: null }))
+    );
   }
   return items;
 }

@@ -1,8 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useId, useState } from 'react';
 
-import type { ChatModel } from '../model';
-import { APIError, fetchConfig } from '../request';
+import { APIError } from '../request';
 import {
   fetchSettings,
   findLocalServers,
@@ -35,8 +34,8 @@ import {
 import type { INotice } from './SettingsParts';
 
 export interface ISettingsViewProps {
-  /** Its configuration is read again after a save, so the panel follows at once. */
-  model: ChatModel;
+  /** After a save or a forgotten key: read the server's configuration again, so the panel follows at once. */
+  onSaved: () => Promise<void>;
   trans: TranslationBundle;
   /** Back to the conversation. */
   onClose: () => void;
@@ -51,7 +50,7 @@ type Busy = 'save' | 'test' | 'find' | 'forget' | null;
  * sent once, on Save, and never read back.
  */
 export function SettingsView({
-  model,
+  onSaved,
   trans,
   onClose
 }: ISettingsViewProps): JSX.Element {
@@ -108,7 +107,7 @@ export function SettingsView({
         show(await saveKey(key.trim()));
         setKey('');
       }
-      await refreshConfig(model);
+      await onSaved();
       setNotice({
         ok: true,
         message: trans.__('Saved. The next request uses these settings.')
@@ -118,7 +117,7 @@ export function SettingsView({
   const forget = () =>
     run('forget', async () => {
       show(await forgetKey());
-      await refreshConfig(model);
+      await onSaved();
       setNotice({ ok: true, message: trans.__('The key is forgotten.') });
     });
 
@@ -273,21 +272,6 @@ export function SettingsView({
       </div>
     </form>
   );
-}
-
-/**
- * Read the server's configuration again: the header's model name and the
- * "nothing configured" problem follow the saved settings without a reload.
- */
-async function refreshConfig(model: ChatModel): Promise<void> {
-  try {
-    model.config = await fetchConfig();
-    model.configError = null;
-    // What the check on opening found is about the settings just replaced.
-    model.connectionWarning = null;
-  } catch (error) {
-    model.configError = (error as Error).message;
-  }
 }
 
 /** The message of a failed request, with the server's hint if it gave one. */

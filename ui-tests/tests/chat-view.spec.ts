@@ -60,6 +60,12 @@ test('step cards are compact: code and tracebacks folded, steps numbered per req
     /· \$[\d.]+ · session \$[\d.]+$/
   );
   await expect(steps.nth(3).locator('.jp-ci-StepTitle')).toHaveText('Step 1');
+  // Its change card numbers the same way.
+  const changes = ci.chat.changes.last();
+  await changes.getByRole('button', { name: 'Review' }).click();
+  await expect(
+    changes.getByRole('group', { name: 'Step 1 · new cell' })
+  ).toBeVisible();
   // (The SVG was the failed step's second attempt.)
   await expect(steps.nth(2).locator('.jp-ci-StepTitle')).toHaveText(
     'Step 2 · attempt 2'
