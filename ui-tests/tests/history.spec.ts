@@ -12,7 +12,11 @@ test('the conversation is shown again after a reload, and continues', async ({
   ]);
   await ci.askUntilDone('What is six times seven?');
 
-  await page.notebook.save();
+  // The panel saves the notebook when the request ends; a save of our own at
+  // the same moment could race it (see the session note), so wait for it.
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-dirty')
+  ).toHaveCount(0);
 
   await reloadLab(page, 'history.ipynb');
   const { user, steps, assistant } = chat(page);
