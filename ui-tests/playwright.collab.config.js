@@ -11,8 +11,8 @@ const path = require('path');
 
 const baseConfig = require('./playwright.config');
 
-const LAB_PORT = 8889;
-const LLM_PORT = 8766;
+const LAB_PORT = Number(process.env.CI_COLLAB_LAB_PORT || 8889);
+const LLM_PORT = Number(process.env.CI_COLLAB_LLM_PORT || 8766);
 const COLLAB_BIN = path.resolve(__dirname, '..', '.venv-collab', 'bin');
 
 // The specs read it (tests/utils.ts), and so does the server configuration.
@@ -39,7 +39,7 @@ module.exports = {
     },
     {
       ...baseConfig.webServer[1],
-      command: `${COLLAB_BIN}/jupyter lab --config jupyter_server_collab_config.py`,
+      command: `${COLLAB_BIN}/jupyter lab --config jupyter_server_collab_config.py --port ${LAB_PORT}`,
       url: `http://localhost:${LAB_PORT}/lab`,
       env: { ...process.env, CI_LLM_URL: process.env.CI_LLM_URL }
     }

@@ -11,6 +11,13 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const reuseExistingServer = !process.env.CI;
 
+// Ports of their own per checkout (CI_LAB_PORT, CI_LLM_PORT), so two working
+// trees can run their specs side by side; the specs read CI_LLM_URL (tests/utils.ts).
+const LAB_PORT = Number(process.env.CI_LAB_PORT || 8888);
+const LLM_PORT = Number(process.env.CI_LLM_PORT || 8765);
+process.env.CI_LLM_URL =
+  process.env.CI_LLM_URL || `http://127.0.0.1:${LLM_PORT}`;
+
 module.exports = {
   ...baseConfig,
   // Only the Galata specs: deploy/ holds the deployment specs, which
@@ -24,6 +31,7 @@ module.exports = {
   workers: 1,
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${LAB_PORT}`,
     headless: true,
     trace: 'off',
     video: 'off',
@@ -42,14 +50,14 @@ module.exports = {
   },
   webServer: [
     {
-      command: 'python -m ci_jupyterlab.testing.scripted_llm --port 8765',
-      url: 'http://127.0.0.1:8765/v1/models',
+      command: `python -m ci_jupyterlab.testing.scripted_llm --port ${LLM_PORT}`,
+      url: `http://127.0.0.1:${LLM_PORT}/v1/models`,
       timeout: 60000,
       reuseExistingServer
     },
     {
-      command: 'jlpm start',
-      url: 'http://localhost:8888/lab',
+      command: `jupyter lab --config jupyter_server_test_config.py --port ${LAB_PORT}`,
+      url: `http://localhost:${LAB_PORT}/lab`,
       timeout: 120000,
       reuseExistingServer
     }
