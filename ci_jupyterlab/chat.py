@@ -18,13 +18,25 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from .agent import Assistant, Attachments, CellDone, CodeInterpreter, Done, Error, LiveKernelState, Status
+from .agent import (
+    Assistant,
+    Attachments,
+    CellDone,
+    CodeInterpreter,
+    Done,
+    Error,
+    KernelEnvironment,
+    LiveKernelState,
+    Status,
+)
 from .agent.events import ending
 from .agent.executors.browser import BrowserExecutor
 from .agent.executors.file_watch import FileWatchingExecutor
 from .agent.loop import STOPPED_MESSAGE
+from .agent.questions import UserAnswer, checked_answer
 from .protocol import (
     PROTOCOL_VERSION,
+    AnswerMessage,
     ApprovalMessage,
     AttachMessage,
     CellStateMessage,
@@ -113,6 +125,8 @@ class ChatConnection:
                 if isinstance(message.answer, str):
                     answer["code"] = message.answer  # edited: this runs instead
                 session.emit(answer)
+        elif isinstance(message, AnswerMessage):
+            self._answer(session, message)
         elif isinstance(message, (ReviewMessage, UndoMessage)):
             self._outcome(session, message)
         elif session.driver is not self:
@@ -128,6 +142,19 @@ class ChatConnection:
             if session.agent is not None and session.agent.current is not None:
                 session.agent.current.notebook_path = session.notebook_path
                 session.agent.notebook_dir = self._notebook_dir(session.notebook_path)
+
+    def _answer(self, session: ChatSession, message: AnswerMessage) -> None:
+        """The user answered the model's question (from any window): the request goes on with it."""
+        question = session.questions.get(message.request_id)
+        if question is None:
+            raise ProtocolError("That question is already answered, or its request has ended.", session=session.id)
+        try:
+            answer = checked_answer(UserAnswer(message.option, message.text), question)
+        except ValueError as exc:
+            raise ProtocolError(f"Not an answer to that question: {exc}.", session=session.id) from None
+        if session.approvals.deliver(message.request_id, answer):
+            shown = {"option": answer.option, "text": answer.text if answer.option is None else ""}
+            session.emit({"type": "question_answer", "request_id": message.request_id, **shown})
 
     def _outcome(self, session: ChatSession, message: ReviewMessage | UndoMessage) -> None:
         """The user reviewed or undid a request's changes in the notebook: keep it, show it everywhere."""
@@ -250,11 +277,17 @@ class ChatConnection:
             session.conversation,
             record=session.record,
             approve=session.approve,
+            ask=session.ask,
             model=message.model,
         )
         attached = [Path(name).name for name in message.attachments]
         session.emit({"type": "user_message", "text": message.text, "attachments": attached}, to_driver=False)
-        context = [Attachments(self.root, message.attachments), LiveKernelState(message.notebook.kernel_language)]
+        language = message.notebook.kernel_language
+        context = [
+            Attachments(self.root, message.attachments),
+            KernelEnvironment(language, message.text),
+            LiveKernelState(language),
+        ]
         try:
             self.store.save_soon(session)
             async for event in agent.run(

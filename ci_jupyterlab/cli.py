@@ -32,7 +32,9 @@ from .agent import (
     Error,
     Event,
     FilesChanged,
+    KernelEnvironment,
     LiveKernelState,
+    Question,
     RunCell,
     load_settings,
 )
@@ -41,6 +43,7 @@ from .agent.executors.kernel import KernelExecutor
 from .agent.executors.notebook_file import NotebookFileExecutor
 from .agent.files import free_path, write_atomically
 from .agent.notebook_view import snapshot_of
+from .agent.questions import answer_summary, preset_answer
 from .agent.redaction import Redactor
 from .export import ExportError, default_export_path, export_notebook, write_new
 from .kernel_env import key_variables, verification_env
@@ -78,6 +81,12 @@ def parser() -> argparse.ArgumentParser:
         "--output, or back to NB with --force",
     )
     run.add_argument("--no-run-existing", action="store_true", help="with --notebook: do not run its cells first")
+    run.add_argument(
+        "--choose",
+        type=int,
+        metavar="N",
+        help="when the model asks you to choose, take option N (default: the first); nobody is asked",
+    )
     add_gateway_option(run, "the kernel")
     run.add_argument(
         "--allow-install", action="store_true", help="let the code install packages (otherwise they are declined)"
@@ -193,13 +202,18 @@ async def run_request(args: argparse.Namespace) -> int:
             FileWatchingExecutor(runner, workdir, workdir, ignore={out.name}),
             language=kernel.language,
             approve=approver(allow_install=args.allow_install, yes=args.yes),
+            ask=chooser(args.choose),
         )
         view = None
         if existing is not None:
             if not args.no_run_existing:
                 await run_existing(kernel, existing, settings.cell_timeout)
             view = snapshot_of(existing, active=len(existing.cells) - 1 if existing.cells else None)
-        context = [Attachments(workdir, [file.name for file in files]), LiveKernelState(kernel.language)]
+        context = [
+            Attachments(workdir, [file.name for file in files]),
+            KernelEnvironment(kernel.language, request),
+            LiveKernelState(kernel.language),
+        ]
         async for event in agent.run(
             request, notebook_path=out.name, notebook_dir=str(workdir), context=context, notebook=view
         ):
@@ -316,6 +330,21 @@ def approver(*, allow_install: bool, yes: bool):
         return False
 
     return approve
+
+
+def chooser(choose: int | None):
+    """The answer to the model's questions: option ``--choose N``, else the first; said on stderr."""
+
+    async def ask(question: Question):
+        answer = preset_answer(question, choose, "--choose")
+        options = "\n".join(f"    {number}. {option}" for number, option in enumerate(question.options, 1))
+        print(
+            f"  asked: {question.question}\n{options}\n  answered with {answer_summary(question, answer)}",
+            file=sys.stderr,
+        )
+        return answer
+
+    return ask
 
 
 def report(event: Event) -> None:

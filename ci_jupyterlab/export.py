@@ -31,7 +31,7 @@ from .agent.files import free_path, sha256_of
 from .agent.journal import JOURNAL_NAME, Journal
 from .agent.record import RequestRecord, SessionRecord, Step
 from .agent.redaction import Redactor
-from .magic_options import OptionError, parse_magic
+from .magic_options import OptionError, parse_magic, recording_options
 from .record_notebook import quote_request
 from .verification import Verification, verify
 
@@ -240,7 +240,7 @@ def _add_magic_cell(builder: _Builder, cell: nbformat.NotebookNode, journal: Jou
     except OptionError:
         _add_user_cell(builder, cell)  # not a request the magic could run: keep it as written
         return
-    recording = journal.find(request, options.model or "")
+    recording = journal.find(request, recording_options(options))
     builder.requests += 1
     builder.add(new_markdown_cell(quote_request(request)))
     if recording is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-USAGE = "%%ci [--model M] [--max-attempts N] [--no-run] [--fresh] <request>"
-_VALUE_OPTIONS = {"--model": "model", "--max-attempts": "max_attempts"}
+USAGE = "%%ci [--model M] [--max-attempts N] [--choose N] [--no-run] [--fresh] <request>"
+_VALUE_OPTIONS = {"--model": "model", "--max-attempts": "max_attempts", "--choose": "choose"}
 _FLAG_OPTIONS = {"--no-run": "no_run", "--fresh": "fresh"}
 
 
@@ -21,15 +21,16 @@ class OptionError(ValueError):
 class MagicOptions:
     model: str | None = None
     max_attempts: int | None = None
+    choose: int | None = None  # the option taken when the model asks the user to choose (1-based; default 1)
     no_run: bool = False  # show the code the model proposes, do not run it
     fresh: bool = False  # ignore the recording, ask the model again
 
 
 def _option_value(option: str, value: str) -> str | int:
-    if option != "--max-attempts":
+    if option not in ("--max-attempts", "--choose"):
         return value
     if not value.isdigit() or int(value) < 1:
-        raise OptionError(f"--max-attempts needs a whole number of 1 or more, not {value!r}.")
+        raise OptionError(f"{option} needs a whole number of 1 or more, not {value!r}.")
     return int(value)
 
 
@@ -62,3 +63,9 @@ def parse_magic(line: str, cell: str | None = None) -> tuple[MagicOptions, str]:
     if not request:
         raise OptionError(f"Nothing to ask: write the request after the options. Usage: {USAGE}")
     return options, request
+
+
+def recording_options(options: MagicOptions) -> str:
+    """The options a ``%%ci`` recording is kept under in the journal: those that change what the model is told."""
+    choose = f" --choose {options.choose}" if options.choose else ""
+    return f"{options.model or ''}{choose}"

@@ -13,7 +13,7 @@ import time
 
 from IPython.display import display
 
-from .agent.events import AnswerCutOff, Done, Error, Event, RunCell, Status, TextDelta, Usage
+from .agent.events import AnswerCutOff, Done, Error, Event, Question, RunCell, Status, TextDelta, Usage
 
 #: Seconds between redraws of streaming text; each redraw is a message to the browser.
 TEXT_REFRESH = 0.25
@@ -65,6 +65,14 @@ class MagicView:
     def code(self, step: int, code: str, *, attempt: int = 1) -> None:
         title = f"Step {step}" + (f", attempt {attempt} (fix)" if attempt > 1 else "")
         display(_bundle(f"**{title}**\n\n{_fenced(code)}", f"{title}:\n{code}"), raw=True)
+
+    def question(self, question: Question, answered: str) -> None:
+        """The model's question, its options, and the one taken (``%%ci`` cannot ask)."""
+        self._end_text()
+        options = "\n".join(f"{number}. {option}" for number, option in enumerate(question.options, 1))
+        taken = f"Answered with {answered}; `%%ci` cannot ask."
+        plain = f"Asked: {question.question}\n\n{options}\n\n{taken}".replace("`", "")
+        display(_bundle(f"**Asked:** {question.question}\n\n{options}\n\n{taken}", plain), raw=True)
 
     def markdown(self, text: str) -> None:
         display(_bundle(text), raw=True)

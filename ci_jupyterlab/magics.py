@@ -24,12 +24,23 @@ from pathlib import Path
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from .agent import ApprovalRequest, Assistant, Done, Error, NamespaceSummary, RunCell, load_settings
+from .agent import (
+    ApprovalRequest,
+    Assistant,
+    Done,
+    Error,
+    KernelEnvironment,
+    NamespaceSummary,
+    Question,
+    RunCell,
+    load_settings,
+)
 from .agent.executors.inkernel import InKernelRunner
 from .agent.executors.worker import CellJob, InspectJob, events_from_worker
 from .agent.journal import JOURNAL_NAME, Journal, Recording
 from .agent.notebook_view import NotebookSnapshot, ViewCell
-from .magic_options import MagicOptions, OptionError, parse_magic
+from .agent.questions import answer_summary, first_option_or, preset_answer
+from .magic_options import MagicOptions, OptionError, parse_magic, recording_options
 from .magic_view import MagicView
 
 #: Characters of the variables summary sent with each request.
@@ -61,7 +72,7 @@ class CodeInterpreterRequest:
         self.settings = load_settings(model=options.model, max_attempts=options.max_attempts)
 
     def run(self) -> None:
-        recording = None if self.options.fresh else self.journal.find(self.request, self.options.model or "")
+        recording = None if self.options.fresh else self.journal.find(self.request, recording_options(self.options))
         self._warn_about_journal()
         if recording is not None:
             self.replay(recording)
@@ -122,6 +133,9 @@ class CodeInterpreterRequest:
                 if isinstance(item, ApprovalRequest):
                     self.view.show(Error(NOT_ASKED, _not_asked_hint(item)))
                     continue
+                if isinstance(item, Question):  # answered on the worker by the same rule
+                    self.view.question(item, answer_summary(item, preset_answer(item, self.options.choose, "--choose")))
+                    continue
                 self.view.show(item)
                 if isinstance(item, RunCell) and self.options.no_run:
                     self.view.note("Not run (`--no-run`). Re-run the cell without `--no-run` to run it.")
@@ -138,13 +152,15 @@ class CodeInterpreterRequest:
         async with Assistant.from_settings(self.settings) as assistant:
             # A fresh conversation per cell: what a cell does must not depend on
             # which cells ran before it, or replay and a fresh run would disagree.
-            agent = assistant.agent(executor, language="python", approve=_cannot_ask)
+            agent = assistant.agent(
+                executor, language="python", approve=_cannot_ask, ask=first_option_or(self.options.choose, "--choose")
+            )
             notebook = os.environ.get("JPY_SESSION_NAME")
             async for event in agent.run(
                 self.request,
                 notebook_path=notebook,
                 notebook_dir=str(Path.cwd()),
-                context=[context],
+                context=[KernelEnvironment("python", self.request), context],
                 notebook=history,
             ):
                 yield event
@@ -175,7 +191,7 @@ class CodeInterpreterRequest:
     def _record(self, steps: list[str]) -> None:
         recording = Recording(
             request=self.request,
-            model_option=self.options.model or "",
+            model_option=recording_options(self.options),
             steps=steps,
             answer=self.view.answer,
             model=self.settings.model,
@@ -213,7 +229,7 @@ class CodeInterpreterMagics(Magics):
     def ci(self, line: str, cell: str | None = None) -> None:
         """Ask the code interpreter to do something, in this kernel.
 
-        Usage: %%ci [--model M] [--max-attempts N] [--no-run] [--fresh] <request>
+        Usage: %%ci [--model M] [--max-attempts N] [--choose N] [--no-run] [--fresh] <request>
         (or %ci with the request on the same line). See "The %%ci magic" in README.md.
         """
         try:

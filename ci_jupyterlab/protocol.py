@@ -17,6 +17,7 @@ _MESSAGE_TYPES = {
     "stop",
     "inspect_result",
     "approval",
+    "answer",
     "attach",
     "cell_state",
     "notebook_moved",
@@ -104,6 +105,16 @@ class ApprovalMessage:
 
 
 @dataclass
+class AnswerMessage:
+    """The user's answer to the model's ``question``: the index of an option, or their own words."""
+
+    session: str
+    request_id: str
+    option: int | None
+    text: str
+
+
+@dataclass
 class AttachMessage:
     """The window shows this session (after a reload, or in a second tab): send it its events."""
 
@@ -154,6 +165,7 @@ ClientMessage = (
     | StopMessage
     | InspectResultMessage
     | ApprovalMessage
+    | AnswerMessage
     | AttachMessage
     | CellStateMessage
     | NotebookMovedMessage
@@ -330,6 +342,17 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return ApprovalMessage(
             session, _field(message, "request_id", str, session), _field(message, "approved", bool, session), code
         )
+    if kind == "answer":
+        option, text = message.get("option"), message.get("text")
+        if option is not None and (not isinstance(option, int) or isinstance(option, bool) or option < 0):
+            raise ProtocolError("'option' must be the index of the chosen option.", session=session)
+        if text is not None and not isinstance(text, str):
+            raise ProtocolError("'text' must be the answer in the user's words.", session=session)
+        if option is None and not (text or "").strip():
+            raise ProtocolError("The answer is empty.", "Choose an option or write an answer.", session)
+        if len(text or "") > MAX_REQUEST_CHARS:
+            raise ProtocolError(f"The answer is longer than {MAX_REQUEST_CHARS:,} characters.", session=session)
+        return AnswerMessage(session, _field(message, "request_id", str, session), option, text or "")
     if kind == "cell_state":
         state = _field(message, "state", str, session)
         if state not in _CELL_STATES:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .agent import Agent, Conversation
-from .agent.events import ApprovalRequest
+from .agent.events import ApprovalRequest, Question
 from .agent.executors.browser import BrowserExecutor, PendingReplies
+from .agent.questions import UserAnswer
 from .agent.record import SessionRecord
 from .session_files import SavedSession, SessionFiles
 
@@ -45,7 +46,8 @@ class ChatSession:
     notebook_path: str | None = None  # relative to the server's root
     conversation: Conversation = field(default_factory=Conversation)
     record: SessionRecord = field(default_factory=SessionRecord)
-    approvals: PendingReplies = field(default_factory=PendingReplies)
+    approvals: PendingReplies = field(default_factory=PendingReplies)  # and answers to questions
+    questions: dict[str, Question] = field(default_factory=dict)  # asked and not answered yet, by request id
     executor: BrowserExecutor = field(default_factory=BrowserExecutor)
     task: asyncio.Task | None = None
     #: Why the request's task was cancelled, when not by the user's Stop.
@@ -60,7 +62,7 @@ class ChatSession:
 
     @property
     def awaiting_approval(self) -> bool:
-        """Whether the running request waits for the user's answer (and for nothing else)."""
+        """Whether the running request waits for the user's answer (an approval, a question), and for nothing else."""
         return self.busy and self.approvals.pending
 
     def attached(self, peer: Peer) -> bool:
@@ -93,6 +95,14 @@ class ChatSession:
         No answer yet: keep waiting, across page reloads.
         """
         return self.approvals.wait(request.request_id, None)
+
+    async def ask(self, question: Question) -> UserAnswer:
+        """The user's answer to the question just emitted; it waits, across page reloads."""
+        self.questions[question.request_id] = question
+        try:
+            return await self.approvals.wait(question.request_id, None)
+        finally:
+            self.questions.pop(question.request_id, None)
 
     def snapshot(self) -> SavedSession:
         """A copy to write from another thread while the request goes on changing this one."""

@@ -24,6 +24,7 @@ import type { ChatClient } from './chatClient';
 import type { ConversationSync } from './conversationSync';
 import type {
   IApprovalEntry,
+  IQuestionEntry,
   IChangeSet,
   IKernelEntry,
   IStepEntry
@@ -296,13 +297,41 @@ export class ChatController implements ICodeInterpreter {
     if (sent) {
       conversation?.decideApproval(entry.requestId, answer);
     } else {
-      conversation?.addNotice(
-        this._trans.__(
-          'The answer could not be sent: not connected to the server.'
-        ),
-        this._trans.__('It reconnects by itself; answer again then.')
-      );
+      this._answerNotSent(conversation);
     }
+  }
+
+  /**
+   * Answer the assistant's question: the option at this index, or the
+   * user's own words (a string). The request goes on with it.
+   */
+  answerQuestion(entry: IQuestionEntry, answer: number | string): void {
+    const conversation = this.model.conversationOf(entry.session);
+    const chosen =
+      typeof answer === 'number'
+        ? { option: answer, text: '' }
+        : { option: null, text: answer };
+    const sent = this._client.send({
+      type: 'answer',
+      session: entry.session,
+      request_id: entry.requestId,
+      ...(typeof answer === 'number' ? { option: answer } : { text: answer })
+    });
+    if (sent) {
+      conversation?.answerQuestion(entry.requestId, chosen);
+    } else {
+      this._answerNotSent(conversation);
+    }
+  }
+
+  /** An answer to a card did not go out: say so where it was given. */
+  private _answerNotSent(conversation: Conversation | null | undefined): void {
+    conversation?.addNotice(
+      this._trans.__(
+        'The answer could not be sent: not connected to the server.'
+      ),
+      this._trans.__('It reconnects by itself; answer again then.')
+    );
   }
 
   /** Open a file of the server in JupyterLab, as the active tab. */

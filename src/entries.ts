@@ -9,6 +9,7 @@ import type {
   ApprovalKind,
   DoneReason,
   IApprovalRequestMessage,
+  IQuestionMessage,
   ICellError,
   IChangedFile,
   IExportResult,
@@ -78,6 +79,20 @@ export interface IApprovalEntry {
   /** For code that edits a cell: that cell's id and its source now (a diff shows). */
   cellId: string | null;
   before: string | null;
+}
+
+/**
+ * The assistant asks the user to choose (`ask_user`); `answer` is null until
+ * answered, then the option chosen (its index) or the user's own words.
+ */
+export interface IQuestionEntry {
+  kind: 'question';
+  id: string;
+  session: string;
+  requestId: string;
+  question: string;
+  options: string[];
+  answer: { option: number | null; text: string } | null;
 }
 
 /** An export of the notebook: running, done (with its result) or failed. */
@@ -180,6 +195,7 @@ export type ChatEntry =
   | IAssistantEntry
   | IStepEntry
   | IApprovalEntry
+  | IQuestionEntry
   | IExportEntry
   | IKernelEntry
   | INoticeEntry;
@@ -288,6 +304,18 @@ export function approvalEntry(
     editedCode: null,
     cellId: message.cell_id ?? null,
     before: message.before ?? null
+  };
+}
+
+export function questionEntry(message: IQuestionMessage): IQuestionEntry {
+  return {
+    kind: 'question',
+    id: nextId(),
+    session: message.session,
+    requestId: message.request_id,
+    question: message.question,
+    options: message.options,
+    answer: null
   };
 }
 

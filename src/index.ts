@@ -22,7 +22,7 @@ import { errorRendererFactory } from './errorRenderer';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
 import { Preferences } from './preferences';
-import { chatRendermime } from './svgImage';
+import { chatRendermime } from './chatRendermime';
 import { ICodeInterpreter } from './tokens';
 import { ChatPanel } from './widgets/ChatPanel';
 
@@ -124,7 +124,7 @@ function activateCodeInterpreter(
   const panel = new ChatPanel({
     controller,
     commands: app.commands,
-    rendermime: chatRendermime(rendermime),
+    rendermime: chatRendermime(rendermime, trans),
     trans,
     preferences
   });

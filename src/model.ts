@@ -11,11 +11,13 @@ import { Dismissals } from './dismissals';
 import { NOT_INSTALLED_MESSAGE } from './request';
 import {
   approvalEntry,
+  questionEntry,
   assistantEntry,
   ChatEntry,
   doneNotice,
   exportEntry,
   IApprovalEntry,
+  IQuestionEntry,
   IChangeSet,
   IExportEntry,
   IKernelEntry,
@@ -411,6 +413,12 @@ export class Conversation {
       case 'approval_request':
         this._push(approvalEntry(message));
         break;
+      case 'question':
+        this._push(questionEntry(message));
+        break;
+      case 'question_answer':
+        this.answerQuestion(message.request_id, message);
+        break;
       case 'status':
         if (message.phase !== this._status?.phase) {
           this._statusSince = this._clock();
@@ -528,6 +536,20 @@ export class Conversation {
         ...(entry as IApprovalEntry),
         approved: answer !== false,
         editedCode: typeof answer === 'string' ? answer : null
+      })
+    );
+  }
+
+  /** Record the user's answer to a question: an option (its index), or words. */
+  answerQuestion(
+    requestId: string,
+    answer: { option: number | null; text: string }
+  ): void {
+    this._replace(
+      entry => entry.kind === 'question' && entry.requestId === requestId,
+      entry => ({
+        ...(entry as IQuestionEntry),
+        answer: { option: answer.option, text: answer.text }
       })
     );
   }

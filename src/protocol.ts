@@ -296,6 +296,18 @@ export interface IApprovalMessage {
   code?: string;
 }
 
+/**
+ * The user's answer to the model's `question`: the index of an option, or
+ * their own words.
+ */
+export interface IAnswerMessage {
+  type: 'answer';
+  session: string;
+  request_id: string;
+  option?: number;
+  text?: string;
+}
+
 /** What a silent `inspect` snippet printed; null if it ran past its timeout. */
 export interface IInspectResultMessage {
   type: 'inspect_result';
@@ -358,6 +370,7 @@ export type ClientMessage =
   | IExecutionResultMessage
   | IStopMessage
   | IApprovalMessage
+  | IAnswerMessage
   | IInspectResultMessage
   | IAttachMessage
   | ICellStateMessage
@@ -492,6 +505,22 @@ export interface IApprovalRequestMessage extends ISessionMessage {
   before?: string | null;
 }
 
+/** The model asks the user to choose (`ask_user`); the request waits. */
+export interface IQuestionMessage extends ISessionMessage {
+  type: 'question';
+  request_id: string;
+  question: string;
+  options: string[];
+}
+
+/** The user's answer to a question (from any window): an option, or words. */
+export interface IQuestionAnswerMessage extends ISessionMessage {
+  type: 'question_answer';
+  request_id: string;
+  option: number | null;
+  text: string;
+}
+
 /** A request, as the windows that watch it and the history show it. */
 export interface IUserMessageEvent extends ISessionMessage {
   type: 'user_message';
@@ -582,7 +611,9 @@ export type ServerMessage =
   | IDoneMessage
   | IFilesChangedMessage
   | IInspectMessage
-  | IApprovalRequestMessage;
+  | IApprovalRequestMessage
+  | IQuestionMessage
+  | IQuestionAnswerMessage;
 
 const SERVER_TYPES = new Set<ServerMessage['type']>([
   'hello',
@@ -598,6 +629,8 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'approval_request',
   'user_message',
   'approval_answer',
+  'question',
+  'question_answer',
   'answer_cut_off',
   'attached',
   'export',

@@ -7,14 +7,13 @@
  * whoever wrote it: the browser runs none of its scripts and loads nothing
  * it references, so the chat can show every SVG this way.
  */
-import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-const SVG_MIME = 'image/svg+xml';
+export const SVG_MIME = 'image/svg+xml';
 
 /** Draws an SVG output as an image. */
-class SvgImageRenderer extends Widget implements IRenderMime.IRenderer {
+export class SvgImageRenderer extends Widget implements IRenderMime.IRenderer {
   constructor() {
     super();
     this.addClass('jp-ci-SvgImage');
@@ -36,20 +35,4 @@ function toBase64(text: string): string {
     binary += String.fromCharCode(byte);
   }
   return window.btoa(binary);
-}
-
-/** Lab's renderers for the chat, with SVG shown as images (safe untrusted). */
-export function chatRendermime(
-  rendermime: IRenderMimeRegistry
-): IRenderMimeRegistry {
-  const chat = rendermime.clone();
-  chat.addFactory(
-    {
-      safe: true,
-      mimeTypes: [SVG_MIME],
-      createRenderer: () => new SvgImageRenderer()
-    },
-    rendermime.getRank(SVG_MIME) ?? 80
-  );
-  return chat;
 }

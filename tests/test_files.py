@@ -65,9 +65,8 @@ def test_excel_preview_lists_every_sheet(tmp_path):
         )
         pd.DataFrame({"id": [1]}).to_excel(writer, sheet_name="ids", index=False)
     text = preview_file(tmp_path / "book.xlsx")
-    assert "Excel workbook, 2 sheet(s)" in text
-    assert "sheet 'sales': 2 rows" in text and "revenue (float64)" in text and "north" in text
-    assert "sheet 'ids': 1 rows" in text
+    assert "Excel workbook, 2 sheet(s): 'sales' (2 rows × 2 columns), 'ids' (1 rows × 1 columns)" in text
+    assert "sheet 'sales': columns:" in text and "revenue (float64)" in text and "north" in text
 
 
 def test_an_unreadable_file_is_said_not_raised(tmp_path):

@@ -331,6 +331,7 @@ async def test_no_model_configured_says_what_to_set(llm_server, work_dir, config
     ("line", "cell", "expected"),
     [
         ("--model m1 --max-attempts=4 --fresh", "do it", ("m1", 4, False, True, "do it")),
+        ("--choose 2 plot it", None, (None, None, False, False, "plot it")),
         ("--no-run -- --literal request", None, (None, None, True, False, "--literal request")),
         ("plot it", "  with colours  ", (None, None, False, False, "plot it\nwith colours")),
     ],
@@ -342,7 +343,12 @@ def test_parse_magic(line, cell, expected):
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("--max-attempts 0 go", "whole number"), ("--model", "needs a value"), ("--fresh=1 go", "Unknown option")],
+    [
+        ("--max-attempts 0 go", "whole number"),
+        ("--choose x go", "--choose needs a whole number"),
+        ("--model", "needs a value"),
+        ("--fresh=1 go", "Unknown option"),
+    ],
 )
 def test_parse_magic_rejects(line, message):
     with pytest.raises(OptionError, match=message):
@@ -512,3 +518,20 @@ def test_describe_namespace_respects_the_budget():
         assert summary.splitlines()[-1].endswith("more not shown")
     assert "… +" in describe_namespace(namespace, 3000).splitlines()[0]  # columns cut, with a count
     assert describe_namespace({"In": []}) == "(no user variables yet)"
+
+
+@pytest.mark.asyncio
+async def test_a_question_is_answered_with_the_first_option_or_the_chosen_one(kernel, llm_server):
+    ask = {
+        "tool_calls": [
+            {"name": "ask_user", "arguments": {"question": "Which chart?", "options": ["A bar chart", "A pie chart"]}}
+        ]
+    }
+    llm_server.enqueue(ask, answer("A bar chart it is."), ask, answer("A pie chart it is."))
+    first = text(await run(kernel, "%%ci\nChart it."))
+    assert "Asked: Which chart?\n\n1. A bar chart\n2. A pie chart" in first
+    assert 'Answered with option 1, "A bar chart" (the first, by default; --choose N picks another)' in first
+    chosen = text(await run(kernel, "%%ci --choose 2\nChart it."))  # a recording of its own: the model is asked
+    assert 'Answered with option 2, "A pie chart" (--choose 2)' in chosen
+    told = [tool_messages(request)[-1] for request in llm_server.chat_requests if tool_messages(request)]
+    assert 'option 1: "A bar chart" was taken' in told[0] and 'option 2: "A pie chart" was taken' in told[1]

@@ -126,7 +126,7 @@ async def test_the_model_sees_the_notebook_redacted_and_marks_the_active_cell(op
     assert "#2 (id " in told and "· active" in told.split("total = 40 + 2")[0].splitlines()[-1]
     assert "sk-proj-" not in told and CANARY_KEY not in told and told.count("[redacted]") >= 2
     tools = [tool["function"]["name"] for tool in llm_server.chat_requests[0]["tools"]]
-    assert tools == ["run_cell", "edit_cell"]
+    assert tools == ["run_cell", "edit_cell", "ask_user"]
 
 
 async def test_fix_replaces_the_users_cell_in_place_with_two_model_calls(open_chat, llm_server):

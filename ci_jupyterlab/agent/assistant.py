@@ -20,6 +20,7 @@ from .executors import Executor
 from .limits import Limits
 from .loop import Agent
 from .model_client import ModelClient
+from .questions import Ask
 from .record import SessionRecord
 from .settings import CodeInterpreter
 
@@ -60,12 +61,14 @@ class Assistant:
         language: str | None = None,
         record: SessionRecord | None = None,
         approve: Approve | None = None,
+        ask: Ask | None = None,
         model: str | None = None,
     ) -> Agent:
         """An agent for one conversation (a new one, in ``language``, if none is given).
 
         ``approve`` answers the cells that wait for approval; None: nobody can
-        be asked, so they are not run. ``model`` picks another model than the
+        be asked, so they are not run. ``ask`` answers the model's ``ask_user``
+        questions; None: the first option is taken. ``model`` picks another model than the
         configured one (allowed by the caller).
         """
         conversation = conversation if conversation is not None else Conversation(language=language)
@@ -77,6 +80,7 @@ class Assistant:
             record=record,
             approval=self.approval,
             approve=approve,
+            ask=ask,
         )
 
     async def close(self) -> None:

@@ -24,6 +24,8 @@ TOTAL_LIMIT = 2_000_000
 _STRUCTURED = ("text/html", "image/svg+xml", "application/", "text/latex", "text/markdown")
 
 NOT_KEPT = "[{what} not kept in the chat; see the notebook]"
+#: HTML that plays media or runs a page (an embedded video, a folium map): kept whole up to the image cap.
+_RICH_HTML = ("<video", "<audio", "<script", "srcdoc=")
 
 
 def _join(value) -> str:
@@ -40,7 +42,7 @@ def _bounded_data(data: dict) -> dict:
                 dropped.append(f"{mime} image of {len(text) * 3 // 4:,} bytes")
                 continue
             kept[mime] = value
-        elif len(text) <= TEXT_LIMIT:
+        elif len(text) <= TEXT_LIMIT or (_is_rich_html(mime, text) and len(text) <= IMAGE_LIMIT):
             kept[mime] = value
         elif mime.startswith(_STRUCTURED):
             dropped.append(f"{mime} output of {len(text):,} characters")
@@ -50,6 +52,10 @@ def _bounded_data(data: dict) -> dict:
         notes = "\n".join(NOT_KEPT.format(what=what) for what in dropped)
         kept["text/plain"] = f"{_join(kept['text/plain'])}\n{notes}" if "text/plain" in kept else notes
     return kept
+
+
+def _is_rich_html(mime: str, text: str) -> bool:
+    return mime == "text/html" and any(mark in text for mark in _RICH_HTML)
 
 
 def _bounded(output: dict) -> dict:

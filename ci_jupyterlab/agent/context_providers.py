@@ -6,6 +6,9 @@ when it has nothing to say. Front ends pass the ones they have:
 - ``Attachments``: the files the user attached, with previews (panel, CLI);
 - ``LiveKernelState``: the kernel's variables and files, looked up silently
   through the executor (panel, CLI);
+- ``KernelEnvironment``: which analysis libraries and OS programs the kernel
+  has (asked once per kernel), and a CJK font for charts when the request is
+  written in Chinese, Japanese or Korean (panel, CLI, ``%%ci``);
 - ``NamespaceSummary``: the variables of the kernel ``%%ci`` runs in, read on
   the kernel's main thread before the request starts.
 
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .context import describe_namespace
+from .environment import kernel_environment
 from .executors import Executor
 from .kernel_context import kernel_context
 from .previews import describe_attachments
@@ -50,6 +54,17 @@ class LiveKernelState:
 
     async def __call__(self, executor: Executor) -> str:
         return await kernel_context(executor, self.language)
+
+
+@dataclass(frozen=True)
+class KernelEnvironment:
+    """The kernel's libraries and programs, for kernels of this language (only Python is asked)."""
+
+    language: str | None
+    request: str = ""  # its script decides the chart font
+
+    async def __call__(self, executor: Executor) -> str:
+        return await kernel_environment(executor, self.language, self.request)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,16 @@ class ApprovalRequest(Event):
 
 
 @dataclass
+class Question(Event):
+    """The model asks the user to choose (``ask_user``); the request waits for the answer."""
+
+    type: ClassVar[str] = "question"
+    request_id: str
+    question: str
+    options: list[str]
+
+
+@dataclass
 class FilesChanged(Event):
     """Files a step created or modified."""
 

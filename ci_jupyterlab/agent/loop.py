@@ -41,6 +41,7 @@ from .events import (
     Event,
     FilesChanged,
     NotebookChanges,
+    Question,
     RunCell,
     Status,
     TextDelta,
@@ -56,6 +57,7 @@ from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying, ToolsR
 from .notebook_view import NotebookSnapshot
 from .notebook_work import Intent, NotebookWork
 from .prompts import notebook_context
+from .questions import ASK_USER, ASK_USER_TOOL, Ask, answer_for_model, first_option_or, question_from_arguments
 from .record import RequestRecord, SessionRecord
 from .redaction import Redactor
 from .risk import assess
@@ -79,6 +81,7 @@ DECLINED_RESULT = (
 #: The reasons given to the model for a cell the user skipped in review.
 SKIPPED_IN_REVIEW = "the user reviews every cell before it runs, and skipped this one."
 SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
+WAITING_FOR_ANSWER = "Waiting for your answer."
 
 
 @dataclass
@@ -98,6 +101,7 @@ class _Action:
     tool_call_id: str | None  # None for fenced code
     cell_id: str | None = None  # edit_cell: the existing cell it goes into
     declined: bool = False  # the user did not approve it: it is not run
+    question: tuple[str, list[str]] | None = None  # ask_user: the question and its options; nothing runs
 
 
 class Agent:
@@ -113,6 +117,7 @@ class Agent:
         record: SessionRecord | None = None,
         approval: ApprovalMode = "risky",
         approve: Approve | None = None,
+        ask: Ask | None = None,
     ):
         self.model = model
         self.executor = executor
@@ -126,6 +131,8 @@ class Agent:
         self.approval = approval
         # Asked before a cell that needs approval runs; None: nobody to ask, such cells are not run.
         self.approve = approve
+        # Answers the model's ask_user questions; without anyone to ask, the first option is taken.
+        self.ask = ask if ask is not None else first_option_or(None, "--choose")
         # The notebook's folder (absolute): files changed inside it need no approval. None: unknown.
         self.notebook_dir: str | None = None
         self._approved_packages: set[str] = set()  # approved in this request, as shown
@@ -318,7 +325,7 @@ class Agent:
         """``run_cell``, and ``edit_cell`` when the model was shown the notebook; none to explain."""
         if not self.work.runs_code:
             return None
-        return [RUN_CELL_TOOL, EDIT_CELL_TOOL] if self.work.can_edit else [RUN_CELL_TOOL]
+        return [RUN_CELL_TOOL, EDIT_CELL_TOOL, ASK_USER_TOOL] if self.work.can_edit else [RUN_CELL_TOOL, ASK_USER_TOOL]
 
     def _prompt(self, tools: list[dict] | None) -> list[dict]:
         """The history as sent: system prompt first, within the prompt budget."""
@@ -357,18 +364,24 @@ class Agent:
         """The code one tool call asks to run, and where; ``BadArguments`` if it cannot be run."""
         if call.name == RUN_CELL:
             return _Action(code_from_arguments(call.arguments), call.id)
+        if call.name == ASK_USER:
+            return _Action("", call.id, question=question_from_arguments(call.arguments))
         if call.name == EDIT_CELL and self.work.can_edit:
             reference, code = edit_from_arguments(call.arguments)
             cell_id = self.work.resolve(reference)
             if cell_id is None:
                 raise BadArguments(f"there is no cell {reference!r} in the notebook view; name one as #<n>")
             return _Action(code, call.id, cell_id)
-        known = f"{RUN_CELL} or {EDIT_CELL}" if self.work.can_edit else RUN_CELL
+        known = f"{RUN_CELL}, {EDIT_CELL} or {ASK_USER}" if self.work.can_edit else f"{RUN_CELL} or {ASK_USER}"
         raise BadArguments(f"there is no tool named '{call.name}'; use {known}")
 
     async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
         """Run each action in order; stop the turn at the first failure."""
         for index, action in enumerate(actions):
+            if action.question is not None:
+                async for event in self._ask_user(action, attempts):
+                    yield event
+                continue
             async for event in self._approval(action):
                 yield event
             if action.declined:
@@ -458,6 +471,14 @@ class Agent:
             reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
             self._tell_model(action.tool_call_id, DECLINED_RESULT.format(reasons=reasons))
             return
+
+    async def _ask_user(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
+        """Show the model's question and wait for the answer; the model continues from it."""
+        question = Question(f"question-{uuid.uuid4().hex[:12]}", *action.question)
+        yield question
+        yield Status("waiting", *self._attempt(attempts), message=WAITING_FOR_ANSWER)
+        answer = await self.ask(question)
+        self._tell_model(action.tool_call_id, answer_for_model(question, answer))
 
     async def _install_details(self, packages: tuple[str, ...]) -> dict:
         """What an install card shows beside the command: pip's index and the versions installed now."""

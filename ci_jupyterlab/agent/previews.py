@@ -1,17 +1,22 @@
 """Compact previews of files, so the model knows what the user handed it.
 
-Tables (CSV, TSV, Excel) are read with pandas when the process has it, with a
-standard-library fallback for delimited text; everything is bounded in time
-and size so a 1 GB upload costs no more than a glance.
+Tables (CSV, TSV, Excel, and those inside a zip) are read with pandas when the
+process has it, with a standard-library fallback for delimited text; images,
+videos and PDFs are in ``previews_media``, Parquet and SQLite in
+``previews_data``. Everything is bounded in time and size so a 1 GB upload
+costs no more than a glance.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
-import struct
 import zipfile
 from pathlib import Path
+
+from .previews_data import is_sqlite, parquet_preview, sqlite_preview
+from .previews_media import VIDEO_SUFFIXES, image_preview, pdf_preview, video_preview
 
 #: Rows of a table shown to the model.
 PREVIEW_ROWS = 5
@@ -21,6 +26,10 @@ SAMPLE_ROWS = 1000
 PREVIEW_LIMIT = 2000
 #: Zip members listed.
 ZIP_MEMBERS = 30
+#: Table members of a zip previewed, and the largest (uncompressed bytes) read for it.
+ZIP_TABLES = 3
+ZIP_TABLE_BYTES = 20_000_000
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx", ".xlsm")
 
 
 def human_size(size: int) -> str:
@@ -71,9 +80,17 @@ def _describe(path: Path) -> str:
         return _excel_preview(path)
     if suffix == ".json":
         return _json_preview(path)
+    if suffix == ".parquet":
+        return parquet_preview(path)
+    if suffix == ".pdf":
+        return pdf_preview(path)
+    if suffix in VIDEO_SUFFIXES:
+        return video_preview(path)
     if zipfile.is_zipfile(path):
         return _zip_preview(path)
-    image = _image_size(path)
+    if is_sqlite(path):
+        return sqlite_preview(path)
+    image = image_preview(path)
     if image:
         return image
     kind = mimetypes.guess_type(path.name)[0] or "unknown type"
@@ -92,7 +109,10 @@ def _table_preview(path: Path, sep: str | None) -> str:
         import pandas as pd
     except ImportError:
         return _plain_table_preview(path, rows, sep)
-    frame = pd.read_csv(path, sep=sep, engine="python", nrows=SAMPLE_ROWS)
+    return _frame_preview(pd.read_csv(path, sep=sep, engine="python", nrows=SAMPLE_ROWS), rows)
+
+
+def _frame_preview(frame, rows: int) -> str:
     return (
         f"table, {rows:,} rows × {frame.shape[1]} columns\n"
         f"columns: {_columns(frame)}\n"
@@ -125,18 +145,22 @@ def _count_lines(path: Path) -> int:
     return count
 
 
-def _excel_preview(path: Path) -> str:
+def _excel_preview(path) -> str:
+    """Every sheet named with its shape first (a long preview is cut at the end), then each one's columns and rows."""
     try:
         import pandas as pd
 
         sheets = pd.read_excel(path, sheet_name=None, nrows=SAMPLE_ROWS)
     except ImportError as exc:
         return f"an Excel workbook (no preview: {exc.name or 'a reader'} is not installed on the server)"
-    parts = [f"Excel workbook, {len(sheets)} sheet(s)"]
+    shapes = ", ".join(
+        f"{sheet!r} ({frame.shape[0]:,} rows × {frame.shape[1]} columns)" for sheet, frame in sheets.items()
+    )
+    parts = [f"Excel workbook, {len(sheets)} sheet(s): {shapes} (at most {SAMPLE_ROWS:,} rows read per sheet)"]
     for sheet, frame in sheets.items():
         parts.append(
-            f"sheet {sheet!r}: {frame.shape[0]:,} rows (first {SAMPLE_ROWS:,} read) × {frame.shape[1]} columns\n"
-            f"columns: {_columns(frame)}\nfirst rows:\n{frame.head(PREVIEW_ROWS).to_string(max_colwidth=40)}"
+            f"sheet {sheet!r}: columns: {_columns(frame)}\n"
+            f"first rows:\n{frame.head(PREVIEW_ROWS).to_string(max_colwidth=40)}"
         )
     return "\n".join(parts)
 
@@ -162,40 +186,28 @@ def _structure(value, depth: int = 0) -> str:
 
 
 def _zip_preview(path: Path) -> str:
+    """The members, and a table preview of the first few CSV or Excel members."""
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
-    listed = ", ".join(f"{m.filename} ({human_size(m.file_size)})" for m in members[:ZIP_MEMBERS])
-    more = f", … {len(members) - ZIP_MEMBERS} more" if len(members) > ZIP_MEMBERS else ""
-    return f"zip archive, {len(members)} members: {listed}{more}"
+        listed = ", ".join(f"{m.filename} ({human_size(m.file_size)})" for m in members[:ZIP_MEMBERS])
+        more = f", … {len(members) - ZIP_MEMBERS} more" if len(members) > ZIP_MEMBERS else ""
+        parts = [f"zip archive, {len(members)} members: {listed}{more}"]
+        tables = [m for m in members if m.filename.lower().endswith(TABLE_SUFFIXES) and not m.is_dir()]
+        for member in tables[:ZIP_TABLES]:
+            parts.append(f"member {member.filename}: {_zip_table(archive, member)}")
+    return "\n".join(parts)
 
 
-def _image_size(path: Path) -> str:
-    """Format and pixel size of PNG, GIF, JPEG and BMP images, from their headers."""
-    with open(path, "rb") as handle:
-        head = handle.read(32)
-        if head[:8] == b"\x89PNG\r\n\x1a\n":
-            width, height = struct.unpack(">II", head[16:24])
-            return f"PNG image, {width}×{height}"
-        if head[:6] in (b"GIF87a", b"GIF89a"):
-            width, height = struct.unpack("<HH", head[6:10])
-            return f"GIF image, {width}×{height}"
-        if head[:2] == b"BM":
-            width, height = struct.unpack("<ii", head[18:26])
-            return f"BMP image, {width}×{abs(height)}"
-        if head[:2] == b"\xff\xd8":
-            return _jpeg_size(handle)
-    return ""
-
-
-def _jpeg_size(handle) -> str:
-    """Walk JPEG segments to the frame header, which holds the size."""
-    handle.seek(2)
-    while True:
-        marker = handle.read(2)
-        if len(marker) < 2 or marker[0] != 0xFF:
-            return "JPEG image"
-        length = struct.unpack(">H", handle.read(2))[0]
-        if 0xC0 <= marker[1] <= 0xCF and marker[1] not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">xHH", handle.read(5))
-            return f"JPEG image, {width}×{height}"
-        handle.seek(length - 2, 1)
+def _zip_table(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> str:
+    if member.file_size > ZIP_TABLE_BYTES:
+        return f"not previewed ({human_size(member.file_size)} uncompressed)"
+    try:
+        import pandas as pd
+    except ImportError:
+        return "not previewed (pandas is not installed on the server)"
+    data = archive.read(member)
+    if member.filename.lower().endswith((".xlsx", ".xlsm")):
+        return _excel_preview(io.BytesIO(data))
+    sep = "\t" if member.filename.lower().endswith((".tsv", ".tab")) else None
+    frame = pd.read_csv(io.BytesIO(data), sep=sep, engine="python", nrows=SAMPLE_ROWS)
+    return _frame_preview(frame, data.count(b"\n") - 1)

@@ -19,7 +19,9 @@ the failed one in the notebook.
 
 _TOOLS = """- To run code, call the run_cell tool with the cell's full source.
 - When you are shown the notebook, change one of its cells in place with the edit_cell \
-tool (its reference, e.g. #3, and its new full source) rather than adding a copy."""
+tool (its reference, e.g. #3, and its new full source) rather than adding a copy.
+- When the request can reasonably be done in different ways and a wrong guess would \
+waste the user's time, call the ask_user tool with 2-5 options and continue with the answer."""
 
 _FENCED = """- To run code, answer with one fenced block:
 ```python

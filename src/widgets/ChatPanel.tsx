@@ -7,7 +7,7 @@ import {
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commands';
 import { checkConnection } from '../connectionCheck';
@@ -18,7 +18,9 @@ import type { Conversation } from '../model';
 import type { Preferences } from '../preferences';
 import type { IProblem } from '../protocol';
 import type { IEntryActions } from './actions';
+import { notebookRendermime } from '../chatRendermime';
 import { ApprovalCard } from './ApprovalCard';
+import { QuestionCard } from './QuestionCard';
 import { Attachments } from './Attachments';
 import { CellChip } from './CellChip';
 import { ChangesCard } from './ChangesCard';
@@ -396,6 +398,10 @@ function Messages({
   };
 
   const language = conversation.language ?? 'python';
+  const notebookOutputs = useMemo(
+    () => notebookRendermime(rendermime, conversation.path),
+    [rendermime, conversation.path]
+  );
   return (
     <div className="jp-ci-MessagesFrame">
       <div
@@ -426,7 +432,7 @@ function Messages({
                 entry={item.entry}
                 stepNumber={item.stepNumber}
                 language={language}
-                rendermime={rendermime}
+                rendermime={notebookOutputs}
                 actions={actions}
                 trans={trans}
                 collapsedHeight={collapsedHeight}
@@ -552,6 +558,8 @@ function Entry({
       );
     case 'approval':
       return <ApprovalCard entry={entry} actions={actions} trans={trans} />;
+    case 'question':
+      return <QuestionCard entry={entry} actions={actions} trans={trans} />;
     case 'export':
       return <ExportCard entry={entry} actions={actions} trans={trans} />;
     case 'kernel':

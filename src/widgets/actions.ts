@@ -2,6 +2,7 @@ import type {
   IApprovalEntry,
   IChangeSet,
   IKernelEntry,
+  IQuestionEntry,
   IStepEntry
 } from '../entries';
 import type { INotebookChange } from '../protocol';
@@ -22,6 +23,8 @@ export interface IEntryActions {
    * this edited code instead (a string).
    */
   answerApproval(entry: IApprovalEntry, answer: boolean | string): void;
+  /** Answer the assistant's question: an option (its index), or own words. */
+  answerQuestion(entry: IQuestionEntry, answer: number | string): void;
   /** Run the conversation's cells again in a new kernel (see KernelCard). */
   restoreState(entry: IKernelEntry, withUserCells: boolean): Promise<void>;
   /** Keep one change of a request (the server is told). */

@@ -30,7 +30,7 @@ test('a step shows its image in the notebook and in the chat', async ({
   await expect(steps.first().locator('.jp-ci-StepOutputs img')).toBeVisible();
 });
 
-test('HTML outputs are sanitized and long outputs are collapsed', async ({
+test('HTML with scripts runs in a sandbox and long outputs are collapsed', async ({
   ci
 }) => {
   const { steps } = await ci.start('table.ipynb', [
@@ -40,11 +40,13 @@ test('HTML outputs are sanitized and long outputs are collapsed', async ({
   ]);
   await ci.askUntilDone('A table, then many lines.');
 
-  // The table renders; its script is dropped (the notebook, which trusts
-  // what the user ran, keeps it).
-  await expect(steps.nth(0).locator('.jp-ci-StepOutputs td')).toHaveText(
-    'Oslo'
-  );
+  // HTML that has a script renders in a sandboxed frame (scripts, but no
+  // access to Lab); none of it is in the chat's own page.
+  const frame = steps.nth(0).locator('iframe.jp-ci-HtmlFrame');
+  await expect(frame).toHaveAttribute('sandbox', 'allow-scripts');
+  await expect(
+    steps.nth(0).frameLocator('iframe.jp-ci-HtmlFrame').locator('td')
+  ).toHaveText('Oslo');
   await expect(steps.nth(0).locator('.jp-ci-StepOutputs script')).toHaveCount(
     0
   );
