@@ -1,24 +1,32 @@
 """How long the ``analysis`` extra takes to install, and how much disk it takes.
 
-Makes a throwaway virtualenv, installs the extra's requirements (read from
-pyproject.toml) with pip's cache off, as on a fresh machine, and prints the
-seconds pip took and the size of the environment before and after::
+Makes a throwaway virtualenv, installs the extra's requirements (as the
+installed package's metadata lists them: run it with the project's .venv)
+with pip's cache off, as on a fresh machine, and prints the seconds pip took
+and the size of the environment before and after::
 
-    python benchmarks/analysis_install.py
+    .venv/bin/python benchmarks/analysis_install.py
 
 The numbers are the README's ("What the kernel has").
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+_EXTRA = re.compile(r"""extra\s*==\s*["']analysis["']""")
+
+
+def analysis_requirements() -> list[str]:
+    """The extra's requirements with their bounds, from the installed package's metadata."""
+    requires = importlib.metadata.requires("ci_jupyterlab") or []
+    return [line.split(";")[0].strip() for line in requires if _EXTRA.search(line)]
 
 
 def size_mb(folder: Path) -> float:
@@ -26,7 +34,7 @@ def size_mb(folder: Path) -> float:
 
 
 def main() -> None:
-    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["analysis"]
+    extra = analysis_requirements()
     with tempfile.TemporaryDirectory() as scratch:
         venv = Path(scratch) / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 from dataclasses import fields, replace
 
 import pytest
@@ -139,3 +142,33 @@ def open_chat(jp_ws_fetch, tmp_path):
                 ws.close()
 
     return opener
+
+
+@pytest.fixture
+def run_ci(llm_server, tmp_path):
+    """Run the CLI in tmp_path/work with the scripted model configured by environment."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+
+    def run(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(config_dir),
+            "OPENAI_BASE_URL": llm_server.base_url,
+            "OPENAI_API_KEY": CANARY_KEY,
+            "CI_JUPYTERLAB_MODEL": "scripted-model",
+            **env_overrides,
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "ci_jupyterlab.cli", *args],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    run.workdir = workdir
+    return run

@@ -2,43 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import nbformat
 import pytest
 from conftest import CANARY_KEY, answer, run_cell
-
-
-@pytest.fixture
-def run_ci(llm_server, tmp_path):
-    """Run the CLI in tmp_path/work with the scripted model configured by environment."""
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    config_dir = tmp_path / "config"
-    config_dir.mkdir()
-
-    def run(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
-        env = {
-            **os.environ,
-            "JUPYTER_CONFIG_DIR": str(config_dir),
-            "OPENAI_BASE_URL": llm_server.base_url,
-            "OPENAI_API_KEY": CANARY_KEY,
-            "CI_JUPYTERLAB_MODEL": "scripted-model",
-            **env_overrides,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "ci_jupyterlab.cli", *args],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    run.workdir = workdir
-    return run
 
 
 def test_run_writes_a_valid_notebook_and_prints_the_answer(run_ci, llm_server, tmp_path):

@@ -6,7 +6,6 @@ import pytest
 from chat_client import Chat
 from conftest import answer, collect, of_type, run_cell
 from test_chat_faults import NOTEBOOK, until
-from test_cli import run_ci  # noqa: F401 (a fixture)
 
 from ci_jupyterlab.agent.events import CellDone, Question, RunCell, Status
 from ci_jupyterlab.agent.questions import UserAnswer
@@ -58,7 +57,9 @@ async def test_the_users_own_words_reach_the_model(llm_server, settings, kernel,
 
     llm_server.enqueue(ask_user(), answer("ok"))
     await collect(make_agent(settings, kernel, ask=ask), "Plot it.")
-    assert tool_results(llm_server.chat_requests[1])[-1] == "The user answered in their own words: Only weekends, please"
+    assert (
+        tool_results(llm_server.chat_requests[1])[-1] == "The user answered in their own words: Only weekends, please"
+    )
 
 
 @pytest.mark.asyncio
@@ -154,7 +155,10 @@ def test_cli_answers_with_the_first_option_or_the_one_chosen(run_ci, llm_server)
         llm_server.enqueue(ask_user(), answer("Done."))
         done = run_ci("run", "Which months?", "--output", f"out{len(flags)}.ipynb", *flags)
         assert done.returncode == 0, done.stderr
-        assert "asked: Which months?\n    1. All 12 months\n    2. Only the last quarter\n    3. Only December" in done.stderr
+        assert (
+            "asked: Which months?\n    1. All 12 months\n    2. Only the last quarter\n    3. Only December"
+            in done.stderr
+        )
         assert f"answered with {chosen}" in done.stderr
     told = [tool_results(request)[-1] for request in llm_server.chat_requests if tool_results(request)]
     assert 'option 3: "Only December" was taken (--choose 3)' in told[-1]
