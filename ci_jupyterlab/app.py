@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 
 from .agent import Assistant, CodeInterpreter
 from .agent.tokens import load_vocabulary
+from .exporting import export_next_to
+from .gateway import remote_kernel_manager_class
 from .handlers import ChatHandler, ConfigHandler, ExportHandler, SessionHandler, SessionsHandler
 from .kernel_env import keep_key_out_of_kernels
+from .mcp_server.headless import Headless, ServerKernels, approve_all
+from .mcp_server.http import McpHandler, McpService
+from .mcp_server.notebooks import Notebooks
+from .mcp_server.tools import build_server
 from .session_files import SessionFiles
 from .sessions import SessionStore
 from .settings_handlers import ConnectionTestHandler, KeyHandler, LocalServersHandler, SettingsHandler
+from .windows import Windows
 
 
 class CodeInterpreterApp(ExtensionApp):
@@ -26,6 +34,9 @@ class CodeInterpreterApp(ExtensionApp):
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
         self._retired: list[Assistant] = []  # built before a settings change; requests may still use them
+        self.windows = Windows()  # the Lab windows connected now, and the notebooks they have open
+        self.mcp_kernels = ServerKernels(self.serverapp)
+        self.mcp = McpService(self._mcp_server)
         # Loaded at the first request, the token vocabulary held the event loop (every user's chat)
         # for about 200 ms: loaded now, beside it.
         threading.Thread(target=load_vocabulary, name="ci-jupyterlab-vocabulary", daemon=True).start()
@@ -61,6 +72,32 @@ class CodeInterpreterApp(ExtensionApp):
             self._assistant = Assistant.from_settings(self.interpreter)
         return self._assistant
 
+    def _mcp_server(self):
+        """The MCP server (docs/mcp.md): its tools act in the Lab windows, else in the notebooks' files."""
+        root = Path(self.serverapp.root_dir).resolve()
+        interpreter = self.interpreter
+        headless = Headless(
+            root,
+            self.mcp_kernels,
+            self.sessions,
+            self.assistant,
+            approve=approve_all if interpreter.mcp_run_unattended else None,
+        )
+
+        async def export(path: str) -> dict:
+            return await export_next_to(
+                path,
+                self.sessions.record_of,
+                root=root,
+                interpreter=interpreter,
+                notary=self.serverapp.contents_manager.notary,
+                kernel_manager_class=(
+                    remote_kernel_manager_class(interpreter.api_key) if self.remote_kernels else None
+                ),
+            )
+
+        return build_server(Notebooks(root, interpreter, headless, export, self.windows), interpreter)
+
     def initialize_handlers(self):
         self.handlers.extend(
             [
@@ -73,11 +110,14 @@ class CodeInterpreterApp(ExtensionApp):
                 (r"/ci-jupyterlab/settings/key", KeyHandler),
                 (r"/ci-jupyterlab/settings/test", ConnectionTestHandler),
                 (r"/ci-jupyterlab/settings/local-servers", LocalServersHandler),
+                (r"/ci-jupyterlab/mcp", McpHandler),
             ]
         )
 
     async def stop_extension(self):
         """Finish writing the sessions (nothing the chat showed is lost), then close the model client."""
+        await self.mcp.stop()
+        await self.mcp_kernels.close()
         await self.sessions.flush()
         for assistant in [*self._retired, *([self._assistant] if self._assistant else [])]:
             await assistant.close()

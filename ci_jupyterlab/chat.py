@@ -15,25 +15,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from .agent import (
+    Agent,
     Assistant,
     Attachments,
-    CellDone,
     CodeInterpreter,
     Done,
     Error,
+    Event,
     KernelEnvironment,
     LiveKernelState,
     Status,
 )
 from .agent.events import ending
-from .agent.executors.browser import BrowserExecutor
+from .agent.executors.browser import BrowserExecutor, PendingReplies
 from .agent.executors.file_watch import FileWatchingExecutor
-from .agent.loop import STOPPED_MESSAGE
 from .agent.questions import UserAnswer, checked_answer
+from .driving import drive
 from .protocol import (
     PROTOCOL_VERSION,
     AnswerMessage,
@@ -42,7 +44,10 @@ from .protocol import (
     CellStateMessage,
     ExecutionResultMessage,
     InspectResultMessage,
+    NotebookDescriptionMessage,
+    NotebookInfo,
     NotebookMovedMessage,
+    OpenNotebooksMessage,
     ProtocolError,
     ReviewMessage,
     StopMessage,
@@ -51,6 +56,7 @@ from .protocol import (
     parse_client_message,
 )
 from .sessions import ChatSession, SessionStore
+from .windows import Windows
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,7 @@ class ChatConnection:
         assistant: Callable[[], Assistant],
         send: Send,
         root: Path,
+        windows: Windows | None = None,
     ):
         self.root = root.resolve()  # the server's root folder: notebook and attachment paths are relative to it
         self.settings = settings
@@ -79,6 +86,12 @@ class ChatConnection:
         self.assistant = assistant
         self.send = send
         self._sessions: set[ChatSession] = set()  # driven or watched by this connection
+        #: The notebooks open in this window (path relative to the root) and the session each one shows.
+        self.open_notebooks: dict[str, str] = {}
+        self._descriptions = PendingReplies()  # answers to describe_notebook
+        self.windows = windows
+        if windows is not None:
+            windows.add(self)
 
     def hello(self) -> dict:
         view = self.settings.public_view()
@@ -103,6 +116,12 @@ class ChatConnection:
     def _route(self, message) -> None:
         if isinstance(message, UserMessage):
             self._start(message)
+        elif isinstance(message, OpenNotebooksMessage):
+            self.open_notebooks = {
+                path: session for path, session in message.notebooks.items() if self._inside_root(path)
+            }
+        elif isinstance(message, NotebookDescriptionMessage):
+            self._descriptions.deliver(message.call_id, message.notebook)
         elif isinstance(message, AttachMessage):
             self._attach(self.store.get(message.session))
         else:
@@ -184,6 +203,9 @@ class ChatConnection:
 
         That one keeps waiting for the next window that attaches (a reload).
         """
+        if self.windows is not None:
+            self.windows.discard(self)
+        self.open_notebooks = {}
         for session in self._sessions:
             session.watchers.discard(self)
             if session.driver is not self:
@@ -234,12 +256,83 @@ class ChatConnection:
             self._send_error(message.session, problem.message, problem.hint)
             self._send(message.session, Done("error").to_message())
             return
-        self._sessions.add(session)
-        session.driver = self
-        session.watchers.discard(self)
+        self.drive_here(session)
         session.conversation.language = message.notebook.kernel_language
         session.notebook_path = path or session.notebook_path
         session.task = asyncio.create_task(self._drive(session, message))
+
+    def drive_here(self, session: ChatSession) -> None:
+        """This window runs the session's next request."""
+        self._sessions.add(session)
+        session.driver = self
+        session.watchers.discard(self)
+
+    # --- an outside agent's requests (MCP), run in the notebook this window has open ---
+
+    async def describe(self, path: str, timeout: float = 15.0) -> NotebookInfo | None:
+        """The notebook as this window has it (its cells, kernel); None if it is not open here or did not answer."""
+        call_id = f"describe-{uuid.uuid4().hex[:12]}"
+        self.send({"type": "describe_notebook", "call_id": call_id, "path": path})
+        return await self._descriptions.wait(call_id, timeout)
+
+    def session_showing(self, path: str) -> ChatSession:
+        """The conversation this window shows for ``path`` (which it has open)."""
+        return self.store.get(self.open_notebooks[path])
+
+    def start_outside(self, session: ChatSession, path: str, work: Callable[[], Awaitable]) -> asyncio.Task:
+        """Run an outside agent's request (``work()``) in the session this window shows for ``path``; its task.
+
+        Refused like a second request of the user's: while the conversation
+        or the notebook is busy.
+        """
+        if session.busy or self.store.busy_with(path) is not None:
+            raise ProtocolError(
+                f"{path} is busy with another request.", "Wait for it to finish (or stop it in the panel)."
+            )
+        self.drive_here(session)
+        session.notebook_path = path
+        session.task = asyncio.create_task(work())
+        return session.task
+
+    async def drive_code(
+        self,
+        session: ChatSession,
+        notebook: NotebookInfo,
+        code: str,
+        *,
+        client: str,
+        request: str,
+        cell: str | None,
+        observe: Callable[[Event], None] | None = None,
+    ) -> Agent:
+        """Run an outside agent's code in this window's notebook (see ``Agent.run_code``); the agent, done."""
+        path = session.notebook_path
+        session.conversation.language = notebook.kernel_language
+        agent = self.assistant().agent(
+            self._watching(session.executor, path), session.conversation, record=session.record, approve=session.approve
+        )
+        session.emit({"type": "user_message", "text": request, "attachments": [], "client": client})
+        events = agent.run_code(
+            code,
+            request=request,
+            client=client,
+            cell=cell,
+            notebook_path=path,
+            notebook_dir=self._notebook_dir(path),
+            notebook=notebook.view,
+        )
+        await drive(session, self.store, agent, events, observe)
+        return agent
+
+    async def drive_request(
+        self, session: ChatSession, message: UserMessage, client: str, observe: Callable[[Event], None] | None = None
+    ) -> Agent:
+        """Run an outside agent's request in words in this window's notebook; the agent, done."""
+        session.conversation.language = message.notebook.kernel_language
+        return await self._drive(session, message, client, observe)
+
+    def _inside_root(self, path: str) -> bool:
+        return bool(path) and (self.root / path).resolve().is_relative_to(self.root)
 
     def _confined(self, path: str | None, session_id: str) -> str | None:
         """A notebook path that stays inside the server's root, or a refusal."""
@@ -270,9 +363,15 @@ class ChatConnection:
         elif session.agent is not None and session.agent.running_cell:
             session.emit(Status("running").to_message())
 
-    async def _drive(self, session: ChatSession, message: UserMessage) -> None:
-        session.cancelled_because = None
-        agent = session.agent = self.assistant().agent(
+    async def _drive(
+        self,
+        session: ChatSession,
+        message: UserMessage,
+        client: str | None = None,
+        observe: Callable[[Event], None] | None = None,
+    ) -> Agent:
+        """Run a request of the user's, or of an outside agent (``client``, its name) whose text it is."""
+        agent = self.assistant().agent(
             self._watching(session.executor, message.notebook.path),
             session.conversation,
             record=session.record,
@@ -281,43 +380,27 @@ class ChatConnection:
             model=message.model,
         )
         attached = [Path(name).name for name in message.attachments]
-        session.emit({"type": "user_message", "text": message.text, "attachments": attached}, to_driver=False)
+        shown = {"type": "user_message", "text": message.text, "attachments": attached}
+        # The user's own words are on their screen already; an outside agent's are not.
+        session.emit({**shown, "client": client} if client else shown, to_driver=client is not None)
         language = message.notebook.kernel_language
         context = [
             Attachments(self.root, message.attachments),
             KernelEnvironment(language, message.text),
             LiveKernelState(language),
         ]
-        try:
-            self.store.save_soon(session)
-            async for event in agent.run(
-                message.text,
-                notebook_path=session.notebook_path,
-                notebook_dir=self._notebook_dir(session.notebook_path),
-                context=context,
-                notebook=message.notebook.view,
-                intent=message.intent,
-                cell_id=message.cell_id,
-            ):
-                session.emit(event.to_message())
-                if isinstance(event, CellDone):
-                    self.store.save_soon(session)
-        except asyncio.CancelledError:
-            if session.cancelled_because is not None:
-                if agent.current is not None:
-                    agent.current.done_reason = "interrupted"
-                self._emit_all(session, ending("interrupted", session.cancelled_because))
-            else:
-                self._emit_all(session, ending("stopped", STOPPED_MESSAGE))
-        except Exception:  # a bug of ours: tell the user rather than go silent
-            log.exception("The code interpreter failed in session %s", session.id)
-            self._emit_all(
-                session, ending("error", "The code interpreter hit an internal error.", "See the server log.")
-            )
-        finally:
-            # Written in the background: a new request may start as soon as "done" is shown.
-            session.agent = None
-            self.store.save_soon(session)
+        events = agent.run(
+            message.text,
+            notebook_path=session.notebook_path,
+            notebook_dir=self._notebook_dir(session.notebook_path),
+            context=context,
+            notebook=message.notebook.view,
+            intent=message.intent,
+            cell_id=message.cell_id,
+            client=client,
+        )
+        await drive(session, self.store, agent, events, observe)
+        return agent
 
     def _notebook_dir(self, notebook_path: str | None) -> str | None:
         """The notebook's folder on disk (the kernel's working directory), where cells may change files unasked.

@@ -6,6 +6,8 @@ prints the answer. Progress goes to stderr, the answer to stdout.
 
 ``jupyter ci export NOTEBOOK`` saves a notebook and its chat sessions as a
 clean notebook, re-runs it in a fresh kernel and prints how much reproduced.
+
+``jupyter ci mcp`` serves the MCP tools over stdio (``mcp_server/stdio.py``).
 """
 
 from __future__ import annotations
@@ -111,6 +113,19 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     add_gateway_option(export, "the verification's kernel")
+    mcp = commands.add_parser(
+        "mcp", help="serve the MCP tools over stdio, forwarding to a running Jupyter server if there is one"
+    )
+    mcp.add_argument("--url", metavar="URL", help="the Jupyter server (default: a running one, from its runtime files)")
+    mcp.add_argument("--token", metavar="TOKEN", help="its token (default: $JUPYTER_TOKEN, or its runtime file's)")
+    mcp.add_argument("--standalone", action="store_true", help="look for no server: start kernels here")
+    mcp.add_argument("--root", metavar="DIR", help="standalone: the folder of the notebooks (default: current)")
+    mcp.add_argument(
+        "--allow-install", action="store_true", help="standalone: run cells that install packages (else declined)"
+    )
+    mcp.add_argument(
+        "--yes", action="store_true", help="standalone: run every cell that would wait for approval (else declined)"
+    )
     return top
 
 
@@ -133,7 +148,7 @@ def kernel_manager_class(args: argparse.Namespace, key: str) -> type | None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        command = {"run": run_request, "export": export_command}[args.command]
+        command = {"run": run_request, "export": export_command, "mcp": serve_mcp}[args.command]
         return asyncio.run(command(args))
     except UsageError as exc:
         print(f"jupyter ci: {exc}", file=sys.stderr)
@@ -310,6 +325,12 @@ async def export_command(args: argparse.Namespace) -> int:
         if verification.reproduced < len(verification.checks):
             print("Some cells did not reproduce; the export was written anyway, with the reasons in its first cell.")
     return EXIT_OK
+
+
+async def serve_mcp(args: argparse.Namespace) -> int:
+    from .mcp_server.stdio import mcp_command  # the SDK: only for this command
+
+    return await mcp_command(args)
 
 
 def approver(*, allow_install: bool, yes: bool):

@@ -16,9 +16,9 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .agent.redaction import Redactor
 from .chat import ChatConnection
-from .export import Export, ExportError, default_export_path, export_notebook, write_new
+from .export import ExportError
+from .exporting import export_next_to
 from .gateway import remote_kernel_manager_class
-from .kernel_env import verification_env
 from .protocol import PROTOCOL_VERSION
 from .session_files import valid_id
 
@@ -91,31 +91,24 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
         if not isinstance(path, str) or not path.endswith(".ipynb"):
             self._fail(ExportError("'path' must name a notebook (.ipynb).", "Send the notebook's path."))
             return
-        root = Path(self.serverapp.root_dir).resolve()
         interpreter = self.extensionapp.interpreter
         try:
-            export = await export_notebook(
-                root / path,
+            result = await export_next_to(
+                path,
                 self.extensionapp.sessions.record_of,
-                root=root,
+                root=Path(self.serverapp.root_dir).resolve(),
+                interpreter=interpreter,
+                notary=self.serverapp.contents_manager.notary,
                 keep_attempts=bool(body.get("keep_attempts", False)),
-                run_verification=bool(body.get("verify", True)),
-                cell_timeout=interpreter.cell_timeout,
-                secrets=interpreter.secrets(),
+                verify=bool(body.get("verify", True)),
                 kernel_manager_class=(
                     remote_kernel_manager_class(interpreter.api_key) if self.extensionapp.remote_kernels else None
                 ),
-                kernel_env=verification_env(interpreter),
             )
-            if export.trusted:  # its outputs are this server's own run: it opens with its HTML and SVG shown
-                self.serverapp.contents_manager.notary.sign(export.notebook)  # its database: this thread's
-            written = await asyncio.to_thread(self._write, export, root)  # a big notebook: off the loop
         except ExportError as exc:
             self._log_to_session(body.get("session"), None, exc.message)
             self._fail(exc)
             return
-        verification = export.verification.to_dict() if export.verification else None
-        result = {"path": written, "verification": verification}
         self._log_to_session(body.get("session"), result, None)
         self.finish(json.dumps(result))
 
@@ -124,18 +117,6 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
         if session is not None:
             session.record.log({"type": "export", "result": result, "error": error})
             self.extensionapp.sessions.save_soon(session)
-
-    def _write(self, export: Export, root: Path) -> str:
-        """Write the export next to the notebook; its path relative to ``root``."""
-        target = default_export_path(export.path)
-        try:
-            target = write_new(export.notebook, target)
-        except OSError as exc:  # its message would name the absolute path
-            shown = target.relative_to(root).as_posix()
-            raise ExportError(
-                f"Cannot write {shown}: {exc.strerror}.", "Check the folder's permissions.", 500
-            ) from None
-        return target.relative_to(root).as_posix()
 
     def _fail(self, error: ExportError) -> None:
         self.set_status(error.status)
@@ -161,7 +142,7 @@ class ChatHandler(ExtensionHandlerMixin, WebSocketMixin, WebSocketHandler, Jupyt
         super().open()  # starts the keep-alive pings
         app = self.extensionapp
         self.connection = ChatConnection(
-            app.interpreter, app.sessions, app.assistant, self._send, Path(self.serverapp.root_dir)
+            app.interpreter, app.sessions, app.assistant, self._send, Path(self.serverapp.root_dir), app.windows
         )
         self._send(self.connection.hello())
 

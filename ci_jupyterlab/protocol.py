@@ -23,7 +23,11 @@ _MESSAGE_TYPES = {
     "notebook_moved",
     "review",
     "undo",
+    "open_notebooks",
+    "notebook_description",
 }
+#: Messages about the window rather than one session: they carry no session id.
+_WINDOW_MESSAGES = {"open_notebooks", "notebook_description"}
 _INTENTS = {"ask", "fix", "explain"}
 _REVIEW_ACTIONS = {"accepted", "reverted"}
 _CELL_STATES = {"waiting", "started"}
@@ -159,6 +163,21 @@ class UndoMessage:
     kept: list[str]
 
 
+@dataclass
+class OpenNotebooksMessage:
+    """The notebooks open in the window, each with the session its conversation shows (all of them, each time)."""
+
+    notebooks: dict[str, str]  # path -> session id
+
+
+@dataclass
+class NotebookDescriptionMessage:
+    """The answer to ``describe_notebook``: the notebook as the window has it (None: not open there)."""
+
+    call_id: str
+    notebook: NotebookInfo | None
+
+
 ClientMessage = (
     UserMessage
     | ExecutionResultMessage
@@ -171,6 +190,8 @@ ClientMessage = (
     | NotebookMovedMessage
     | ReviewMessage
     | UndoMessage
+    | OpenNotebooksMessage
+    | NotebookDescriptionMessage
 )
 
 
@@ -240,6 +261,34 @@ def _notebook_view(notebook: dict, session: str) -> NotebookSnapshot | None:
     )
 
 
+def _notebook_info(notebook: dict, session: str | None) -> NotebookInfo:
+    return NotebookInfo(
+        _optional_str(notebook.get("path")),
+        _optional_str(notebook.get("kernel_name")),
+        _optional_str(notebook.get("kernel_language")),
+        _notebook_view(notebook, session),
+    )
+
+
+def _window_message(message: dict) -> OpenNotebooksMessage | NotebookDescriptionMessage:
+    if message["type"] == "notebook_description":
+        notebook = message.get("notebook")
+        if notebook is not None and not isinstance(notebook, dict):
+            raise ProtocolError("'notebook' must be the notebook as a user_message carries it, or null.")
+        info = _notebook_info(notebook, None) if notebook is not None else None
+        return NotebookDescriptionMessage(_field(message, "call_id", str), info)
+    notebooks = message.get("notebooks")
+    if not isinstance(notebooks, list) or not all(
+        isinstance(entry, dict)
+        and isinstance(entry.get("path"), str)
+        and isinstance(entry.get("session"), str)
+        and _SESSION_ID.match(entry["session"])
+        for entry in notebooks
+    ):
+        raise ProtocolError("'open_notebooks' lists {path, session} for each open notebook.")
+    return OpenNotebooksMessage({entry["path"]: entry["session"] for entry in notebooks})
+
+
 def parse_client_message(raw: str | bytes) -> ClientMessage:
     """Check one websocket frame and turn it into a message object."""
     try:
@@ -259,6 +308,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         )
     if kind not in _MESSAGE_TYPES:
         raise ProtocolError(f"Unknown message type {kind!r}.", f"Known types: {', '.join(sorted(_MESSAGE_TYPES))}.")
+    if kind in _WINDOW_MESSAGES:
+        return _window_message(message)
     session = message.get("session")
     if not isinstance(session, str) or not _SESSION_ID.match(session):
         raise ProtocolError(f"'{kind}' needs a 'session' id (1-128 of A-Z a-z 0-9 _ . : -).")
@@ -291,12 +342,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return UserMessage(
             session,
             text,
-            NotebookInfo(
-                _optional_str(notebook.get("path")),
-                _optional_str(notebook.get("kernel_name")),
-                _optional_str(notebook.get("kernel_language")),
-                _notebook_view(notebook, session),
-            ),
+            _notebook_info(notebook, session),
             attachments,
             intent,
             cell_id,

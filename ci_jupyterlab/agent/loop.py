@@ -102,6 +102,17 @@ class _Action:
     cell_id: str | None = None  # edit_cell: the existing cell it goes into
     declined: bool = False  # the user did not approve it: it is not run
     question: tuple[str, list[str]] | None = None  # ask_user: the question and its options; nothing runs
+    feedback: str = ""  # what the model was told about it (redacted)
+    cell: RunCell | None = None  # the cell it ran as; None if it did not run
+    result: ExecutionResult | None = None  # how that run ended
+
+
+@dataclass
+class CodeRun:
+    """What ``Agent.run_code`` did: the feedback a model gets (redacted), and the run's result if it ran."""
+
+    feedback: str
+    result: ExecutionResult | None
 
 
 class Agent:
@@ -142,6 +153,7 @@ class Agent:
         self._images: list[dict] = []  # the turn's images, for a model that reads them
         self._stop_requested = False
         self.current: RequestRecord | None = None  # the request being worked on, once run() starts
+        self.code_run: CodeRun | None = None  # how run_code went
         self.work = NotebookWork(None)  # its notebook: the view, the cell it is about, what it changed
         # The cell being run, its tool call and when it started: recorded if the run is cut short.
         self._in_flight: tuple[RunCell, str | None, float] | None = None
@@ -168,6 +180,7 @@ class Agent:
         notebook: NotebookSnapshot | None = None,
         intent: Intent = "ask",
         cell_id: str | None = None,
+        client: str | None = None,
     ) -> AsyncIterator[Event]:
         """Work on ``request`` until done; yield events on the way.
 
@@ -179,7 +192,7 @@ class Agent:
         ``notebook`` is the notebook as the user has it (the model sees it, and
         can then edit its cells); ``intent`` and ``cell_id`` say what the request
         is about: a cell to "fix" (the first code goes into it) or "explain"
-        (nothing runs).
+        (nothing runs). ``client``: the outside agent (an MCP client) that sent it, if not the user.
         """
         convo = self.conversation
         self.work = NotebookWork(notebook, intent, cell_id, self.limits.view_budget)
@@ -188,20 +201,72 @@ class Agent:
         about = "\n\n".join(part for part in parts if part)
         convo.messages.append({"role": "user", "content": f"{request}\n\n{self._for_model(about)}"})
         self._request_at = len(convo.messages)  # its index once the system prompt is put first
-        self.current = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id)
+        self.current = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id, client=client)
         self.record.requests.append(self.current)
-        attempts = _Attempts()
         self._stop_requested = False
         self.notebook_dir = notebook_dir
         self._approved_packages = set()
+        async for event in self._recorded(self._work(_Attempts())):
+            yield event
+
+    async def run_code(
+        self,
+        code: str,
+        *,
+        request: str,
+        client: str,
+        cell: str | None = None,
+        notebook_path: str | None = None,
+        notebook_dir: str | None = None,
+        notebook: NotebookSnapshot | None = None,
+    ) -> AsyncIterator[Event]:
+        """Run code an outside agent wrote (``client``, over MCP) as a request of its own: ``request`` says what.
+
+        The code takes the model's path (the approval gate, the executor, the
+        enriched and redacted feedback, review and undo) without a model call;
+        ``cell`` names an existing cell of ``notebook`` (``#3`` or its id) whose
+        source it replaces. The conversation keeps what ran, so the panel's
+        model knows of it. Afterwards ``self.code_run`` says how it went.
+        """
+        self.work = NotebookWork(notebook, "ask", None, self.limits.view_budget)
+        self.current = RequestRecord(request, notebook_path, client=client)
+        self.record.requests.append(self.current)
+        self._stop_requested = False
+        self.notebook_dir = notebook_dir
+        self._approved_packages = set()
+        self.code_run = CodeRun("", None)
+        async for event in self._recorded(self._run_for(client, code, cell)):
+            yield event
+
+    async def _run_for(self, client: str, code: str, cell: str | None) -> AsyncIterator[Event]:
+        action = _Action(code, None, self.work.resolve(cell) if cell is not None else None)
+        if cell is not None and action.cell_id is None:
+            message = f"There is no cell {cell!r} in the notebook."
+            self.code_run = CodeRun(message, None)
+            for event in ending("error", message, "Name a cell as notebook_view shows it (#<n>) or by its id."):
+                yield event
+            return
+        where = f"cell {cell}" if cell is not None else "a new cell"
+        self.conversation.messages.append(
+            {"role": "user", "content": self._for_model(f"{client} (MCP) ran this code in {where}:\n{code}")}
+        )
+        async for event in self._run_action(action, _Attempts()):
+            yield event
+        self.code_run = CodeRun(action.feedback, action.result)
+        closing = self._after_run(action.cell, action.result, _Attempts()) if action.result is not None else None
+        for event in closing or ending("answered"):
+            yield event
+
+    async def _recorded(self, events: AsyncIterator[Event]) -> AsyncIterator[Event]:
+        """The request's events, its ending kept in the record, however it ends."""
         try:
-            async for event in self._work(attempts):
+            async for event in events:
                 if isinstance(event, Done):
                     self.current.done_reason = event.reason
                 yield event
         finally:
             self._record_cut_short()
-            convo.answer_dangling_calls(CANCELLED_RESULT)
+            self.conversation.answer_dangling_calls(CANCELLED_RESULT)
             if self.current.done_reason is None:
                 self.current.done_reason = "stopped"
 
@@ -382,44 +447,11 @@ class Agent:
                 async for event in self._ask_user(action, attempts):
                     yield event
                 continue
-            async for event in self._approval(action):
+            async for event in self._run_action(action, attempts):
                 yield event
-            if action.declined:
+            if action.result is None:
                 continue
-            action.code, packages = checked_installs(action.code)
-            cell = self._next_cell(action.code, attempts, self.work.target_for(action.cell_id))
-            if isinstance(self.executor, Preparer):
-                await self.executor.prepare(cell)  # before anyone can run it
-            yield cell
-            yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
-            started = time.perf_counter()
-            self._in_flight = (cell, action.tool_call_id, started)
-            result = await self.executor.run(cell)
-            self._in_flight = None
-            result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
-            hint = await error_hint(self.executor, result, language=self.conversation.language)
-            feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint)
-            where = self.work.where(cell, result)
-            self._tell_model(action.tool_call_id, f"{where}\n{feedback}" if where else feedback)
-            self.current.add_attempt(cell, result)
-            if wants_images(self.limits.send_images, self.model.model_name):
-                self._images += image_parts(result.outputs)
-            if packages and result.ok:
-                self.current.packages += await self._pinned(list(packages))
-            yield CellDone(
-                cell.call_id,
-                result.status,
-                result.error_summary(),
-                bounded_outputs(result.outputs),
-                result.execution_count,
-                result.duration_ms,
-            )
-            if result.files:
-                yield FilesChanged(cell.call_id, result.files)
-            if self.work.record(cell, result):
-                self.current.changes = self.work.summary()
-                yield NotebookChanges(len(self.record.requests) - 1, self.current.changes)
-            closing = self._after_run(cell, result, attempts)
+            closing = self._after_run(action.cell, action.result, attempts)
             if closing is not None:
                 for rest in actions[index + 1 :]:
                     if rest.tool_call_id is not None:
@@ -427,6 +459,52 @@ class Agent:
                 for event in closing:
                     yield event
                 return
+
+    async def _run_action(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
+        """One action through the approval gate and the executor; the model told how it went."""
+        async for event in self._approval(action):
+            yield event
+        if action.declined:
+            return
+        action.code, packages = checked_installs(action.code)
+        cell = action.cell = self._next_cell(action.code, attempts, self.work.target_for(action.cell_id))
+        if isinstance(self.executor, Preparer):
+            await self.executor.prepare(cell)  # before anyone can run it
+        yield cell
+        yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
+        started = time.perf_counter()
+        self._in_flight = (cell, action.tool_call_id, started)
+        result = await self.executor.run(cell)
+        self._in_flight = None
+        result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
+        hint = await error_hint(self.executor, result, language=self.conversation.language)
+        feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint)
+        where = self.work.where(cell, result)
+        self._answer(action, f"{where}\n{feedback}" if where else feedback)
+        action.result = result
+        self.current.add_attempt(cell, result)
+        if wants_images(self.limits.send_images, self.model.model_name):
+            self._images += image_parts(result.outputs)
+        if packages and result.ok:
+            self.current.packages += await self._pinned(list(packages))
+        yield CellDone(
+            cell.call_id,
+            result.status,
+            result.error_summary(),
+            bounded_outputs(result.outputs),
+            result.execution_count,
+            result.duration_ms,
+        )
+        if result.files:
+            yield FilesChanged(cell.call_id, result.files)
+        if self.work.record(cell, result):
+            self.current.changes = self.work.summary()
+            yield NotebookChanges(len(self.record.requests) - 1, self.current.changes)
+
+    def _answer(self, action: _Action, text: str) -> None:
+        """Tell the model how the action went, and keep it with the action."""
+        action.feedback = self._for_model(text)
+        self.conversation.add_result(action.tool_call_id, action.feedback)
 
     async def _approval(self, action: _Action) -> AsyncIterator[ApprovalRequest]:
         """Ask the user about the action's code while it needs approval.
@@ -469,7 +547,7 @@ class Agent:
                 return
             action.declined = True
             reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
-            self._tell_model(action.tool_call_id, DECLINED_RESULT.format(reasons=reasons))
+            self._answer(action, DECLINED_RESULT.format(reasons=reasons))
             return
 
     async def _ask_user(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:

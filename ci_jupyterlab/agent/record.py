@@ -76,6 +76,8 @@ class RequestRecord:
     cell_id: str | None = None
     #: The cells it changed in the notebook ({kind, cell_id, call_id, step, before, after}), for review and undo.
     changes: list[dict] = field(default_factory=list)
+    #: Who sent it, when not the user in the panel: the name of an outside agent (an MCP client).
+    client: str | None = None
 
     def add_attempt(self, cell: RunCell, result: ExecutionResult) -> None:
         if not self.steps or self.steps[-1].number != cell.step:

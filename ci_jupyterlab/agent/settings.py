@@ -136,6 +136,13 @@ class CodeInterpreter(Configurable):
         "--allow-install approves installs, --yes approves everything.",
     ).tag(config=True)
 
+    mcp_run_unattended = Bool(
+        False,
+        help="Administrators: run the cells of outside agents (MCP clients) that would wait for approval when no "
+        "JupyterLab window has their notebook open to ask in. Off: they are declined, and the client is told why. "
+        "Only the server's configuration can turn it on: neither the panel nor an MCP client can.",
+    ).tag(config=True)
+
     send_images = Enum(
         ["auto", "on", "off"],
         default_value="auto",

@@ -28,7 +28,7 @@ _OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error"}
 
 
 class KernelExecutor:
-    """An ``Executor`` backed by a kernel that this object starts and owns.
+    """An ``Executor`` backed by a kernel that this object starts and owns, or one it is ``attached`` to.
 
     ``manager_class``: another jupyter_client kernel manager class, such as
     one whose kernels start on a gateway (``ci_jupyterlab.gateway``); its
@@ -41,26 +41,40 @@ class KernelExecutor:
         cwd: str | Path | None = None,
         env: dict[str, str | None] | None = None,
         manager_class: type = AsyncKernelManager,
+        *,
+        manager=None,
     ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else None
         self.env = env  # set over this process's environment for the kernel; None removes a variable
-        self.manager = manager_class(kernel_name=kernel_name)
+        self.owns_kernel = manager is None
+        self.manager = manager_class(kernel_name=kernel_name) if manager is None else manager
         self.client = None
         self.language: str | None = None
+
+    @classmethod
+    async def attached(cls, manager) -> KernelExecutor:
+        """An executor on a running kernel that someone else started and keeps (a Jupyter server's ``manager``):
+        shutting the executor down leaves the kernel running."""
+        executor = cls(manager.kernel_name, manager=manager)
+        await executor._connect()
+        return executor
 
     async def start(self) -> KernelExecutor:
         # start_kernel takes env as the kernel's whole environment, so merge ours over it
         merged = {**os.environ, **(self.env or {})}
         options = {"env": {name: value for name, value in merged.items() if value is not None}} if self.env else {}
         await self.manager.start_kernel(cwd=self.cwd, **options)
+        await self._connect()
+        return self
+
+    async def _connect(self) -> None:
         self.client = self.manager.client()
         started = self.client.start_channels()
         if inspect.isawaitable(started):
             await started
         await self.client.wait_for_ready(timeout=60)
         self.language = await self._language()
-        return self
 
     async def _language(self) -> str | None:
         """The kernel's language: from its local kernel spec, else from the kernel itself (a remote kernel)."""
@@ -76,7 +90,7 @@ class KernelExecutor:
     async def shutdown(self) -> None:
         if self.client is not None:
             self.client.stop_channels()
-        if await self.manager.is_alive():
+        if self.owns_kernel and await self.manager.is_alive():
             await self.manager.shutdown_kernel(now=True)
 
     async def __aenter__(self) -> KernelExecutor:
