@@ -99,7 +99,11 @@ export class CellService implements IDisposable {
   }
 
   private _onMessage(_: ChatClient, message: ServerMessage): void {
-    if (message.type === 'hello' || message.watch) {
+    if (
+      message.type === 'hello' ||
+      message.type === 'describe_notebook' ||
+      message.watch
+    ) {
       return;
     }
     if (message.type === 'run_cell') {

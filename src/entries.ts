@@ -26,6 +26,8 @@ export interface IUserEntry {
   text: string;
   /** The names of the files attached to the request. */
   attachments: string[];
+  /** The outside agent (an MCP client) that sent it; null: the user. */
+  client: string | null;
 }
 
 /** A block of assistant markdown, growing while it streams. */
@@ -240,8 +242,12 @@ export function nextId(): string {
   return `entry-${lastId}`;
 }
 
-export function userEntry(text: string, attachments: string[]): IUserEntry {
-  return { kind: 'user', id: nextId(), text, attachments };
+export function userEntry(
+  text: string,
+  attachments: string[],
+  client: string | null = null
+): IUserEntry {
+  return { kind: 'user', id: nextId(), text, attachments, client };
 }
 
 export function assistantEntry(text: string): IAssistantEntry {

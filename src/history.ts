@@ -71,7 +71,9 @@ function requestEntries(
   request: IRecordedRequest,
   trans: TranslationBundle
 ): ChatEntry[] {
-  const entries: ChatEntry[] = [userEntry(request.text, [])];
+  const entries: ChatEntry[] = [
+    userEntry(request.text, [], request.client ?? null)
+  ];
   for (const step of request.steps) {
     step.attempts.forEach((attempt, index) =>
       entries.push(attemptEntry(session, step.number, index + 1, attempt))

@@ -21,6 +21,7 @@ import { Dismissals } from './dismissals';
 import { errorRendererFactory } from './errorRenderer';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
+import { OpenNotebooks } from './openNotebooks';
 import { Preferences } from './preferences';
 import { chatRendermime } from './chatRendermime';
 import { ICodeInterpreter } from './tokens';
@@ -58,7 +59,8 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
  * Create the chat model and the websocket client, then the parts that use
  * them: the cell service (what the server asks of the notebooks), the
  * conversation sync (the model in step with the server and the active
- * notebook), the notebook watcher (renames, kernel loss), the change
+ * notebook), the notebook watcher (renames, kernel loss), the open
+ * notebooks (where outside agents' requests run), the change
  * markers and reviewer (what requests changed in the notebook), the
  * controller of the user's actions, and the sidebar panel, whose buttons run
  * the commands (see addCommands); error outputs get Fix and Explain buttons
@@ -98,6 +100,7 @@ function activateCodeInterpreter(
   });
   const sync = new ConversationSync({ client, model, tracker, trans });
   new NotebookWatcher({ client, model, tracker });
+  new OpenNotebooks({ client, model, tracker, sync });
   new ChangeMarkers({ model, tracker, trans });
   const reviewer = new ChangeReviewer({
     client,

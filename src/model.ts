@@ -271,14 +271,18 @@ export class Conversation {
    * A new request starts: show the text and the names of the attached files,
    * forget the last status and usage.
    */
-  startRequest(text: string, attachments: string[] = []): void {
+  startRequest(
+    text: string,
+    attachments: string[] = [],
+    client: string | null = null
+  ): void {
     this._busy = true;
     this._status = null;
     this._spentBefore += this._usage?.cost ?? 0;
     this._usage = null;
     this._requestStartedAt = this._clock();
     this._requestDurationMs = null;
-    this._push(userEntry(text, attachments));
+    this._push(userEntry(text, attachments, client));
   }
 
   /** The request is over, for the given reason. */
@@ -382,7 +386,11 @@ export class Conversation {
         this._push(stepEntry(message, this._clock()));
         break;
       case 'user_message':
-        this.startRequest(message.text, message.attachments);
+        this.startRequest(
+          message.text,
+          message.attachments,
+          message.client ?? null
+        );
         break;
       case 'cell_done':
         this.updateStep(message.call_id, {
@@ -820,6 +828,9 @@ export class ChatModel {
    * shown in the conversation the panel shows.
    */
   handle(message: ServerMessage): void {
+    if (message.type === 'describe_notebook') {
+      return; // About the window, not a conversation: OpenNotebooks answers it.
+    }
     if (message.type === 'hello') {
       this.config = {
         ...(this._config ?? DEFAULT_CONFIG),

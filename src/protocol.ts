@@ -215,6 +215,8 @@ export interface IRecordedRequest {
   cost?: number | null;
   model: string | null;
   packages?: string[];
+  /** The outside agent (an MCP client) that sent it; absent or null: the user. */
+  client?: string | null;
 }
 
 /** The answer of `GET ci-jupyterlab/sessions/ID`. */
@@ -340,6 +342,22 @@ export interface INotebookMovedMessage {
   path: string;
 }
 
+/**
+ * Every notebook open in this window, with the session its conversation
+ * shows: outside agents' requests (MCP) about them run here (docs/mcp.md).
+ */
+export interface IOpenNotebooksMessage {
+  type: 'open_notebooks';
+  notebooks: { path: string; session: string }[];
+}
+
+/** The answer to `describe_notebook`: the notebook as this window has it, or null. */
+export interface INotebookDescriptionMessage {
+  type: 'notebook_description';
+  call_id: string;
+  notebook: INotebookInfo | null;
+}
+
 /** The user accepted or reverted one change of a request. */
 export interface IReviewMessage {
   type: 'review';
@@ -374,7 +392,9 @@ export type ClientMessage =
   | IInspectResultMessage
   | IAttachMessage
   | ICellStateMessage
-  | INotebookMovedMessage;
+  | INotebookMovedMessage
+  | IOpenNotebooksMessage
+  | INotebookDescriptionMessage;
 
 /** A client message as sent on the socket: stamped by ChatClient.send. */
 export type ClientFrame = ClientMessage & { protocol: typeof PROTOCOL_VERSION };
@@ -521,12 +541,24 @@ export interface IQuestionAnswerMessage extends ISessionMessage {
   text: string;
 }
 
-/** A request, as the windows that watch it and the history show it. */
+/**
+ * A request, as the windows that watch it and the history show it; an
+ * outside agent's (MCP) to every window, the driver's too.
+ */
 export interface IUserMessageEvent extends ISessionMessage {
   type: 'user_message';
   text: string;
   /** The names of the attached files. */
   attachments: string[];
+  /** The outside agent (an MCP client) that sent it; absent: the user. */
+  client?: string | null;
+}
+
+/** How does this window have the notebook at `path` now? (An outside agent's request.) */
+export interface IDescribeNotebookMessage {
+  type: 'describe_notebook';
+  call_id: string;
+  path: string;
 }
 
 /** The user's answer to an approval request (from any window). */
@@ -613,7 +645,8 @@ export type ServerMessage =
   | IInspectMessage
   | IApprovalRequestMessage
   | IQuestionMessage
-  | IQuestionAnswerMessage;
+  | IQuestionAnswerMessage
+  | IDescribeNotebookMessage;
 
 const SERVER_TYPES = new Set<ServerMessage['type']>([
   'hello',
@@ -636,12 +669,19 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'export',
   'notebook_changes',
   'review',
-  'undo'
+  'undo',
+  'describe_notebook'
 ]);
 
 /** A message of a session's history: what the chat showed, without its session. */
 export type RecordedEvent = DistributiveOmit<
-  Exclude<ServerMessage, IHelloMessage | IInspectMessage | IAttachedMessage>,
+  Exclude<
+    ServerMessage,
+    | IHelloMessage
+    | IInspectMessage
+    | IAttachedMessage
+    | IDescribeNotebookMessage
+  >,
   'session'
 >;
 

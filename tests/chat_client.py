@@ -47,15 +47,28 @@ class Chat:
     async def ask(self, text: str, **fields) -> list[dict]:
         """Send a request, run its cells in the kernel, return every message until done."""
         start = len(self.received)
-        notebook = {"path": "work/a.ipynb", "kernel_language": "python"}
+        await self.send(type="user_message", text=text, notebook=self.description(), **fields)
+        await self.follow()
+        return self.received[start:]
+
+    def description(self, path: str = "work/a.ipynb") -> dict:
+        """The notebook as the panel describes it: its path and kernel, and its view when it has one."""
+        notebook = {"path": path, "kernel_language": "python"}
         if self.notebook is not None:
             notebook.update(self.view())
-        await self.send(type="user_message", text=text, notebook=notebook, **fields)
+        return notebook
+
+    async def follow(self) -> list[dict]:
+        """Play the panel until the running request is done: run its cells, answer its lookups and approvals."""
+        start = len(self.received)
         executor = (
             self.kernel if self.notebook is None else NotebookFileExecutor(self.kernel, self.notebook, self.session)
         )
         while (message := await self.next())["type"] != "done":
-            if message["type"] == "inspect":
+            if message["type"] == "describe_notebook":
+                description = self.description(message["path"])
+                await self.send(type="notebook_description", call_id=message["call_id"], notebook=description)
+            elif message["type"] == "inspect":
                 stdout = await self.kernel.inspect(message["code"], message["timeout"])
                 await self.send(type="inspect_result", call_id=message["call_id"], stdout=stdout)
             elif message["type"] == "approval_request":

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from dataclasses import fields, replace
 
+import httpx2
 import pytest
 import pytest_asyncio
 from chat_client import Chat
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import Implementation
 
 from ci_jupyterlab.agent import Agent, Assistant, CodeInterpreter, Done, Event, Limits
 from ci_jupyterlab.agent.executors.kernel import KernelExecutor
@@ -172,3 +176,32 @@ def run_ci(llm_server, tmp_path):
 
     run.workdir = workdir
     return run
+
+
+# --- MCP clients (the SDK's own) of the server's endpoint ---
+
+CLIENT = Implementation(name="pytest-agent", version="1.0")
+
+
+@pytest.fixture
+def mcp_url(jp_fetch, jp_http_port, jp_base_url):
+    """The endpoint's URL (``jp_fetch`` starts the server listening)."""
+    return f"http://localhost:{jp_http_port}{jp_base_url}ci-jupyterlab/mcp"
+
+
+@pytest.fixture
+def token(jp_serverapp):
+    return jp_serverapp.identity_provider.token
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str, token: str, **headers):
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}", **headers}, timeout=60) as http:
+        async with streamable_http_client(url, http_client=http) as (read, write):
+            async with ClientSession(read, write, client_info=CLIENT) as session:
+                await session.initialize()
+                yield session
+
+
+def text_of(result) -> str:
+    return "\n".join(block.text for block in result.content if block.type == "text")

@@ -6,29 +6,12 @@ kernel the Jupyter server keeps for the notebook, the cells go into its file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import httpx2
 import nbformat
 import pytest
-from conftest import CANARY_KEY, answer, run_cell
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-from mcp_types import Implementation
-
-CLIENT = Implementation(name="pytest-agent", version="1.0")
-
-
-@pytest.fixture
-def mcp_url(jp_fetch, jp_http_port, jp_base_url):
-    """The endpoint's URL (``jp_fetch`` starts the server listening)."""
-    return f"http://localhost:{jp_http_port}{jp_base_url}ci-jupyterlab/mcp"
-
-
-@pytest.fixture
-def token(jp_serverapp):
-    return jp_serverapp.identity_provider.token
+from conftest import CANARY_KEY, answer, connected, run_cell, text_of
 
 
 @pytest.fixture
@@ -42,19 +25,6 @@ def notebook(jp_root_dir):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "sales.ipynb")
     return "work/sales.ipynb"
-
-
-@contextlib.asynccontextmanager
-async def connected(url: str, token: str, **headers):
-    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}", **headers}, timeout=60) as http:
-        async with streamable_http_client(url, http_client=http) as (read, write):
-            async with ClientSession(read, write, client_info=CLIENT) as session:
-                await session.initialize()
-                yield session
-
-
-def text_of(result) -> str:
-    return "\n".join(block.text for block in result.content if block.type == "text")
 
 
 async def test_tools_are_listed_with_schemas(mcp_url, token):

@@ -530,6 +530,11 @@ function Entry({
     case 'user':
       return (
         <div className="jp-ci-Message jp-ci-Message-user">
+          {entry.client && (
+            <div className="jp-ci-MessageClient">
+              {trans.__('from %1 (MCP)', entry.client)}
+            </div>
+          )}
           {entry.text}
           {entry.attachments.length > 0 && (
             <div className="jp-ci-SentFiles">
