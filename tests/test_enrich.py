@@ -295,8 +295,8 @@ def test_closest_ignores_case_and_ranks_best_first():
 def test_questions_read_the_error_text():
     failure = failure_of(key_error())
     assert failure.line == "sales['revenue']"
-    assert question_for(failure)["keys"] == ["revenue"]
-    assert question_for(failure_of(name_error("pd")))["name"] == "pd"
+    assert question_for(failure).lookups["keys"] == ["revenue"]
+    assert question_for(failure_of(name_error("pd"))).lookups["name"] == "pd"
     syntax = ExecutionResult(
         "error", [{"output_type": "error", "ename": "SyntaxError", "evalue": "x", "traceback": []}]
     )
@@ -326,7 +326,7 @@ def test_questions_read_the_error_text():
     ],
 )
 def test_key_errors_in_every_shape_pandas_gives_them(evalue, keys):
-    assert question_for(Failure("KeyError", evalue, ""))["keys"] == keys
+    assert question_for(Failure("KeyError", evalue, "")).lookups["keys"] == keys
 
 
 def test_removed_pandas_api_is_named_only_where_pandas_had_it():
@@ -349,5 +349,25 @@ def test_a_misspelt_removed_pandas_api_is_named_only_where_pandas_lacks_it():
 
 
 def test_modules_are_named_by_their_pip_package():
-    assert "pip package is 'scikit-learn'" in hint_for({"kind": "module", "name": "sklearn"}, {})
-    assert "pip package is 'pillow'" in hint_for({"kind": "module", "name": "PIL"}, {})
+    def hint(module: str) -> str:
+        failure = Failure("ModuleNotFoundError", f"No module named '{module}'", f"import {module}")
+        return hint_for(question_for(failure), {})
+
+    assert "pip package is 'scikit-learn'" in hint("sklearn")
+    assert "pip package is 'pillow'" in hint("PIL")
+
+
+def test_each_hint_is_said_by_the_rule_that_asked_for_it(monkeypatch):
+    """Rules reading the same error never say each other's hints: the one whose question applies speaks."""
+    from ci_jupyterlab.agent import enrich
+
+    def rule(applies: bool, words: str) -> enrich.HintRule:
+        return enrich.HintRule(
+            frozenset({"KeyError"}), lambda f: {"keys": ["x"]} if applies else None, lambda q, f: [words]
+        )
+
+    failure = Failure("KeyError", "'x'", "df['x']")
+    monkeypatch.setattr(enrich, "HINT_RULES", (rule(False, "first"), rule(True, "second")))
+    assert hint_for(question_for(failure), {}) == "second"
+    monkeypatch.setattr(enrich, "HINT_RULES", (rule(True, "first"), rule(True, "second")))
+    assert hint_for(question_for(failure), {}) == "first"

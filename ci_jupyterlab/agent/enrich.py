@@ -423,46 +423,52 @@ def _module_hint(question: dict, facts: dict) -> list[str]:
 @dataclass(frozen=True)
 class HintRule:
     """One kind of hint. ``ask`` reads a failure of one of ``errors`` and says what
-    the probe must look up (None: the rule does not apply); ``say`` turns the
-    question and the facts found into lines of hint. Questions carry ``kind``."""
+    the probe must look up (None: the rule does not apply); ``say`` turns those
+    lookups and the facts found into lines of hint."""
 
-    kind: str
     errors: frozenset[str]
     ask: Callable[[Failure], dict | None]
     say: Callable[[dict, dict], list[str]]
 
 
-def _rule(kind: str, errors: str, ask, say) -> HintRule:
-    return HintRule(kind, frozenset(errors.split()), ask, say)
+def _rule(errors: str, ask, say) -> HintRule:
+    return HintRule(frozenset(errors.split()), ask, say)
 
 
 #: Every hint, tried in order; the first whose ``ask`` applies wins. Adding a hint is adding a rule.
 HINT_RULES: tuple[HintRule, ...] = (
-    _rule("key", "KeyError", _ask_key, _key_hint),
-    _rule("key", "UndefinedVariableError", _ask_query_name, _key_hint),  # df.query('revenu > 1')
-    _rule("accessor", "AttributeError", _ask_accessor, _accessor_hint),
-    _rule("attribute", "AttributeError", _ask_attribute, _attribute_hint),
-    _rule("attribute", "ImportError", _ask_import, _attribute_hint),
-    _rule("name", "NameError", _ask_name, _name_hint),
-    _rule("file", "FileNotFoundError", _ask_file, _file_hint),
-    _rule("module", "ModuleNotFoundError", _ask_module, _module_hint),
+    _rule("KeyError", _ask_key, _key_hint),
+    _rule("UndefinedVariableError", _ask_query_name, _key_hint),  # df.query('revenu > 1')
+    _rule("AttributeError", _ask_accessor, _accessor_hint),
+    _rule("AttributeError", _ask_attribute, _attribute_hint),
+    _rule("ImportError", _ask_import, _attribute_hint),
+    _rule("NameError", _ask_name, _name_hint),
+    _rule("FileNotFoundError", _ask_file, _file_hint),
+    _rule("ModuleNotFoundError", _ask_module, _module_hint),
 )
-_SAY = {rule.kind: rule.say for rule in HINT_RULES}
 
 
-def question_for(failure: Failure) -> dict | None:
+@dataclass(frozen=True)
+class Question:
+    """What to look up in the kernel for one failure, and the rule that says the answer."""
+
+    rule: HintRule
+    lookups: dict
+
+
+def question_for(failure: Failure) -> Question | None:
     """What to look up in the kernel for this error; None if no hint can help."""
     for rule in HINT_RULES:
         if failure.ename in rule.errors:
-            question = rule.ask(failure)
-            if question is not None:
-                return {"kind": rule.kind, **question}
+            lookups = rule.ask(failure)
+            if lookups is not None:
+                return Question(rule, lookups)
     return None
 
 
-def hint_for(question: dict, facts: dict) -> str:
+def hint_for(question: Question, facts: dict) -> str:
     """The hint text for an error, from whatever facts the probe returned."""
-    return "\n".join(_SAY[question["kind"]](question, facts))
+    return "\n".join(question.rule.say(question.lookups, facts))
 
 
 # --- asking the kernel -------------------------------------------------------
@@ -470,13 +476,13 @@ def hint_for(question: dict, facts: dict) -> str:
 _PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text()
 
 
-def probe_code(question: dict) -> str:
+def probe_code(question: Question) -> str:
     """One statement that runs the probe in the kernel and leaves no names behind."""
-    lookups = {key: value for key, value in question.items() if key != "kind"}
+    lookups = question.lookups
     return f"exec({_PROBE_SOURCE!r}, {{'__name__': '__ci_probe__', 'QUESTION': {lookups!r}, 'USER_NS': globals()}})"
 
 
-async def ask_kernel(executor, question: dict, timeout: float = PROBE_TIMEOUT) -> dict:
+async def ask_kernel(executor, question: Question, timeout: float = PROBE_TIMEOUT) -> dict:
     """The probe's facts, or {} if the executor cannot inspect or the probe fails."""
     return await inspect_json(executor, probe_code(question), timeout)
 
