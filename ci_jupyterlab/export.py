@@ -31,6 +31,7 @@ from .agent.files import free_path, sha256_of
 from .agent.journal import JOURNAL_NAME, Journal
 from .agent.record import RequestRecord, SessionRecord, Step
 from .agent.redaction import Redactor
+from .agent.text import plural
 from .magic_options import OptionError, parse_magic, recording_options
 from .record_notebook import quote_request
 from .verification import Verification, verify
@@ -465,7 +466,7 @@ def title(provenance: dict, verification: Verification | None) -> str:
         f"# Reproducible export of `{provenance['source']}`",
         "",
         f"Exported {provenance['exported_at'].replace('T', ' ').rstrip('Z')} UTC"
-        f" from {_plural(provenance['requests'], 'request')} to the code interpreter.",
+        f" from {plural(provenance['requests'], 'request')} to the code interpreter.",
         "",
         f"- **Model{'s' if len(models) != 1 else ''}:** {', '.join(models) or 'none recorded'}",
     ]
@@ -482,10 +483,6 @@ def title(provenance: dict, verification: Verification | None) -> str:
         )
     lines.append(f"- **Verification:** {verification.summary() if verification else NOT_VERIFIED}")
     return "\n".join(lines)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def default_export_path(notebook_path: Path) -> Path:

@@ -40,6 +40,7 @@ from .agent.executors.worker import CellJob, InspectJob, events_from_worker
 from .agent.journal import JOURNAL_NAME, Journal, Recording
 from .agent.notebook_view import NotebookSnapshot, ViewCell
 from .agent.questions import answer_summary, first_option_or, preset_answer
+from .agent.text import plural
 from .magic_options import MagicOptions, OptionError, parse_magic, recording_options
 from .magic_view import MagicView
 
@@ -53,10 +54,6 @@ NOT_ASKED = "Not run: this step needs your approval, which %%ci cannot ask for."
 async def _cannot_ask(request: ApprovalRequest) -> bool:
     """%%ci has no way to ask the user before a cell runs: what needs approval is not run."""
     return False
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class CodeInterpreterRequest:
@@ -104,11 +101,10 @@ class CodeInterpreterRequest:
         if recording.answer:
             self.view.markdown(recording.answer)
         if self.options.no_run:
-            self.view.note(f"Recorded code of {_plural(len(steps), 'step')} shown, not run (`--no-run`).")
+            self.view.note(f"Recorded code of {plural(len(steps), 'step')} shown, not run (`--no-run`).")
         else:
             self.view.note(
-                f"Replayed {_plural(len(steps), 'recorded step')} (no model call); "
-                "use `--fresh` to ask the model again."
+                f"Replayed {plural(len(steps), 'recorded step')} (no model call); use `--fresh` to ask the model again."
             )
 
     def ask_model(self) -> None:
@@ -205,7 +201,7 @@ class CodeInterpreterRequest:
             return
         self._warn_about_journal()
         self.view.note(
-            f"Done: {_plural(len(steps), 'step')}, {self.view.total_tokens:,} tokens. Recorded in "
+            f"Done: {plural(len(steps), 'step')}, {self.view.total_tokens:,} tokens. Recorded in "
             f"`{JOURNAL_NAME}`: re-running this cell replays the code without the model (`--fresh` asks again)."
         )
 

@@ -25,6 +25,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from .agent.feedback import describe_data, strip_ansi
+from .agent.text import joined
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 _RANDOM = re.compile(r"\brandom\.|\bdefault_rng\(|\brand(n|int)?\(|\.sample\(|\bshuffle\(|\buuid4\(")
@@ -262,9 +263,9 @@ def normalised(outputs: list) -> list:
         kind = output.get("output_type")
         if kind == "stream":
             if merged and merged[-1][0] == "stream" and merged[-1][1] == output["name"]:
-                merged[-1][2] += _joined(output["text"])
+                merged[-1][2] += joined(output["text"])
             else:
-                merged.append(["stream", output["name"], _joined(output["text"])])
+                merged.append(["stream", output["name"], joined(output["text"])])
         elif kind == "error":
             merged.append(["error", output["ename"], _text(output["evalue"])])
         else:
@@ -273,12 +274,8 @@ def normalised(outputs: list) -> list:
     return [[*item[:2], _text(item[2])] if item[0] == "stream" else item for item in merged]
 
 
-def _joined(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
 def _text(value) -> str:
-    text = _ADDRESS.sub("0x…", strip_ansi(_joined(value)))
+    text = _ADDRESS.sub("0x…", strip_ansi(joined(value)))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 

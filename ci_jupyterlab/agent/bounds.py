@@ -11,6 +11,7 @@ counted instead of kept.
 from __future__ import annotations
 
 from .feedback import truncate_middle
+from .text import joined
 
 #: Characters of one text value (a stream, ``text/plain``, ``text/html``...).
 TEXT_LIMIT = 50_000
@@ -28,15 +29,11 @@ NOT_KEPT = "[{what} not kept in the chat; see the notebook]"
 _RICH_HTML = ("<video", "<audio", "<script", "srcdoc=")
 
 
-def _join(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
 def _bounded_data(data: dict) -> dict:
     kept: dict = {}
     dropped: list[str] = []
     for mime, value in data.items():
-        text = _join(value)
+        text = joined(value)
         if mime.startswith("image/") and mime != "image/svg+xml":
             if len(text) > IMAGE_LIMIT:
                 dropped.append(f"{mime} image of {len(text) * 3 // 4:,} bytes")
@@ -50,7 +47,7 @@ def _bounded_data(data: dict) -> dict:
             kept[mime] = truncate_middle(text, TEXT_LIMIT, TEXT_LINES)
     if dropped:
         notes = "\n".join(NOT_KEPT.format(what=what) for what in dropped)
-        kept["text/plain"] = f"{_join(kept['text/plain'])}\n{notes}" if "text/plain" in kept else notes
+        kept["text/plain"] = f"{joined(kept['text/plain'])}\n{notes}" if "text/plain" in kept else notes
     return kept
 
 
@@ -61,7 +58,7 @@ def _is_rich_html(mime: str, text: str) -> bool:
 def _bounded(output: dict) -> dict:
     kind = output.get("output_type")
     if kind == "stream":
-        return {**output, "text": truncate_middle(_join(output.get("text", "")), TEXT_LIMIT, TEXT_LINES)}
+        return {**output, "text": truncate_middle(joined(output.get("text", "")), TEXT_LIMIT, TEXT_LINES)}
     if kind in ("display_data", "execute_result"):
         return {**output, "data": _bounded_data(output.get("data") or {})}
     if kind == "error":
@@ -74,10 +71,10 @@ def _bounded(output: dict) -> dict:
 def size_of(output: dict) -> int:
     """Characters of an output's payload, roughly what it costs on the wire."""
     if output.get("output_type") == "stream":
-        return len(_join(output.get("text", "")))
+        return len(joined(output.get("text", "")))
     if output.get("output_type") == "error":
         return sum(len(line) for line in output.get("traceback") or []) + len(output.get("evalue", ""))
-    return sum(len(_join(value)) for value in (output.get("data") or {}).values())
+    return sum(len(joined(value)) for value in (output.get("data") or {}).values())
 
 
 def bounded_outputs(outputs: list[dict]) -> list[dict]:

@@ -13,6 +13,7 @@ import struct
 from collections.abc import Iterable
 
 from .executors import ExecutionResult
+from .text import joined
 
 #: Characters of one stream or result kept (head and tail together).
 STREAM_LIMIT = 3000
@@ -144,17 +145,13 @@ def describe_data(data: dict) -> str:
     return ""
 
 
-def _join(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value or "")
-
-
 def describe_outputs(outputs: Iterable[dict]) -> list[str]:
     """Each output as a labelled, truncated block of text, in order."""
     blocks: list[str] = []
     for output in outputs:
         kind = output.get("output_type")
         if kind == "stream":
-            text = strip_ansi(_join(output.get("text")))
+            text = strip_ansi(joined(output.get("text")))
             blocks.append(f"[{output.get('name', 'stdout')}]\n{truncate_middle(text, STREAM_LIMIT)}")
         elif kind in ("execute_result", "display_data"):
             label = "Out" if kind == "execute_result" else "Display"

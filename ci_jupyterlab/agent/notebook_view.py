@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .feedback import strip_ansi, trim_traceback
+from .text import joined
 from .tokens import count_tokens
 
 #: Tokens of the prompt the view may take, unless the settings say otherwise.
@@ -237,10 +238,6 @@ SNAPSHOT_TEXT_CHARS = 4000
 TRACEBACK_LINES = 40
 
 
-def _joined(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value or "")
-
-
 def _kept(text: str) -> str:
     if len(text) <= SNAPSHOT_TEXT_CHARS:
         return text
@@ -252,7 +249,7 @@ def compact_output(output: dict) -> dict:
     """An nbformat output as the view keeps it: its text, an error's name and value, what images it has."""
     kind = output.get("output_type")
     if kind == "stream":
-        return {"output_type": kind, "name": output.get("name", "stdout"), "text": _kept(_joined(output.get("text")))}
+        return {"output_type": kind, "name": output.get("name", "stdout"), "text": _kept(joined(output.get("text")))}
     if kind == "error":
         traceback = [str(line) for line in (output.get("traceback") or [])[-TRACEBACK_LINES:]]
         return {
@@ -262,11 +259,11 @@ def compact_output(output: dict) -> dict:
             "traceback": traceback,
         }
     data = output.get("data") or {}
-    compact = {"output_type": kind, "text": _kept(_joined(data.get("text/plain"))), "mime_types": sorted(data)}
+    compact = {"output_type": kind, "text": _kept(joined(data.get("text/plain"))), "mime_types": sorted(data)}
     image = next((mime for mime in data if mime.startswith("image/")), None)
     if image:
         size = (output.get("metadata") or {}).get(image) or {}
-        compact["image"] = {"mime": image, "bytes": len(_joined(data[image])) * 3 // 4}
+        compact["image"] = {"mime": image, "bytes": len(joined(data[image])) * 3 // 4}
         compact["image"].update({k: size[k] for k in ("width", "height") if isinstance(size.get(k), int)})
     return compact
 
@@ -277,7 +274,7 @@ def snapshot_of(notebook: dict, active: int | None = None) -> NotebookSnapshot:
         ViewCell(
             id=cell.get("id") or "",
             cell_type=cell.get("cell_type", "code"),
-            source=_joined(cell.get("source")),
+            source=joined(cell.get("source")),
             execution_count=cell.get("execution_count"),
             outputs=[compact_output(output) for output in cell.get("outputs") or []],
             tag=(cell.get("metadata") or {}).get("ci_jupyterlab"),
