@@ -254,17 +254,23 @@ function ChatView({
           <settingsIcon.react tag="span" />
         </button>
       </div>
-      <div
-        className="jp-ci-Target"
-        title={conversation?.path ?? trans.__('Sending creates a new notebook')}
-      >
-        {conversation
-          ? baseName(conversation.path)
-          : trans.__('No notebook open: sending creates one')}
+      <div className="jp-ci-HeaderLine">
+        <span className="jp-ci-HeaderLabel">{trans.__('Notebook:')} </span>
+        <span
+          className="jp-ci-Target"
+          title={
+            conversation?.path ?? trans.__('Sending creates a new notebook')
+          }
+        >
+          {conversation
+            ? baseName(conversation.path)
+            : trans.__('No notebook open: sending creates one')}
+        </span>
       </div>
       {model.modelName && (
-        <div className="jp-ci-ModelName" title={trans.__('Language model')}>
-          {model.modelName}
+        <div className="jp-ci-HeaderLine" title={trans.__('Language model')}>
+          <span className="jp-ci-HeaderLabel">{trans.__('Model:')} </span>
+          <span className="jp-ci-ModelName">{model.modelName}</span>
         </div>
       )}
     </header>
