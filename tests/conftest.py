@@ -44,9 +44,22 @@ def settings(llm_server) -> CodeInterpreter:
     )
 
 
+@pytest.fixture
+def kernel_cwd(tmp_path):
+    """The working directory of the ``kernel`` fixture's kernel; a test module may override it."""
+    return tmp_path
+
+
+@pytest.fixture
+def kernel_env() -> dict[str, str] | None:
+    """Variables the ``kernel`` fixture's kernel gets on top of this process's; a module may override it."""
+    return None
+
+
 @pytest_asyncio.fixture
-async def kernel(tmp_path):
-    async with KernelExecutor(cwd=tmp_path) as executor:
+async def kernel(kernel_cwd, kernel_env):
+    """A fresh ipykernel for one test (modules extend it by requesting ``kernel`` in a fixture of that name)."""
+    async with KernelExecutor(cwd=kernel_cwd, env=kernel_env) as executor:
         yield executor
 
 

@@ -8,12 +8,10 @@ import struct
 import zlib
 
 import pytest
-import pytest_asyncio
 
 from ci_jupyterlab.agent.actions import BadArguments, code_from_arguments, fenced_code
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executors import ExecutionResult
-from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.feedback import feedback_for_model, truncate_middle
 from ci_jupyterlab.agent.redaction import redact
 from ci_jupyterlab.protocol import ExecutionResultMessage, ProtocolError, UserMessage, parse_client_message
@@ -28,12 +26,6 @@ def png(width: int, height: int) -> str:
     raw = b"".join(b"\x00" + b"\x00" * width for _ in range(height))
     body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw))
     return base64.b64encode(b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b"")).decode()
-
-
-@pytest_asyncio.fixture
-async def kernel(tmp_path):
-    async with KernelExecutor(cwd=tmp_path) as executor:
-        yield executor
 
 
 async def run(kernel, code: str) -> ExecutionResult:

@@ -9,11 +9,9 @@ import zipfile
 import zlib
 
 import pytest
-import pytest_asyncio
 
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executors.file_watch import FileWatchingExecutor
-from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.agent.feedback import feedback_for_model
 from ci_jupyterlab.agent.previews import human_size, preview_file
 
@@ -78,10 +76,9 @@ def test_human_size():
     assert [human_size(n) for n in (999, 1500, 2_500_000, 3_000_000_000)] == ["999 bytes", "1.5 kB", "2.5 MB", "3.0 GB"]
 
 
-@pytest_asyncio.fixture
-async def kernel(tmp_path):
-    async with KernelExecutor(cwd=tmp_path / "work") as executor:
-        yield executor
+@pytest.fixture
+def kernel_cwd(tmp_path):
+    return tmp_path / "work"
 
 
 @pytest.fixture(autouse=True)

@@ -47,11 +47,21 @@ async def start_kernel(cwd, env: dict[str, str]) -> KernelExecutor:
     return kernel
 
 
+@pytest.fixture
+def kernel_cwd(work_dir):
+    return work_dir
+
+
+@pytest.fixture
+def kernel_env(llm_server, config_dir):
+    return model_env(llm_server.base_url, config_dir)
+
+
 @pytest_asyncio.fixture
-async def kernel(llm_server, work_dir, config_dir):
-    kernel = await start_kernel(work_dir, model_env(llm_server.base_url, config_dir))
-    yield kernel
-    await kernel.shutdown()
+async def kernel(kernel):
+    """conftest's kernel, in the work folder, on the scripted model, with the extension loaded."""
+    await run(kernel, "%load_ext ci_jupyterlab")
+    return kernel
 
 
 async def run(kernel: KernelExecutor, code: str, timeout: float = 60) -> ExecutionResult:
