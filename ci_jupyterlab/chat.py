@@ -158,9 +158,9 @@ class ChatConnection:
             self._cell_state(session, message)
         elif isinstance(message, NotebookMovedMessage):
             session.notebook_path = self._confined(message.path, session.id)
-            if session.agent is not None and session.agent.current is not None:
-                session.agent.current.notebook_path = session.notebook_path
-                session.agent.notebook_dir = self._notebook_dir(session.notebook_path)
+            if session.agent is not None and session.agent.request is not None:
+                session.agent.request.record.notebook_path = session.notebook_path
+                session.agent.request.notebook_dir = self._notebook_dir(session.notebook_path)
 
     def _answer(self, session: ChatSession, message: AnswerMessage) -> None:
         """The user answered the model's question (from any window): the request goes on with it."""

@@ -172,3 +172,27 @@ async def test_cost_is_counted_from_the_price_table_and_capped(llm_server, setti
     assert events[-1].reason == "max_cost"
     assert "past its limit of $0.5000" in [e for e in events if isinstance(e, Error)][0].message
     assert len(llm_server.chat_requests) == 2  # one per request: the second call of the second was never made
+
+
+async def test_a_second_request_on_the_same_agent_counts_only_its_own_tokens_and_cost(
+    llm_server, settings, make_agent, kernel
+):
+    settings.prices = {"scripted-model": {"input": 10.0, "output": 20.0}}
+    settings.max_cost_per_request = 0.015  # more than either request alone, less than both together
+    agent = make_agent(settings, kernel)
+    llm_server.enqueue({**answer("First."), "usage": {"prompt_tokens": 1000, "completion_tokens": 100}})
+    first = await collect(agent, "First question")
+    llm_server.enqueue(
+        {**run_cell("x = 1"), "usage": {"prompt_tokens": 500, "completion_tokens": 50}},
+        {**answer("Second."), "usage": {"prompt_tokens": 200, "completion_tokens": 10}},
+    )
+    second = await collect(agent, "Second question")
+
+    assert [e.reason for e in (first[-1], second[-1])] == ["answered", "answered"]  # the cap is per request
+    usage = [e for e in second if isinstance(e, Usage)][-1]
+    assert (usage.prompt_tokens, usage.completion_tokens) == (700, 60)
+    assert usage.cost == pytest.approx((700 * 10 + 60 * 20) / 1e6)
+    first_record, second_record = agent.record.requests
+    assert (first_record.prompt_tokens, first_record.completion_tokens) == (1000, 100)
+    assert (second_record.prompt_tokens, second_record.completion_tokens) == (700, 60)
+    assert second_record.cost == pytest.approx(usage.cost)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .actions import (
     EDIT_CELL,
@@ -96,6 +96,35 @@ class _Attempts:
 
 
 @dataclass
+class RequestState:
+    """What one request accumulates; each request starts a new one, so nothing carries over to the next."""
+
+    record: RequestRecord
+    work: NotebookWork  # its notebook: the view, the cell it is about, what it changed
+    notebook_dir: str | None  # absolute; files changed inside it need no approval. None: unknown
+    request_at: int = 0  # the request's index in the prompt, once the system prompt is put first
+    approved_packages: set[str] = field(default_factory=set)  # approved in this request, as shown
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None  # US dollars, when the price table knows the model
+    images: list[dict] = field(default_factory=list)  # the turn's images, for a model that reads them
+    stop_requested: bool = False
+    # The cell being run, its tool call and when it started: recorded if the run is cut short.
+    in_flight: tuple[RunCell, str | None, float] | None = None
+
+    def add_usage(self, reply: Reply, price: tuple[float, float] | None) -> Usage:
+        """Count one model call's tokens (and cost) into the request and its record."""
+        self.prompt_tokens += reply.prompt_tokens
+        self.completion_tokens += reply.completion_tokens
+        if price is not None:
+            spent = (reply.prompt_tokens * price[0] + reply.completion_tokens * price[1]) / 1e6
+            self.cost = (self.cost or 0.0) + spent
+        self.record.prompt_tokens, self.record.completion_tokens = self.prompt_tokens, self.completion_tokens
+        self.record.cost = self.cost
+        return Usage(self.prompt_tokens, self.completion_tokens, self.prompt_tokens + self.completion_tokens, self.cost)
+
+
+@dataclass
 class _Action:
     code: str
     tool_call_id: str | None  # None for fenced code
@@ -144,31 +173,34 @@ class Agent:
         self.approve = approve
         # Answers the model's ask_user questions; without anyone to ask, the first option is taken.
         self.ask = ask if ask is not None else first_option_or(None, "--choose")
-        # The notebook's folder (absolute): files changed inside it need no approval. None: unknown.
-        self.notebook_dir: str | None = None
-        self._approved_packages: set[str] = set()  # approved in this request, as shown
-        self.prompt_tokens = 0
-        self.completion_tokens = 0
-        self.cost: float | None = None  # US dollars, when the price table knows the model
-        self._images: list[dict] = []  # the turn's images, for a model that reads them
-        self._stop_requested = False
-        self.current: RequestRecord | None = None  # the request being worked on, once run() starts
+        self.request: RequestState | None = None  # the request being worked on (or the last one)
         self.code_run: CodeRun | None = None  # how run_code went
-        self.work = NotebookWork(None)  # its notebook: the view, the cell it is about, what it changed
-        # The cell being run, its tool call and when it started: recorded if the run is cut short.
-        self._in_flight: tuple[RunCell, str | None, float] | None = None
+
+    @property
+    def current(self) -> RequestRecord | None:
+        """The record of the request being worked on (or the last one), None before the first."""
+        return self.request.record if self.request is not None else None
+
+    @property
+    def work(self) -> NotebookWork:
+        return self.request.work if self.request is not None else NotebookWork(None)
+
+    def _start(self, record: RequestRecord, work: NotebookWork, notebook_dir: str | None) -> None:
+        self.record.requests.append(record)
+        self.request = RequestState(record, work, notebook_dir, request_at=len(self.conversation.messages))
 
     def request_stop(self) -> None:
         """Stop after the running cell (whose result the user sees and the model is told), or now if none runs.
 
         The caller interrupts the cell; the loop records its partial outputs and ends ``stopped``.
         """
-        self._stop_requested = True
+        if self.request is not None:
+            self.request.stop_requested = True
 
     @property
     def running_cell(self) -> bool:
         """Whether a cell of this request is running now."""
-        return self._in_flight is not None
+        return self.request is not None and self.request.in_flight is not None
 
     async def run(
         self,
@@ -195,17 +227,13 @@ class Agent:
         (nothing runs). ``client``: the outside agent (an MCP client) that sent it, if not the user.
         """
         convo = self.conversation
-        self.work = NotebookWork(notebook, intent, cell_id, self.limits.view_budget)
+        work = NotebookWork(notebook, intent, cell_id, self.limits.view_budget)
         gathered = await gather_context(context, self.executor)
-        parts = (gathered, self.work.context(), notebook_context(notebook_path, convo.language))
+        parts = (gathered, work.context(), notebook_context(notebook_path, convo.language))
         about = "\n\n".join(part for part in parts if part)
         convo.messages.append({"role": "user", "content": f"{request}\n\n{self._for_model(about)}"})
-        self._request_at = len(convo.messages)  # its index once the system prompt is put first
-        self.current = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id, client=client)
-        self.record.requests.append(self.current)
-        self._stop_requested = False
-        self.notebook_dir = notebook_dir
-        self._approved_packages = set()
+        record = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id, client=client)
+        self._start(record, work, notebook_dir)
         async for event in self._recorded(self._work(_Attempts())):
             yield event
 
@@ -228,12 +256,8 @@ class Agent:
         source it replaces. The conversation keeps what ran, so the panel's
         model knows of it. Afterwards ``self.code_run`` says how it went.
         """
-        self.work = NotebookWork(notebook, "ask", None, self.limits.view_budget)
-        self.current = RequestRecord(request, notebook_path, client=client)
-        self.record.requests.append(self.current)
-        self._stop_requested = False
-        self.notebook_dir = notebook_dir
-        self._approved_packages = set()
+        work = NotebookWork(notebook, "ask", None, self.limits.view_budget)
+        self._start(RequestRecord(request, notebook_path, client=client), work, notebook_dir)
         self.code_run = CodeRun("", None)
         async for event in self._recorded(self._run_for(client, code, cell)):
             yield event
@@ -272,10 +296,10 @@ class Agent:
 
     def _record_cut_short(self) -> None:
         """A cell whose run the request's end cut short: kept in the record, and the model told."""
-        if self._in_flight is None:
+        if self.request.in_flight is None:
             return
-        cell, call_id, started = self._in_flight
-        self._in_flight = None
+        cell, call_id, started = self.request.in_flight
+        self.request.in_flight = None
         seconds = time.perf_counter() - started
         self.current.add_attempt(cell, ExecutionResult("cancelled", duration_ms=seconds * 1000))
         self._tell_model(call_id, INTERRUPTED_RESULT.format(seconds=seconds))
@@ -284,7 +308,7 @@ class Agent:
         """The loop proper: ask, run, feed back, until an ending."""
         convo = self.conversation
         for _round in range(self.limits.max_rounds):
-            if self._stop_requested:
+            if self.request.stop_requested:
                 for event in _stopped():
                     yield event
                 return
@@ -310,16 +334,7 @@ class Agent:
                 for event in ending("error", exc.message, exc.hint):
                     yield event
                 return
-            self.prompt_tokens += reply.prompt_tokens
-            self.completion_tokens += reply.completion_tokens
-            price = self.limits.price_of(self.model.model_name)
-            if price is not None:
-                spent = (reply.prompt_tokens * price[0] + reply.completion_tokens * price[1]) / 1e6
-                self.cost = (self.cost or 0.0) + spent
-            total = self.prompt_tokens + self.completion_tokens
-            yield Usage(self.prompt_tokens, self.completion_tokens, total, self.cost)
-            self.current.prompt_tokens, self.current.completion_tokens = self.prompt_tokens, self.completion_tokens
-            self.current.cost = self.cost
+            yield self.request.add_usage(reply, self.limits.price_of(self.model.model_name))
             self.current.model = self.model.model_name
             convo.add_reply(reply)
 
@@ -368,9 +383,9 @@ class Agent:
 
     def _show_images(self) -> None:
         """The turn's images, to a model that reads them: after all its results, as one message."""
-        if self._images:
-            self.conversation.messages.append(images_message(self._images[:MAX_IMAGES]))
-            self._images = []
+        if self.request.images:
+            self.conversation.messages.append(images_message(self.request.images[:MAX_IMAGES]))
+            self.request.images = []
 
     def _over_cost(self) -> str | None:
         """Why the next model call would take the request past ``max_cost``, if it would."""
@@ -378,7 +393,7 @@ class Agent:
         if not self.limits.max_cost or price is None:
             return None
         tools = self._tools() if self.conversation.use_tools else None
-        estimate = (self.cost or 0.0) + prompt_tokens(self._prompt(tools), tools) * price[0] / 1e6
+        estimate = (self.request.cost or 0.0) + prompt_tokens(self._prompt(tools), tools) * price[0] / 1e6
         if estimate <= self.limits.max_cost:
             return None
         return (
@@ -397,7 +412,7 @@ class Agent:
         return fit_to_budget(
             self.conversation.with_system_prompt(),
             self.limits.prompt_budget - prompt_tokens([], tools),
-            current_request=self._request_at,
+            current_request=self.request.request_at,
         )
 
     def _actions(self, reply: Reply, attempts: _Attempts) -> tuple[list[_Action], str | None]:
@@ -473,9 +488,9 @@ class Agent:
         yield cell
         yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
         started = time.perf_counter()
-        self._in_flight = (cell, action.tool_call_id, started)
+        self.request.in_flight = (cell, action.tool_call_id, started)
         result = await self.executor.run(cell)
-        self._in_flight = None
+        self.request.in_flight = None
         result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
         hint = await error_hint(self.executor, result, language=self.conversation.language)
         feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint)
@@ -484,7 +499,7 @@ class Agent:
         action.result = result
         self.current.add_attempt(cell, result)
         if wants_images(self.limits.send_images, self.model.model_name):
-            self._images += image_parts(result.outputs)
+            self.request.images += image_parts(result.outputs)
         if packages and result.ok:
             self.current.packages += await self._pinned(list(packages))
         yield CellDone(
@@ -514,8 +529,8 @@ class Agent:
         ``action.declined`` is set and the model has been told why.
         """
         while True:
-            risks = assess(action.code, self.notebook_dir)
-            kind = approval_kind(risks, self.approval, self._approved_packages)
+            risks = assess(action.code, self.request.notebook_dir)
+            kind = approval_kind(risks, self.approval, self.request.approved_packages)
             if kind is None:
                 return
             target = self.work.target_for(action.cell_id)
@@ -543,7 +558,7 @@ class Agent:
                     continue
                 return
             if answer is True:
-                self._approved_packages.update(risks.installs)  # exactly those shown
+                self.request.approved_packages.update(risks.installs)  # exactly those shown
                 return
             action.declined = True
             reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
@@ -588,7 +603,7 @@ class Agent:
         # A KeyboardInterrupt we did not cause (no timeout) is the user pressing
         # the notebook's own interrupt button: they want it to stop, not fixed.
         if (
-            self._stop_requested
+            self.request.stop_requested
             or result.status == "cancelled"
             or (result.status == "error" and summary.get("ename") == "KeyboardInterrupt")
         ):
