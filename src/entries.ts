@@ -8,7 +8,9 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type {
   ApprovalKind,
   DoneReason,
+  IApprovalDetailsMessage,
   IApprovalRequestMessage,
+  IInstallPlanItem,
   IQuestionMessage,
   ICellError,
   IChangedFile,
@@ -81,6 +83,16 @@ export interface IApprovalEntry {
   /** For code that edits a cell: that cell's id and its source now (a diff shows). */
   cellId: string | null;
   before: string | null;
+  /** For installs: see `InstallPlan` (the plan comes later, in `approval_details`). */
+  install: IInstallDetails | null;
+}
+
+/** What an install card shows beside the code: pip's index, what is installed, what pip would do. */
+export interface IInstallDetails {
+  index: string | null;
+  installed: Record<string, string | null>;
+  plan: IInstallPlanItem[] | null;
+  planError: string | null;
 }
 
 /**
@@ -309,7 +321,31 @@ export function approvalEntry(
     approved: null,
     editedCode: null,
     cellId: message.cell_id ?? null,
-    before: message.before ?? null
+    before: message.before ?? null,
+    install: message.packages.length
+      ? {
+          index: message.index ?? null,
+          installed: message.installed ?? {},
+          plan: null,
+          planError: null
+        }
+      : null
+  };
+}
+
+/** An install card with what pip said it would install. */
+export function withInstallPlan(
+  entry: IApprovalEntry,
+  message: IApprovalDetailsMessage
+): IApprovalEntry {
+  return {
+    ...entry,
+    install: {
+      index: entry.install?.index ?? null,
+      installed: entry.install?.installed ?? {},
+      plan: message.plan,
+      planError: message.plan_error
+    }
   };
 }
 

@@ -12,6 +12,7 @@ import { NOT_INSTALLED_MESSAGE } from './request';
 import {
   approvalEntry,
   questionEntry,
+  withInstallPlan,
   assistantEntry,
   ChatEntry,
   doneNotice,
@@ -420,6 +421,13 @@ export class Conversation {
         break;
       case 'approval_request':
         this._push(approvalEntry(message));
+        break;
+      case 'approval_details':
+        this._replace(
+          entry =>
+            entry.kind === 'approval' && entry.requestId === message.request_id,
+          entry => withInstallPlan(entry as IApprovalEntry, message)
+        );
         break;
       case 'question':
         this._push(questionEntry(message));

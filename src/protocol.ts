@@ -523,6 +523,30 @@ export interface IApprovalRequestMessage extends ISessionMessage {
   /** For code that edits a cell: that cell's id and its source now. */
   cell_id?: string | null;
   before?: string | null;
+  /** For installs: the code that runs, the index pip uses, each package's version installed now (or null). */
+  command?: string | null;
+  index?: string | null;
+  installed?: Record<string, string | null> | null;
+}
+
+/** What pip would install for a waiting install (its dry run), once it said. */
+export interface IApprovalDetailsMessage extends ISessionMessage {
+  type: 'approval_details';
+  request_id: string;
+  plan: IInstallPlanItem[] | null;
+  plan_error: string | null;
+}
+
+/** One distribution pip would install or upgrade. */
+export interface IInstallPlanItem {
+  name: string;
+  version: string;
+  /** Named in the cell (the rest are dependencies). */
+  requested: boolean;
+  /** The version installed now: an upgrade (or downgrade) from it; null if new. */
+  installed: string | null;
+  /** Where it comes from: the download's host, or "a local file". */
+  source: string;
 }
 
 /** The model asks the user to choose (`ask_user`); the request waits. */
@@ -644,6 +668,7 @@ export type ServerMessage =
   | IFilesChangedMessage
   | IInspectMessage
   | IApprovalRequestMessage
+  | IApprovalDetailsMessage
   | IQuestionMessage
   | IQuestionAnswerMessage
   | IDescribeNotebookMessage;
@@ -660,6 +685,7 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'files_changed',
   'inspect',
   'approval_request',
+  'approval_details',
   'user_message',
   'approval_answer',
   'question',

@@ -10,7 +10,7 @@ import pytest
 from conftest import answer, collect, run_cell
 
 from ci_jupyterlab.agent.events import RunCell
-from ci_jupyterlab.agent.install import checked_installs, install_code
+from ci_jupyterlab.agent.install import checked_installs, failed_install, install_code
 
 PACKAGE = "ci_jupyterlab_test_pkg"
 
@@ -32,7 +32,9 @@ def build_wheel(folder) -> str:
 
 
 async def install_packages(kernel, packages):
-    return await kernel.run(RunCell("install", install_code(packages), 0, 1, None, 600))
+    """Install as the loop does: the one %pip line, then pip's exit code read silently."""
+    result = await kernel.run(RunCell("install", install_code(packages), 0, 1, None, 600))
+    return await failed_install(kernel, result, 5)
 
 
 @pytest.fixture
@@ -57,15 +59,13 @@ async def test_a_failing_install_is_reported_as_an_error(kernel, tmp_path):
 
 
 def test_only_requirements_and_paths_reach_the_magic():
-    assert install_code(["scikit-learn==1.3.2", "pandas>=2,<3"]).startswith(
-        "%pip install scikit-learn==1.3.2 'pandas>=2,<3'\n"
-    )
+    assert install_code(["scikit-learn==1.3.2", "pandas>=2,<3"]) == "%pip install scikit-learn==1.3.2 'pandas>=2,<3'"
     for bad in ["pkg; rm -rf ~", "{__import__('os')}", "$HOME", "a\nb"]:
         with pytest.raises(ValueError, match="not a package requirement"):
             install_code([bad])
     with pytest.raises(ValueError):
         install_code([])
-    assert install_code(["-r requirements.txt"]).startswith("%pip install -r requirements.txt\n")
+    assert install_code(["-r requirements.txt"]) == "%pip install -r requirements.txt"
 
 
 @pytest.mark.asyncio
@@ -113,7 +113,7 @@ async def test_an_approved_install_runs_visibly_and_is_recorded_pinned(
     assert asked == [[wheel]]
     assert [e.packages for e in events if isinstance(e, ApprovalRequest)] == [[wheel]]
     [cell] = [e for e in events if isinstance(e, RunCell)]
-    assert cell.code.startswith(f"%pip install {wheel}\nif _exit_code:")  # pip's failure fails the cell
+    assert cell.code == f"%pip install {wheel}\nimport {PACKAGE}\nprint({PACKAGE}.VALUE)"  # no bookkeeping
     assert [e.status for e in events if isinstance(e, CellDone)] == ["ok"]
     assert agent.record.requests[0].packages == [wheel]  # a path has no version to pin
     assert "42" in llm_server.chat_requests[1]["messages"][-1]["content"]

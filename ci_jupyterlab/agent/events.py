@@ -103,6 +103,20 @@ class ApprovalRequest(Event):
 
 
 @dataclass
+class ApprovalDetails(Event):
+    """What pip would install for a waiting install (its dry run), once it has said: the card shows it.
+
+    ``plan``: ``[{name, version, requested, installed, source}]`` (installed:
+    the version now, None if new); or ``plan_error``: why pip could not say.
+    """
+
+    type: ClassVar[str] = "approval_details"
+    request_id: str
+    plan: list[dict] | None = None
+    plan_error: str | None = None
+
+
+@dataclass
 class Question(Event):
     """The model asks the user to choose (``ask_user``); the request waits for the answer."""
 

@@ -3,15 +3,23 @@
 ``%pip`` installs with the interpreter the kernel runs on, so the package lands
 where the code will import it from (a plain ``pip`` on the server's PATH may
 belong to another environment). IPython's ``%pip`` does not raise when pip
-fails, so the cell checks pip's exit code and raises: the run's status then
-says whether the install worked, and its output says why not.
+fails, so after the cell the loop asks the kernel silently for pip's exit code
+(``_exit_code``) and, if it is not 0, reports the run as failed: the model, the
+chat and the record see the error, while the notebook keeps only the
+``%pip install`` line as written and pip's own output, no bookkeeping.
+
+Before the user is asked, ``install_details_probe`` asks pip what it would do
+(``pip install --dry-run --report``): every distribution it would install or
+upgrade, its version and where it comes from, shown on the approval card.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 
+from .executors import ExecutionResult, inspect_quietly
 from .risk import whole_line_installs
 
 # Requirement specifiers ("pandas==2.1.4", "scikit-learn>=1.3", "pkg[extra]"), local
@@ -23,19 +31,44 @@ _OPTIONS_WITH_VALUE = ("-r ", "-e ", "--file ")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+")
 
 
+#: Printed by a silent lookup after an install: pip's exit code, which IPython keeps for the last shell command.
+EXIT_CODE_PROBE = "print(globals().get('_exit_code', 0))"
+PIP_FAILED = "pip install failed with exit code {code}; see its output above"
+
+
 def install_code(packages: list[str]) -> str:
-    """The cell that installs ``packages`` and fails if pip does."""
+    """The one ``%pip install`` line that installs ``packages`` (its failure is read afterwards: ``failed_install``)."""
+    return f"%pip install {' '.join(shlex.quote(word) for word in install_words(packages))}"
+
+
+def install_words(packages: list[str]) -> list[str]:
+    """pip's arguments for ``packages``, each checked to be a requirement or a path (nothing IPython expands)."""
     if not packages:
         raise ValueError("no packages to install")
     unsafe = [package for package in packages if not _SAFE.match(package)]
     if unsafe:
         raise ValueError(f"not a package requirement: {', '.join(map(repr, unsafe))}")
-    words = [word for package in packages for word in _words(package)]
-    return (
-        f"%pip install {' '.join(shlex.quote(word) for word in words)}\n"
-        "if _exit_code:\n"
-        "    raise RuntimeError(f'pip install failed with exit code {_exit_code}; see its output above')"
-    )
+    return [word for package in packages for word in _words(package)]
+
+
+async def failed_install(executor, result: ExecutionResult, timeout: float) -> ExecutionResult:
+    """``result`` as a failure when pip exited non-zero (``%pip`` does not raise); else as it is.
+
+    The error is added to the result (what the model, the chat and the record
+    see), not to the notebook, which shows pip's own output.
+    """
+    if not result.ok:
+        return result
+    printed = await inspect_quietly(executor, EXIT_CODE_PROBE, timeout)
+    try:
+        code = int(printed.splitlines()[-1])
+    except (IndexError, ValueError):
+        return result
+    if code == 0:
+        return result
+    message = PIP_FAILED.format(code=code)
+    error = {"output_type": "error", "ename": "PipInstallFailed", "evalue": message, "traceback": [message]}
+    return dataclasses.replace(result, status="error", outputs=[*result.outputs, error])
 
 
 def _words(package: str) -> list[str]:
@@ -63,27 +96,66 @@ def versions_probe(packages: list[str]) -> str:
 
 
 _INSTALL_DETAILS = """
-import importlib.metadata, json, os, subprocess, sys
+import importlib.metadata, json, os, subprocess, sys, tempfile, urllib.parse
 def version(name):
     try:
         return importlib.metadata.version(name)
     except Exception:
         return None
-index = os.environ.get("PIP_INDEX_URL", "")
-if not index:
+def pip(*words, timeout):
+    return subprocess.run([sys.executable, "-m", "pip", *words], capture_output=True, text=True, timeout=timeout)
+def index():
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
     try:
-        asked = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
-        index = subprocess.run(asked, capture_output=True, text=True, timeout=5).stdout.strip()
+        return pip("config", "get", "global.index-url", timeout=5).stdout.strip() or "https://pypi.org/simple"
     except Exception:
-        pass
-print(json.dumps({"index": index or "https://pypi.org/simple", "installed": {n: version(n) for n in NAMES}}))
+        return "https://pypi.org/simple"
+def planned(item):
+    name = item["metadata"]["name"]
+    where = urllib.parse.urlsplit((item.get("download_info") or {}).get("url", ""))
+    return {
+        "name": name,
+        "version": item["metadata"]["version"],
+        "requested": bool(item.get("requested")),
+        "installed": version(name),
+        "source": "a local file" if where.scheme == "file" else where.netloc,
+    }
+def plan():
+    if WORDS is None:
+        return {"plan_error": "the packages are not plain requirements"}
+    # To a file: on stdout, pip colours the report when the kernel asks for colour.
+    with tempfile.TemporaryDirectory() as folder:
+        report = os.path.join(folder, "report.json")
+        try:
+            dry = pip("install", "--dry-run", "--quiet", "--no-input", "--report", report, *WORDS, timeout=SECONDS)
+        except subprocess.TimeoutExpired:
+            return {"plan_error": "pip took more than %d s to work it out" % SECONDS}
+        if dry.returncode:
+            lines = [line for line in dry.stderr.splitlines() if line.strip()]
+            return {"plan_error": (lines[-1] if lines else "pip exited with code %d" % dry.returncode)[:300]}
+        with open(report) as handle:
+            return {"plan": [planned(item) for item in json.load(handle).get("install", [])]}
+if DRY_RUN:
+    print(json.dumps(plan()))
+else:
+    print(json.dumps({"index": index(), "installed": {name: version(name) for name in NAMES}}))
 """
+#: Seconds pip may take to work out what it would install (it asks the index).
+DRY_RUN_SECONDS = 25
 
 
-def install_details_probe(packages: list[str]) -> str:
-    """A silent snippet printing, as JSON, the index pip would use and each package's installed version."""
+def install_details_probe(packages: list[str], *, dry_run: bool = False) -> str:
+    """A silent snippet printing, as JSON, the index pip uses and each package's installed version; with
+    ``dry_run``, instead what pip would install (``plan``: name, version, requested, installed now, source) or
+    why it cannot say (``plan_error``)."""
     names = [requirement_name(package) for package in packages]
-    return f"exec({_INSTALL_DETAILS!r}, {{'NAMES': {names!r}}})"
+    try:
+        words = install_words(packages)
+    except ValueError:  # named at run time, or not a plain requirement: pip is not asked about it
+        words = None
+    given = {"NAMES": names, "WORDS": words, "DRY_RUN": dry_run, "SECONDS": DRY_RUN_SECONDS}
+    return f"exec({_INSTALL_DETAILS!r}, {given!r})"
 
 
 def pinned(packages: list[str], versions: dict) -> list[str]:
@@ -95,11 +167,12 @@ def pinned(packages: list[str], versions: dict) -> list[str]:
 
 
 def checked_installs(code: str) -> tuple[str, tuple[str, ...]]:
-    """``code`` with its whole-line pip installs swapped for one install that fails the cell if pip does.
+    """``code`` with its whole-line pip installs swapped for one ``%pip install``, first, whose exit code is
+    read after the cell (``failed_install``).
 
-    A bare ``%pip`` line does not raise when pip fails. Also the packages so
-    installed (empty, and ``code`` as it is, when the installs cannot be swapped:
-    a cell magic, an install inside a block or a call, a package named at run time).
+    Also the packages so installed (empty, and ``code`` as it is, when the
+    installs cannot be swapped: a cell magic, an install inside a block or a
+    call, a package named at run time).
     """
     found = None if code.lstrip().startswith("%%") else whole_line_installs(code)
     if not found or not found[0]:
@@ -112,6 +185,8 @@ def checked_installs(code: str) -> tuple[str, tuple[str, ...]]:
         install = install_code(list(packages))
     except ValueError:  # not a plain requirement: it runs as written
         return code, ()
+    if len(numbers) == 1 and lines[numbers[0]].strip() == install:
+        return code, packages  # already the one line it would become
     rest = "\n".join(line for number, line in enumerate(lines) if number not in numbers).strip("\n")
     return f"{install}\n{rest}".rstrip(), packages
 

@@ -12,6 +12,7 @@ Before a cell runs, ``risk.assess`` reads what it would do; depending on
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -35,6 +36,7 @@ from .conversation import Conversation
 from .enrich import error_hint
 from .events import (
     AnswerCutOff,
+    ApprovalDetails,
     ApprovalRequest,
     CellDone,
     Done,
@@ -51,7 +53,14 @@ from .events import (
 from .executors import FATAL_STATUSES, ExecutionResult, Executor, Preparer, inspect_json
 from .feedback import feedback_for_model, status_line
 from .images import MAX_IMAGES, image_parts, images_message, wants_images
-from .install import checked_installs, install_details_probe, pinned, versions_probe
+from .install import (
+    DRY_RUN_SECONDS,
+    checked_installs,
+    failed_install,
+    install_details_probe,
+    pinned,
+    versions_probe,
+)
 from .limits import Limits
 from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying, ToolsRejected
 from .notebook_view import NotebookSnapshot
@@ -72,7 +81,7 @@ INTERRUPTED_RESULT = (
 )
 #: Seconds to read back the versions of freshly installed packages.
 VERSIONS_TIMEOUT = 5.0
-#: Seconds to look up pip's index and the installed versions for an install card.
+#: Seconds to look up pip's index and the installed versions for an install card (its dry run takes longer).
 INSTALL_DETAILS_TIMEOUT = 8.0
 DECLINED_RESULT = (
     "Not run: the user did not approve: {reasons} Do the task another way (with the packages already "
@@ -491,6 +500,8 @@ class Agent:
         self.request.in_flight = (cell, action.tool_call_id, started)
         result = await self.executor.run(cell)
         self.request.in_flight = None
+        if packages:
+            result = await failed_install(self.executor, result, VERSIONS_TIMEOUT)
         result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
         hint = await error_hint(self.executor, result, language=self.conversation.language)
         feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint)
@@ -551,7 +562,14 @@ class Agent:
             answer: Answer = False
             if self.approve is not None:
                 yield request
-                answer = await self.approve(request)
+                answering = asyncio.ensure_future(self.approve(request))
+                try:
+                    plan = await self._install_plan(request, risks.installs, answering) if risks.installs else None
+                    if plan is not None:
+                        yield plan
+                    answer = await answering
+                finally:
+                    answering.cancel()
             if isinstance(answer, str):
                 action.code = answer
                 if self.approval == "risky":
@@ -576,6 +594,22 @@ class Agent:
     async def _install_details(self, packages: tuple[str, ...]) -> dict:
         """What an install card shows beside the command: pip's index and the versions installed now."""
         return await inspect_json(self.executor, install_details_probe(list(packages)), INSTALL_DETAILS_TIMEOUT)
+
+    async def _install_plan(
+        self, request: ApprovalRequest, packages: tuple[str, ...], answering: asyncio.Future
+    ) -> ApprovalDetails | None:
+        """What pip would install (its dry run asks the index: seconds), unless the user answers first."""
+        await asyncio.sleep(0)
+        if answering.done():  # answered at once (the CLI, %%ci): nobody would read it
+            return None
+        probe = install_details_probe(list(packages), dry_run=True)
+        planning = asyncio.ensure_future(inspect_json(self.executor, probe, DRY_RUN_SECONDS + INSTALL_DETAILS_TIMEOUT))
+        await asyncio.wait({planning, answering}, return_when=asyncio.FIRST_COMPLETED)
+        if not planning.done():
+            planning.cancel()
+            return None
+        found = planning.result()
+        return ApprovalDetails(request.request_id, found.get("plan"), found.get("plan_error"))
 
     async def _pinned(self, packages: list[str]) -> list[str]:
         """The installed packages with their versions, for a reproducible export."""

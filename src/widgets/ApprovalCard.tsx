@@ -4,6 +4,7 @@ import React from 'react';
 import type { IApprovalEntry } from '../entries';
 import type { IEntryActions } from './actions';
 import { DiffView } from './DiffView';
+import { InstallPlan } from './InstallPlan';
 import { withElements } from './translated';
 
 export interface IApprovalCardProps {
@@ -39,7 +40,8 @@ const EDITOR_STYLE: React.CSSProperties = {
  *
  * - `install`: the cell installs packages, and that is all it does that needs
  *   approval: Install / Don't install. Approving covers exactly the packages
- *   shown; a later cell that installs anything else asks again.
+ *   shown; a later cell that installs anything else asks again. The card
+ *   shows what pip would install (its dry run) and what is there already.
  * - `risky`: it also runs shell commands, uninstalls, or changes files outside
  *   the notebook's folder; the reasons are listed: Run / Don't run.
  * - `review`: every cell is reviewed (`c.CodeInterpreter.approval =
@@ -103,6 +105,13 @@ export const ApprovalCard = React.memo(function ApprovalCard({
               ))}
             </ul>
           )}
+      {entry.install && (
+        <InstallPlan
+          details={entry.install}
+          packages={entry.packages}
+          trans={trans}
+        />
+      )}
       {pending && editing ? (
         <textarea
           className="jp-ci-Input"
