@@ -7,10 +7,20 @@ once kept sending version 2 after the server moved to 3, and waited forever).
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
+
 import pytest
 from conftest import answer, run_cell
 
-from ci_jupyterlab.testing.panel_client import PanelChat, ProtocolRefused, ServerAPI
+from ci_jupyterlab.testing.panel_client import (
+    KernelSocket,
+    PanelChat,
+    ProtocolRefused,
+    ServerAPI,
+    open_notebook,
+)
 
 
 @pytest.fixture
@@ -41,3 +51,58 @@ async def test_a_refused_message_fails_at_once_instead_of_waiting_for_done(serve
             await chat.ask("Anything")
     finally:
         await chat.close()
+
+
+class ReplyAfterIdle:
+    """The kernel's websocket as a loaded machine delivers it: each ``execute_reply`` after the idle status.
+
+    Shell and iopub are separate channels with no order between them; the
+    reply is held back until the idle of the same request has been read, then
+    handed over a little later.
+    """
+
+    def __init__(self, ws):
+        self.ws = ws
+        self._held: dict[str, str] = {}
+        self._ready: list[str] = []
+
+    async def read_message(self):
+        if self._ready:
+            await asyncio.sleep(0.2)
+            return self._ready.pop(0)
+        raw = await self.ws.read_message()
+        if raw is None:
+            return None
+        message = json.loads(raw)
+        parent = message.get("parent_header", {}).get("msg_id")
+        if message["header"]["msg_type"] == "execute_reply":
+            self._held[parent] = raw
+            return await self.read_message()
+        if message["header"]["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            if parent in self._held:
+                self._ready.append(self._held.pop(parent))
+        return raw
+
+    def write_message(self, message):
+        return self.ws.write_message(message)
+
+    def close(self):
+        self.ws.close()
+
+
+async def test_a_cell_is_done_only_once_its_reply_came_even_after_the_idle_status(server_api, llm_server):
+    llm_server.enqueue(run_cell("x = 6 * 7\nx"), answer("42."))
+    opened = await open_notebook(server_api, "late-reply.ipynb")
+    await opened.close()
+    ws = await server_api.websocket(f"api/kernels/{opened.kernel_id}/channels?session_id={uuid.uuid4().hex}")
+    kernel = KernelSocket(server_api, opened.kernel_id, ReplyAfterIdle(ws))
+    chat_ws = await server_api.websocket("ci-jupyterlab/chat")
+    chat = PanelChat(server_api, chat_ws, kernel, "late-reply.ipynb", "late-reply")
+    try:
+        assert (await chat.next())["type"] == "hello"
+        messages = await chat.ask("Six times seven?")
+    finally:
+        await chat.close()
+    done = [m for m in messages if m["type"] == "cell_done"]
+    assert [(m["status"], m["execution_count"]) for m in done] == [("ok", 1)]
+    assert done[0]["outputs"][0]["data"]["text/plain"] == "42"

@@ -80,10 +80,28 @@ class ServerAPI:
 
 @dataclass
 class Execution:
+    """One execute request: done once the kernel is idle after it (iopub) *and* has replied (shell).
+
+    The two channels are not ordered with each other: under load the reply,
+    which carries the execution count, can come after the idle status, so the
+    run waits for both, as jupyter_client's ``execute_interactive`` does.
+    """
+
     outputs: list = field(default_factory=list)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    replied: asyncio.Event = field(default_factory=asyncio.Event)
     execution_count: int | None = None
     lost: str | None = None  # kernel_restarted | kernel_dead, when the kernel went away under it
+
+    async def finished(self) -> None:
+        await self.idle.wait()
+        await self.replied.wait()
+
+    def end(self, lost: str) -> None:
+        """The kernel went away: nothing more will come for this request."""
+        self.lost = lost
+        self.idle.set()
+        self.replied.set()
 
 
 class KernelSocket:
@@ -115,6 +133,7 @@ class KernelSocket:
                 continue
             if message["channel"] == "shell" and kind == "execute_reply":
                 running.execution_count = message["content"].get("execution_count")
+                running.replied.set()
             elif kind == "status" and message["content"]["execution_state"] == "idle":
                 running.idle.set()
             elif kind == "clear_output":
@@ -127,9 +146,8 @@ class KernelSocket:
 
     def _lose(self, why: str) -> None:
         for running in self._running.values():
-            if not running.idle.is_set():
-                running.lost = why
-                running.idle.set()
+            if not (running.idle.is_set() and running.replied.is_set()):
+                running.end(why)
 
     def _send_execute(self, code: str, silent: bool) -> tuple[str, Execution]:
         msg_id = uuid.uuid4().hex
@@ -172,11 +190,11 @@ class KernelSocket:
         msg_id, running = self._send_execute(code, silent)
         try:
             try:
-                await asyncio.wait_for(running.idle.wait(), timeout)
+                await asyncio.wait_for(running.finished(), timeout)
             except asyncio.TimeoutError:
                 await self.interrupt()
                 try:
-                    await asyncio.wait_for(running.idle.wait(), INTERRUPT_GRACE)
+                    await asyncio.wait_for(running.finished(), INTERRUPT_GRACE)
                 except asyncio.TimeoutError:
                     pass
                 return "timeout", running
