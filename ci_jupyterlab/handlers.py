@@ -62,7 +62,19 @@ class SessionHandler(ExtensionHandlerMixin, APIHandler):
     async def get(self, session_id: str):
         session = self.extensionapp.sessions.find(session_id)
         if session is None:
-            raise web.HTTPError(404, f"No session {session_id}.")
+            problem = self.extensionapp.sessions.problem_of(session_id)
+            if problem is None:
+                raise web.HTTPError(404, f"No session {session_id}.")
+            self.set_status(422)  # it is there, and cannot be read: the panel says so and starts afresh
+            self.finish(
+                json.dumps(
+                    {
+                        "message": f"The saved conversation of this notebook could not be read: {problem}.",
+                        "hint": "A new conversation starts; the old file stays in the sessions folder.",
+                    }
+                )
+            )
+            return
         # A copy (to_dict copies), so a request running in the session can go on changing it.
         body = {"id": session.id, "notebook_path": session.notebook_path, "record": session.record.to_dict()}
         redactor = Redactor(self.extensionapp.interpreter.secrets())

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .agent.executors import RUN_STATUSES, ExecutionResult
+from .agent.nesting import MAX_NESTING, too_deep
 from .agent.notebook_view import NotebookSnapshot, ViewCell
 
 PROTOCOL_VERSION = 3
@@ -297,6 +298,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         raise ProtocolError("The message is not valid JSON.") from None
     except RecursionError:
         raise ProtocolError("The message is nested too deeply.") from None
+    if too_deep(message):  # within json's limit, but past what the session record may hold
+        raise ProtocolError(f"The message is nested too deeply (more than {MAX_NESTING} levels).")
     if not isinstance(message, dict):
         raise ProtocolError("The message must be a JSON object.")
     kind = message.get("type")

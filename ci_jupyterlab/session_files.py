@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from .agent.conversation import Conversation
 from .agent.files import write_atomically
+from .agent.nesting import MAX_NESTING, too_deep
 from .agent.record import SessionRecord
 from .agent.redaction import Redactor
 
@@ -94,6 +95,26 @@ class SavedSession:
             conversation=Conversation(**{k: v for k, v in conversation.items() if k in _CONVERSATION_FIELDS}),
             updated=data.get("updated", 0.0),
         )
+
+
+def _parse(path: Path) -> SavedSession:
+    """The session a file holds; FileNotFoundError, or one of ``_MALFORMED`` if it holds none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise DeeplyNested() from None
+    if too_deep(data):  # reading it on would recurse past Python's limit (the redactor, asdict)
+        raise DeeplyNested()
+    return SavedSession.from_dict(data)
+
+
+class DeeplyNested(ValueError):
+    def __init__(self):
+        super().__init__(f"it nests lists and objects more than {MAX_NESTING} levels deep")
+
+
+def _reason(exc: Exception) -> str:
+    return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _is_index(data) -> bool:
@@ -167,13 +188,27 @@ class SessionFiles:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomically(self.path_of(session.id), json.dumps(data, ensure_ascii=False), mode=0o600)
 
+    def problem_of(self, session_id: str) -> str | None:
+        """Why the session's file, if there is one, cannot be read; None if it can (or there is none)."""
+        if not valid_id(session_id):
+            return None
+        for path in self._paths_of(session_id):
+            try:
+                _parse(path)
+            except FileNotFoundError:
+                continue
+            except (OSError, *_MALFORMED) as exc:
+                return _reason(exc)
+            return None
+        return None
+
     def _read(self, path: Path) -> SavedSession | None:
         try:
-            return SavedSession.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            return _parse(path)
         except FileNotFoundError:
             return None
         except (OSError, *_MALFORMED) as exc:
-            log.warning("Ignoring the unreadable session file %s: %s", path, exc)
+            log.warning("Ignoring the unreadable session file %s: %s", path, _reason(exc))
             return None
 
     def _read_index(self) -> dict[str, dict]:
@@ -182,8 +217,8 @@ class SessionFiles:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return self._rebuild_index() if self.directory.is_dir() else {}
-        except (OSError, ValueError) as exc:
-            log.warning("Rebuilding the unreadable session index %s: %s", path, exc)
+        except (OSError, ValueError, RecursionError) as exc:
+            log.warning("Rebuilding the unreadable session index %s: %s", path, type(exc).__name__)
             return self._rebuild_index()
         if _is_index(data):
             return data

@@ -55,6 +55,7 @@ class ChatSession:
     agent: Agent | None = None
     driver: Peer | None = None  # the client whose notebook runs the cells
     watchers: set = field(default_factory=set)
+    save_failed: bool = False  # the last save failed, and the user was told
 
     @property
     def busy(self) -> bool:
@@ -156,10 +157,19 @@ class SessionStore:
         return next((s for s in self._sessions.values() if s.busy and s.notebook_path == notebook_path), None)
 
     def save_soon(self, session: ChatSession) -> None:
-        """Write the session to disk in the background, in order, off the event loop."""
+        """Write the session to disk in the background, in order, off the event loop.
+
+        A save that fails is told to the session's windows (once, until one
+        works again) and logged: the chat goes on, kept in memory.
+        """
         if self.files is None:
             return
-        task = asyncio.get_running_loop().create_task(self._save(session.id, session.snapshot()))
+        try:
+            snapshot = session.snapshot()
+        except Exception as exc:  # its data cannot even be copied
+            self._failed(session, exc)
+            return
+        task = asyncio.get_running_loop().create_task(self._save(session, snapshot))
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
 
@@ -168,13 +178,34 @@ class SessionStore:
         while self._writes:
             await asyncio.gather(*list(self._writes), return_exceptions=True)
 
-    async def _save(self, session_id: str, snapshot: SavedSession) -> None:
-        lock = self._write_locks.setdefault(session_id, asyncio.Lock())
+    async def _save(self, session: ChatSession, snapshot: SavedSession) -> None:
+        lock = self._write_locks.setdefault(session.id, asyncio.Lock())
         async with lock:  # an older snapshot never lands after a newer one
             try:
                 await asyncio.to_thread(self.files.save, snapshot)
-            except (OSError, TypeError, ValueError):
-                log.exception("Could not save the code interpreter session %s", session_id)
+            except Exception as exc:
+                self._failed(session, exc)
+            else:
+                session.save_failed = False
+
+    def _failed(self, session: ChatSession, exc: Exception) -> None:
+        log.error("Could not save the code interpreter session %s", session.id, exc_info=exc)
+        if session.save_failed:
+            return
+        session.save_failed = True
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        session.emit(
+            {
+                "type": "error",
+                "message": f"This conversation could not be saved ({reason}): "
+                "a reload or a server restart would lose it.",
+                "hint": "The notebook itself is saved as usual; the server log has the details.",
+            }
+        )
+
+    def problem_of(self, session_id: str) -> str | None:
+        """Why a saved session cannot be read, if its file is there and cannot be."""
+        return self.files.problem_of(session_id) if self.files is not None else None
 
     def summaries(self, notebook_path: str | None = None) -> list[dict]:
         """The saved sessions (of one notebook, if given), newest first."""

@@ -35,7 +35,8 @@ class _SettingsBase(ExtensionHandlerMixin, APIHandler):
 
     def _answer(self, problem: Problem | None) -> None:
         if problem is not None:
-            self.set_status(403)
+            # A value that is wrong (400, naming its field) or one the user may not set (403).
+            self.set_status(400 if problem.field else 403)
             self.finish(json.dumps(problem.to_dict()))
             return
         self.extensionapp.settings_changed()

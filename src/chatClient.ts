@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { FRAME_LIMIT, utf8Bytes } from './frames';
 import {
   ClientFrame,
   ClientMessage,
@@ -51,14 +52,23 @@ export class ChatClient implements IDisposable {
    * (callers never write it).
    *
    * Returns false when it is not: messages are not queued, because the
-   * server ends a connection's running requests when it drops.
+   * server ends a connection's running requests when it drops. A frame past
+   * FRAME_LIMIT is not sent either (the server would close the connection,
+   * ending every request of this window); callers bound what they send.
    */
   send(message: ClientMessage): boolean {
     if (this._socket?.readyState !== WebSocket.OPEN) {
       return false;
     }
     const frame: ClientFrame = { ...message, protocol: PROTOCOL_VERSION };
-    this._socket.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    if (utf8Bytes(text) > FRAME_LIMIT) {
+      console.error(
+        `ci-jupyterlab: a ${message.type} message is too large to send`
+      );
+      return false;
+    }
+    this._socket.send(text);
     return true;
   }
 

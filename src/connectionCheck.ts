@@ -15,6 +15,8 @@ export async function checkConnection(
 ): Promise<void> {
   try {
     const result = await testConnection({ quick: true });
+    // With no model configured, requests use the server's first: name it.
+    model.listedModel = result.model ?? null;
     model.connectionWarning = result.ok
       ? null
       : {

@@ -22,15 +22,17 @@ import { aboutCell, cellLabel, hasError, ICellTarget } from './cellTarget';
 import type { ChangeReviewer } from './changeReview';
 import type { ChatClient } from './chatClient';
 import type { ConversationSync } from './conversationSync';
+import { Draft } from './draft';
 import type {
   IApprovalEntry,
   IQuestionEntry,
   IChangeSet,
   IKernelEntry,
+  INoticeEntry,
   IStepEntry
 } from './entries';
 import { exportReproducible } from './exporter';
-import type { ChatModel, Conversation } from './model';
+import type { ChatModel, Conversation, ISavedAttachment } from './model';
 import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
 import type { Preferences } from './preferences';
 import type { INotebookChange, Intent } from './protocol';
@@ -47,7 +49,14 @@ export interface ISendOptions {
   intent?: Intent;
   /** The cell it is about; by default, the cell chosen with Ask about this cell. */
   cellId?: string;
+  /** The files that go with it; by default, those attached to its conversation. */
+  attachments?: ISavedAttachment[];
 }
+
+/** What was sent last in a conversation, to send it again (see retryRequest). */
+type SentRequest = Pick<ISendOptions, 'intent' | 'cellId' | 'attachments'> & {
+  text: string;
+};
 
 export class ChatController implements ICodeInterpreter {
   constructor(options: ChatController.IOptions) {
@@ -63,6 +72,9 @@ export class ChatController implements ICodeInterpreter {
   }
 
   readonly model: ChatModel;
+
+  /** What the message input holds. */
+  readonly draft = new Draft();
 
   /**
    * Send a request from the active notebook (or `options.panel`), with the
@@ -95,9 +107,15 @@ export class ChatController implements ICodeInterpreter {
     const conversation = this.model.conversationFor(panel.context.path);
     this.model.activePath = panel.context.path;
     await this._sync.restored(conversation);
-    const attachments = conversation.takeAttachments();
+    const attachments = options.attachments ?? conversation.takeAttachments();
     // A request about a named cell (Fix, Explain) leaves the chip for the next one.
     const cellId = options.cellId ?? conversation.takeCellReference()?.cellId;
+    this._lastSent.set(conversation.session, {
+      text: request,
+      intent: options.intent,
+      cellId,
+      attachments
+    });
     conversation.startRequest(
       request,
       attachments.map(attachment => attachment.name)
@@ -134,6 +152,37 @@ export class ChatController implements ICodeInterpreter {
     } finally {
       this._unsent.delete(conversation.session);
     }
+  }
+
+  /**
+   * Send again the request a notice says failed, from the shown
+   * conversation's notebook; with what it was about and its files when this
+   * window sent it (after a reload, as a plain request). The input, if it
+   * holds that text, is cleared.
+   */
+  async retryRequest(entry: INoticeEntry): Promise<void> {
+    const conversation = this.model.target;
+    const text = entry.retry;
+    if (!text || !conversation?.entries.includes(entry)) {
+      return;
+    }
+    const panel = this._notebookAt(conversation.path);
+    if (!panel) {
+      Notification.warning(
+        this._trans.__('Open the notebook %1 to retry.', conversation.path),
+        { autoClose: 5000 }
+      );
+      return;
+    }
+    if (!this._canSendNow()) {
+      return;
+    }
+    const sent = this._lastSent.get(conversation.session);
+    const { intent, cellId, attachments } = sent?.text === text ? sent : {};
+    if (this.draft.text.trim() === text) {
+      this.draft.text = '';
+    }
+    await this.send(text, { panel, intent, cellId, attachments });
   }
 
   /** Whether a request can be sent now. */
@@ -546,6 +595,7 @@ export class ChatController implements ICodeInterpreter {
   private _reviewer: ChangeReviewer;
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
+  private _lastSent = new Map<string, SentRequest>();
 }
 
 export namespace ChatController {

@@ -141,6 +141,12 @@ export interface INoticeEntry {
   level: 'error' | 'info';
   message: string;
   hint: string | null;
+  /**
+   * The text of the request this notice says failed, when sending it again
+   * may work (the model server could not be reached, the connection
+   * dropped): the notice offers Retry.
+   */
+  retry?: string;
 }
 
 /** How the user undid a request, as the `undo` message tells it. */
@@ -272,6 +278,32 @@ export function noticeEntry(
   hint: string | null = null
 ): INoticeEntry {
   return { kind: 'notice', id: nextId(), level, message, hint };
+}
+
+/** Why a request ended for which sending it again may work. */
+const RETRYABLE: ReadonlySet<DoneReason> = new Set(['error', 'interrupted']);
+
+/**
+ * After a request ended for `reason`: when sending it again may work, its
+ * last notice (the error that says why) offers to retry the request's text.
+ */
+export function offerRetry(
+  entries: ChatEntry[],
+  reason: DoneReason
+): ChatEntry[] {
+  if (!RETRYABLE.has(reason)) {
+    return entries;
+  }
+  const kinds = entries.map(entry => entry.kind);
+  const start = kinds.lastIndexOf('user');
+  const notice = kinds.lastIndexOf('notice');
+  const request = entries[start];
+  if (request?.kind !== 'user' || notice < start) {
+    return entries;
+  }
+  return entries.map((entry, index) =>
+    index === notice ? { ...entry, retry: request.text } : entry
+  );
 }
 
 /** The notice for how a request ended, or null when it needs none. */

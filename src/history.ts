@@ -21,7 +21,7 @@ import {
   IRecordedRequest,
   isRunStatus
 } from './protocol';
-import { fetchSession, fetchSessions } from './request';
+import { APIError, fetchSession, fetchSessions } from './request';
 
 /**
  * Continue the notebook's newest saved session in this conversation, if the
@@ -30,7 +30,8 @@ import { fetchSession, fetchSessions } from './request';
  * their requests, steps and answers). Resolves with the session id restored.
  *
  * Any failure (no saved session, or a server without the sessions
- * endpoints) leaves the conversation as it is, a fresh session.
+ * endpoints) leaves the conversation as it is, a fresh session; a saved
+ * session the server cannot read is said in the conversation.
  */
 export async function restoreConversation(
   conversation: Conversation,
@@ -60,7 +61,12 @@ export async function restoreConversation(
     );
     return id;
   } catch (error) {
-    console.debug('ci-jupyterlab: no saved conversation restored', error);
+    if (error instanceof APIError && error.response.status === 422) {
+      // Saved, but unreadable: say so; this conversation starts afresh.
+      conversation.addNotice(error.message, error.hint);
+    } else {
+      console.debug('ci-jupyterlab: no saved conversation restored', error);
+    }
     return null;
   }
 }

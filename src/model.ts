@@ -29,6 +29,7 @@ import {
   mergeChanges,
   nextId,
   noticeEntry,
+  offerRetry,
   stepEntry,
   userEntry
 } from './entries';
@@ -303,6 +304,7 @@ export class Conversation {
     if (notice) {
       this._entries.push(notice);
     }
+    this._entries = offerRetry(this._entries, reason);
     this._changed.emit();
   }
 
@@ -720,10 +722,22 @@ export class ChatModel {
     this._changed.emit();
   }
 
-  /** The model name, from `hello` or the configuration. */
+  /**
+   * The model name, from `hello` or the configuration, else the one the
+   * model server listed first (when none is configured, requests use it).
+   */
   get modelName(): string | null {
     // Not while no model can be used: a default name would read as working.
-    return this._config?.configured ? (this._config.model ?? null) : null;
+    if (!this._config?.configured) {
+      return null;
+    }
+    return this._config.model ?? this._listedModel;
+  }
+
+  /** The model the server's list gives, as the check on opening found it. */
+  set listedModel(name: string | null) {
+    this._listedModel = name;
+    this._changed.emit();
   }
 
   /**
@@ -756,7 +770,7 @@ export class ChatModel {
         hint:
           problem?.hint ??
           trans.__(
-            'The model is configured on the server, never in the browser: set c.CodeInterpreter.model (and c.CodeInterpreter.base_url for another OpenAI-compatible server) in jupyter_server_config.py, put the API key in the OPENAI_API_KEY environment variable of the server, then restart JupyterLab.'
+            'Open the settings (the gear above) and set Base URL, Model and API key; the key stays on the server.'
           )
       };
     }
@@ -849,6 +863,11 @@ export class ChatModel {
       };
       return;
     }
+    if (message.type === 'done') {
+      // What the request met is in the chat now: the opening check's
+      // warning would say it a second time, or no longer holds.
+      this._connectionWarning = null;
+    }
     const conversation = message.session
       ? this.conversationOf(message.session)
       : null;
@@ -888,6 +907,7 @@ export class ChatModel {
   private _config: IConfig | null = null;
   private _configError: string | null = null;
   private _connectionWarning: IProblem | null = null;
+  private _listedModel: string | null = null;
   private _connection: ConnectionState = 'connecting';
   private _activePath: string | null = null;
   private _changed = new Signal<this, void>(this);

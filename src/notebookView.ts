@@ -9,6 +9,7 @@ import type { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import * as nbformat from '@jupyterlab/nbformat';
 import type { Notebook } from '@jupyterlab/notebook';
 
+import { jsonBytes } from './frames';
 import type {
   ICompactOutput,
   IImageDescription,
@@ -26,12 +27,12 @@ export const TRACEBACK_LINES = 40;
 /** Cells of the view. */
 export const MAX_CELLS = 1_000;
 /**
- * Characters of all sources and output texts together: a notebook of a
- * thousand huge cells must still fit in one websocket frame (the server
- * refuses frames over 10 MB). Past it, sources and outputs are omitted,
- * with a marker, from the end of the notebook.
+ * Bytes of all the cells together, as the JSON they are sent as: a notebook
+ * of a thousand huge cells (of CJK text, 3 bytes a character) must still fit
+ * in one websocket frame (see frames.ts). Past it, sources and outputs are
+ * omitted, with a marker, from the end of the notebook.
  */
-export const TOTAL_LIMIT = 4_000_000;
+export const VIEW_BYTE_LIMIT = 6 * 1024 * 1024;
 
 /** The view part of a `user_message.notebook`. */
 export type NotebookView = Pick<INotebookInfo, 'active' | 'selected' | 'cells'>;
@@ -69,12 +70,14 @@ export function trimTraceback(traceback: string[]): string[] {
 export function describeCells(notebook: Notebook): NotebookView {
   const cells: INotebookCellView[] = [];
   const models = notebook.model?.cells;
-  let budget = TOTAL_LIMIT;
+  let budget = VIEW_BYTE_LIMIT;
   const count = Math.min(models?.length ?? 0, MAX_CELLS);
   for (let index = 0; index < count; index++) {
     const view = describeCell(models!.get(index));
-    budget -= viewSize(view);
-    cells.push(budget >= 0 ? view : omitContent(view));
+    const size = jsonBytes(view);
+    const kept = size <= budget ? view : omitContent(view);
+    budget -= kept === view ? size : jsonBytes(kept);
+    cells.push(kept);
   }
   const active = notebook.activeCellIndex;
   const selected = notebook.widgets.flatMap((cell, index) =>
@@ -182,19 +185,6 @@ function joined(value: unknown): string {
     return value.join('');
   }
   return typeof value === 'string' ? value : '';
-}
-
-/** The characters of a cell view's source and output texts. */
-function viewSize(view: INotebookCellView): number {
-  let size = view.source.length;
-  for (const output of view.outputs ?? []) {
-    if (output.output_type === 'error') {
-      size += output.evalue.length + output.traceback.join('\n').length;
-    } else {
-      size += output.text.length;
-    }
-  }
-  return size;
 }
 
 /** A cell past the total limit: its content replaced by a marker. */

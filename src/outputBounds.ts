@@ -3,9 +3,12 @@
  * prints megabytes or shows a huge image must not close the connection (the
  * server refuses frames over 10 MB). The notebook keeps every output whole;
  * the server bounds what it keeps and shows the same way
- * (ci_jupyterlab/agent/bounds.py), with the same limits.
+ * (ci_jupyterlab/agent/bounds.py), with the same limits in characters; the
+ * limit in bytes is the websocket's, so only the panel needs it.
  */
 import * as nbformat from '@jupyterlab/nbformat';
+
+import { jsonBytes, tooDeep } from './frames';
 
 /** Characters of one text value (a stream, `text/plain`, `text/html`...). */
 const TEXT_LIMIT = 50_000;
@@ -13,6 +16,14 @@ const TEXT_LIMIT = 50_000;
 const IMAGE_LIMIT = 1_000_000;
 /** Characters of one step's outputs together. */
 const TOTAL_LIMIT = 2_000_000;
+/**
+ * Bytes of one step's outputs together, as JSON: two million characters of
+ * CJK text take six megabytes (see frames.ts); a result carries the outputs
+ * of the cell before an edit too.
+ */
+const BYTE_LIMIT = 3 * 1024 * 1024;
+/** Levels of arrays and objects of one output's value (`application/json`). */
+const OUTPUT_NESTING = 50;
 /** Markup that cannot be cut without breaking it: dropped when too long. */
 const STRUCTURED =
   /^(text\/html|image\/svg\+xml|application\/|text\/latex|text\/markdown)/;
@@ -42,6 +53,13 @@ function boundedData(data: nbformat.IMimeBundle): nbformat.IMimeBundle {
   const kept: nbformat.IMimeBundle = {};
   const dropped: string[] = [];
   for (const [mime, value] of Object.entries(data)) {
+    if (tooDeep(value, OUTPUT_NESTING)) {
+      // The server refuses frames nested this deep.
+      dropped.push(
+        `${mime} output nested more than ${OUTPUT_NESTING} levels deep`
+      );
+      continue;
+    }
     const text = joined(value);
     if (mime.startsWith('image/') && mime !== 'image/svg+xml') {
       if (text.length > IMAGE_LIMIT) {
@@ -105,10 +123,12 @@ export function boundedOutputs(
 ): nbformat.IOutput[] {
   const kept: nbformat.IOutput[] = [];
   let used = 0;
+  let bytes = 0;
   for (const [index, output] of outputs.entries()) {
     const cut = bounded(output);
     used += sizeOf(cut);
-    if (used > TOTAL_LIMIT) {
+    bytes += jsonBytes(cut);
+    if (used > TOTAL_LIMIT || bytes > BYTE_LIMIT) {
       const rest = outputs.length - index;
       const what = `${rest.toLocaleString()} more output${rest > 1 ? 's' : ''}`;
       kept.push({

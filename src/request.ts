@@ -45,23 +45,40 @@ export async function requestAPI<T>(
     // Not JSON: keep the text so the error below can show it.
   }
   if (!response.ok) {
-    const answer = body as { message?: string; hint?: string } | null;
-    throw new APIError(response, answer?.message ?? String(body), answer?.hint);
+    const answer = body as {
+      message?: string;
+      hint?: string;
+      field?: string;
+    } | null;
+    throw new APIError(
+      response,
+      answer?.message ?? String(body),
+      answer?.hint,
+      answer?.field
+    );
   }
   return body as T;
 }
 
 /**
- * A refusal of the server extension: its `message`, and its `hint` (what to
- * do about it), which a plain ResponseError would drop.
+ * A refusal of the server extension: its `message`, its `hint` (what to do
+ * about it), which a plain ResponseError would drop, and the setting whose
+ * value it refused (`field`), if any.
  */
 export class APIError extends ServerConnection.ResponseError {
-  constructor(response: Response, message: string, hint?: string | null) {
+  constructor(
+    response: Response,
+    message: string,
+    hint?: string | null,
+    field?: string | null
+  ) {
     super(response, message);
     this.hint = hint ?? null;
+    this.field = field ?? null;
   }
 
   readonly hint: string | null;
+  readonly field: string | null;
 }
 
 /** Ask the server which model is configured (never returns the API key). */

@@ -327,3 +327,25 @@ async def test_a_notebook_closed_or_deleted_mid_run_stops_the_request_and_says_s
     [error] = [m for m in chat.received if m["type"] == "error"]
     assert "closed or deleted" in error["message"]
     assert len(llm_server.chat_requests) == 1  # the model is not asked to fix a notebook that is gone
+
+
+async def test_an_output_nested_too_deeply_is_left_out_of_the_record_and_the_session_saves(
+    open_chat, llm_server, jp_fetch, extension, sessions_dir
+):
+    deep = "from IPython.display import JSON\nvalue = []\nfor _ in range(80):\n    value = [value]\nJSON(value)"
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell(deep), answer("Shown."))
+        messages = await chat.ask("Show a deep value.")
+        await extension.sessions.flush()
+        # a frame nested past the protocol's limit (within what json reads) is refused, the socket kept
+        await chat.ws.write_message('{"a":' * 150 + "1" + "}" * 150)
+        refused = await chat.next()
+    assert refused["type"] == "error" and refused["message"] == (
+        "The message is nested too deeply (more than 100 levels)."
+    )
+    [done] = [m for m in messages if m["type"] == "cell_done"]
+    assert done["status"] == "ok"
+    assert "application/json output nested more than 50 levels deep" in done["outputs"][0]["data"]["text/plain"]
+    record = await saved_record(jp_fetch)
+    assert record["requests"][0]["answer"] == "Shown."
+    assert not [m for m in messages if m["type"] == "error"]

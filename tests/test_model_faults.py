@@ -115,7 +115,7 @@ async def test_garbage_in_the_stream_names_the_server(llm_server, llm, garbage, 
 
     where = llm.endpoint
     assert caught.value.message == f"The model server at {where} sent a malformed streamed answer ({detail})."
-    assert "base_url" in caught.value.hint
+    assert "Base URL in the Code Interpreter's settings" in caught.value.hint
     assert len(llm_server.chat_requests) == 1  # garbage is not worth asking again
 
 

@@ -112,7 +112,8 @@ def test_the_user_store_ignores_what_it_cannot_use(tmp_path):
 
 async def test_a_bad_value_changes_nothing(jp_fetch):
     code, problem = await refused(jp_fetch, body={"values": {"model": "ok-model", "approval": "sometimes"}})
-    assert code == 403 and "Not a valid value" in problem["message"]
+    assert code == 400 and problem["message"] == "Not a valid value for Approval: 'sometimes'."
+    assert problem["field"] == "approval"
     assert (await call(jp_fetch))["values"]["model"]["value"] == ""  # the valid one was not kept either
     code, problem = await refused(jp_fetch, body={"values": {"sessions_dir": "/tmp"}})
     assert "not a setting" in problem["message"]
@@ -164,7 +165,7 @@ async def test_test_connection_lists_models_and_says_whether_tools_work(jp_fetch
     assert (await call(jp_fetch, "test", method="POST"))["tools"] is False
 
     broken = await call(jp_fetch, "test", method="POST", body={"base_url": "http://127.0.0.1:1/v1"})
-    assert broken["ok"] is False and "base_url" in broken["error"]["hint"]
+    assert broken["ok"] is False and "Base URL in the Code Interpreter's settings" in broken["error"]["hint"]
 
 
 async def test_local_servers_are_found_on_loopback_only(jp_fetch, extension, llm_server):
@@ -259,3 +260,39 @@ async def test_the_quick_check_spends_no_tokens_and_names_a_model_the_server_doe
     assert quick["ok"] is False
     assert "does not list the model 'gone-model'" in quick["error"]["message"]
     assert "settings" in quick["error"]["hint"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("max_attempts", float("nan"), "Attempts must be a whole number from 1 to 50; nan is not."),
+        ("max_attempts", 0, "Attempts must be from 1 to 50; 0 is out of range."),
+        ("max_rounds", 2.5, "Model calls per request must be a whole number from 1 to 500; 2.5 is not."),
+        ("max_cost_per_request", float("inf"), "Cost limit per request ($) must be a number from 0 to 10,000; inf"),
+        ("max_cost_per_request", -5, "Cost limit per request ($) must be from 0 to 10,000; -5 is out of range."),
+        ("prompt_budget", "24000", "Prompt budget (tokens) must be a whole number from 1,000 to 10,000,000"),
+    ],
+)
+async def test_a_number_out_of_range_is_refused_by_name_and_the_panel_keeps_its_input(
+    jp_fetch, llm_server, name, value, says
+):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url, "model": "scripted-model"}})
+    # What a browser's JSON cannot say (NaN, Infinity), Python's json reads: sent as raw text.
+    body = json.dumps({"values": {name: value}}, allow_nan=True)
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("ci-jupyterlab", "settings", method="PUT", body=body)
+    problem = json.loads(caught.value.response.body)
+    assert caught.value.code == 400 and problem["field"] == name and problem["message"].startswith(says)
+    config = json.loads((await jp_fetch("ci-jupyterlab", "config")).body)
+    assert config["problem"] is None and config["configured"] is True  # the panel still takes requests
+
+
+def test_a_bad_number_in_the_users_settings_file_is_ignored(tmp_path, caplog):
+    from ci_jupyterlab.agent.settings import CodeInterpreter
+
+    (tmp_path / "settings.json").write_text('{"max_attempts": 0, "cell_timeout": NaN, "max_rounds": 7}')
+    settings = CodeInterpreter(user_settings_dir=str(tmp_path))
+    settings.apply_user_settings()
+    assert (settings.max_attempts, settings.cell_timeout, settings.max_rounds) == (3, 120.0, 7)
+    assert settings.problem() is None or "max_attempts" not in settings.problem().message
+    assert "Attempts must be from 1 to 50" in caplog.text

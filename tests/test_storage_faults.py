@@ -148,11 +148,64 @@ async def test_malformed_session_files_never_give_a_500(jp_fetch, sessions_dir):
     everything = json.loads((await jp_fetch("ci-jupyterlab", "sessions")).body)
     assert [s["id"] for s in everything["sessions"]] == ["good"]
     for session_id in MALFORMED_SESSIONS:
-        with pytest.raises(HTTPClientError) as missing:
+        with pytest.raises(HTTPClientError) as unreadable:
             await jp_fetch("ci-jupyterlab", "sessions", session_id)
-        assert missing.value.code == 404, session_id
+        assert unreadable.value.code == 422, session_id  # there, and cannot be read: said, not a 500
+        said = json.loads(unreadable.value.response.body)
+        assert said["message"].startswith("The saved conversation of this notebook could not be read: ")
+    with pytest.raises(HTTPClientError) as missing:
+        await jp_fetch("ci-jupyterlab", "sessions", "never-saved")
+    assert missing.value.code == 404
     good = json.loads((await jp_fetch("ci-jupyterlab", "sessions", "good")).body)
     assert good["record"]["requests"][0]["text"] == "Hi"
+
+
+def nested(depth: int) -> dict:
+    """A session file whose one event holds lists nested ``depth`` levels deep."""
+    data = session("deep").to_dict()
+    data["record"]["events"] = [{"type": "text_delta", "text": json.loads("[" * depth + "]" * depth)}]
+    return data
+
+
+def deep_json(depth: int) -> str:
+    """That file's text, written without recursion (json.dumps cannot write it)."""
+    data = nested(1)
+    data["record"]["events"][0]["text"] = "@@"
+    return json.dumps(data).replace('"@@"', "[" * depth + "]" * depth)
+
+
+@pytest.mark.parametrize("depth", [150, 100_000])
+async def test_a_deeply_nested_session_file_is_a_clear_error_never_a_500(jp_fetch, sessions_dir, depth):
+    SessionFiles(sessions_dir).save(session("good", "a.ipynb", 1.0))
+    (sessions_dir / "deep.session.json").write_text(deep_json(depth))
+    (sessions_dir / INDEX_NAME).unlink()  # rebuilt from every file, the deep one included
+
+    listing = json.loads((await jp_fetch("ci-jupyterlab", "sessions", params={"notebook": "a.ipynb"})).body)
+    assert [s["id"] for s in listing["sessions"]] == ["good"]
+    with pytest.raises(HTTPClientError) as unreadable:
+        await jp_fetch("ci-jupyterlab", "sessions", "deep")
+    said = json.loads(unreadable.value.response.body)
+    assert unreadable.value.code == 422
+    assert said["message"] == (
+        "The saved conversation of this notebook could not be read: "
+        "it nests lists and objects more than 100 levels deep."
+    )
+    assert "A new conversation starts" in said["hint"]
+
+
+async def test_a_session_that_cannot_be_saved_says_so_once(open_chat, llm_server, extension, sessions_dir):
+    from conftest import answer
+
+    sessions_dir.parent.mkdir(parents=True, exist_ok=True)
+    sessions_dir.write_text("a file where the sessions folder should be: every save fails")
+    async with open_chat() as chat:
+        llm_server.enqueue(answer("One."), answer("Two."))
+        first = await chat.ask("First?")
+        second = await chat.ask("Second?")
+        await extension.sessions.flush()
+    errors = [m for m in first + second if m["type"] == "error"]
+    assert len(errors) == 1 and errors[0]["message"].startswith("This conversation could not be saved (")
+    assert first[-1]["reason"] == "answered" and second[-1]["reason"] == "answered"
 
 
 # File modes

@@ -11,6 +11,7 @@ counted instead of kept.
 from __future__ import annotations
 
 from .feedback import truncate_middle
+from .nesting import too_deep
 from .text import joined
 
 #: Characters of one text value (a stream, ``text/plain``, ``text/html``...).
@@ -21,6 +22,8 @@ TEXT_LINES = 2_000
 IMAGE_LIMIT = 1_000_000
 #: Characters of one step's outputs together.
 TOTAL_LIMIT = 2_000_000
+#: Levels of lists and objects of one output's value (``application/json``).
+OUTPUT_NESTING = 50
 #: Markup that cannot be cut without breaking it: dropped when too long, its text/plain kept.
 _STRUCTURED = ("text/html", "image/svg+xml", "application/", "text/latex", "text/markdown")
 
@@ -33,6 +36,9 @@ def _bounded_data(data: dict) -> dict:
     kept: dict = {}
     dropped: list[str] = []
     for mime, value in data.items():
+        if too_deep(value, OUTPUT_NESTING):  # reading it as text would recurse past Python's limit
+            dropped.append(f"{mime} output nested more than {OUTPUT_NESTING} levels deep")
+            continue
         text = joined(value)
         if mime.startswith("image/") and mime != "image/svg+xml":
             if len(text) > IMAGE_LIMIT:

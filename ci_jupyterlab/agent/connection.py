@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from .actions import RUN_CELL_TOOL
 from .model_client import LLMError, Reply, ToolsRejected
+from .setting_rules import setting_name
 
 #: The local servers looked for, by name: their usual OpenAI-compatible base URLs.
 LOCAL_SERVERS = {
@@ -79,7 +80,7 @@ def _check_listed(result: dict) -> None:
     if result["models"] and result["model"] not in result["models"]:
         raise LLMError(
             f"The model server at {result['endpoint']} does not list the model '{result['model']}'.",
-            "Choose one of its models in the Code Interpreter's settings (Model), or set c.CodeInterpreter.model.",
+            f"Choose one of its models in {setting_name('model')}.",
         )
 
 

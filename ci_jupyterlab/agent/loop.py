@@ -70,6 +70,7 @@ from .questions import ASK_USER, ASK_USER_TOOL, Ask, answer_for_model, first_opt
 from .record import RequestRecord, SessionRecord
 from .redaction import Redactor
 from .risk import assess
+from .setting_rules import setting_name
 from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
@@ -323,7 +324,7 @@ class Agent:
                 return
             over = self._over_cost()
             if over is not None:
-                hint = "Ask for less in one request, or raise c.CodeInterpreter.max_cost_per_request."
+                hint = f"Ask for less in one request, or raise {setting_name('max_cost_per_request')}."
                 for event in ending("max_cost", over, hint):
                     yield event
                 return
@@ -363,7 +364,7 @@ class Agent:
                     return
             self._show_images()
         message = f"Stopped after {self.limits.max_rounds} model calls for this request."
-        hint = "Ask for the rest in a follow-up request, or raise c.CodeInterpreter.max_rounds."
+        hint = f"Ask for the rest in a follow-up request, or raise {setting_name('max_rounds')}."
         for event in ending("max_rounds", message, hint):
             yield event
 

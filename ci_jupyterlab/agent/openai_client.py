@@ -21,6 +21,7 @@ from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
 from .model_client import CutOff, LLMError, Reply, Retrying, ToolCall, ToolsRejected
 from .redaction import redact
+from .setting_rules import setting_name
 from .settings import DEFAULT_OPENAI_MODEL, PLACEHOLDER_KEY, endpoint_of, is_openai
 from .tokens import count_tokens, prompt_tokens
 
@@ -136,7 +137,7 @@ class OpenAICompatibleClient:
             if not ids:
                 raise LLMError(
                     f"The model server at {self.endpoint} lists no models.",
-                    "Load a model in the server, or set c.CodeInterpreter.model.",
+                    f"Load a model in the server, or set {setting_name('model')}.",
                 )
             self._model = ids[0]
         return self._model
@@ -278,8 +279,7 @@ class OpenAICompatibleClient:
         message = f"The model server at {self.endpoint} sent a malformed streamed answer ({detail})."
         return LLMError(
             redact(message, [self._key]),  # the detail quotes what the server sent
-            "Check that c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at an "
-            "OpenAI-compatible API, usually ending in /v1.",
+            f"Check that {setting_name('base_url')} points at an OpenAI-compatible API, usually ending in /v1.",
         )
 
     def _not_a_stream(self, content_type: str) -> LLMError:
@@ -288,8 +288,8 @@ class OpenAICompatibleClient:
             f"The model server at {self.endpoint} answered with "
             f"{content_type.split(';')[0] or 'an unlabelled body'} instead of a streamed answer.",
             "A proxy or a web page may be answering in the server's place: check that "
-            "c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at the model server's "
-            "OpenAI-compatible API, usually ending in /v1.",
+            f"{setting_name('base_url')} points at the model server's OpenAI-compatible API, "
+            "usually ending in /v1.",
         )
 
     def _translate(self, exc: openai.APIError, sent_tools: bool = False) -> LLMError:
@@ -300,27 +300,25 @@ class OpenAICompatibleClient:
         if isinstance(exc, openai.AuthenticationError):
             error = LLMError(
                 f"The model server at {where} rejected the API key (401).",
-                "Set the OPENAI_API_KEY environment variable or c.CodeInterpreter.api_key "
-                "in jupyter_server_config.py, then restart JupyterLab.",
+                f"Check {setting_name('api_key')}: paste a key this server accepts, then ask again.",
             )
         elif isinstance(exc, openai.PermissionDeniedError):
             error = LLMError(
                 f"The API key may not use model '{model}' at {where} (403).",
-                "Choose a model the key may use (c.CodeInterpreter.model or "
-                "CI_JUPYTERLAB_MODEL), or use a key with access to it.",
+                f"Choose a model the key may use ({setting_name('model')}), or use a key with access to it.",
             )
         elif isinstance(exc, openai.APIStatusError) and sent_tools and _mentions_tools(exc):
             error = ToolsRejected(f"Model '{model}' at {where} does not accept tool calls.")
         elif isinstance(exc, openai.NotFoundError):
             error = LLMError(
                 f"Model '{model}' was not found at {where} (404).",
-                "Set c.CodeInterpreter.model (or CI_JUPYTERLAB_MODEL) to a model the "
-                "server lists, and check c.CodeInterpreter.base_url ends in /v1.",
+                f"Choose a model the server lists ({setting_name('model')}: Test connection lists them), "
+                f"and check that {setting_name('base_url')} ends in /v1.",
             )
         elif isinstance(exc, openai.RateLimitError):
             error = LLMError(
                 f"The model server at {where} is rate-limiting requests (429); gave up after {retries} retries.",
-                "Wait a minute and ask again, or raise c.CodeInterpreter.max_retries.",
+                f"Wait a minute and ask again, or raise {setting_name('max_retries')}.",
             )
         elif isinstance(exc, openai.InternalServerError):
             error = LLMError(
@@ -330,12 +328,12 @@ class OpenAICompatibleClient:
         elif isinstance(exc, openai.APITimeoutError):
             error = LLMError(
                 f"The model server at {where} did not answer within {self.timeout:g} seconds ({retries + 1} tries).",
-                "Try again, or raise c.CodeInterpreter.request_timeout for slow models.",
+                f"Try again, or raise {setting_name('request_timeout')} for slow models.",
             )
         elif isinstance(exc, openai.APIConnectionError):
             error = LLMError(
                 f"Could not connect to the model server at {where}.",
-                "Check that it is running and that c.CodeInterpreter.base_url (or OPENAI_BASE_URL) points at it.",
+                f"Check that it is running and that {setting_name('base_url')} points at it.",
             )
         else:
             detail = getattr(exc, "message", "") or str(exc)

@@ -26,6 +26,7 @@ from .connection import LOCAL_SERVERS
 from .limits import Limits
 from .notebook_view import DEFAULT_VIEW_BUDGET
 from .redaction import environment_secrets
+from .setting_rules import FORM_LABELS, RANGES, value_problem
 from .user_settings import USER_SETTABLE, UserSettings, key_summary
 
 log = logging.getLogger(__name__)
@@ -67,13 +68,14 @@ def endpoint_of(base_url: str | None) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something the user must fix before the assistant can work."""
+    """Something the user must fix before the assistant can work; ``field``: the setting whose value is wrong."""
 
     message: str
     hint: str
+    field: str | None = None
 
     def to_dict(self) -> dict:
-        return {"message": self.message, "hint": self.hint}
+        return {"message": self.message, "hint": self.hint, **({"field": self.field} if self.field else {})}
 
 
 class CodeInterpreter(Configurable):
@@ -271,6 +273,10 @@ class CodeInterpreter(Configurable):
         for name in USER_SETTABLE:
             if self.set_by_admin(name):
                 continue
+            problem = value_problem(name, values.get(name))
+            if problem:  # a value kept before it was checked, or written by hand
+                log.warning("Ignoring the code interpreter's user setting %s: %s", name, problem)
+                values.pop(name)
             try:
                 setattr(self, name, values[name] if name in values else self.trait_defaults(name))
             except TraitError as exc:  # a value the user set once, no longer valid
@@ -317,21 +323,26 @@ class CodeInterpreter(Configurable):
         administrator, of the wrong type, or a model or server not allowed.
         """
         store = self.user_store()
-        for name in changes:
+        for name, value in changes.items():
             if name not in USER_SETTABLE:
                 return Problem(f"'{name}' is not a setting of the Code Interpreter.", "")
             if self.locked(name):
                 return Problem(f"'{name}' is set by the administrator.", "Ask them to change it.")
+            problem = value_problem(name, value)
+            if problem:
+                return Problem(problem, "Nothing was saved; correct it and save again.", field=name)
         values = {**store.values(), **changes}
         values = {name: value for name, value in values.items() if value is not None}
         before = {name: getattr(self, name) for name in USER_SETTABLE}
-        try:
-            for name in changes:
+        problem = None
+        for name in changes:
+            try:
                 setattr(self, name, values[name] if name in values else self.trait_defaults(name))
-        except TraitError as exc:
-            problem = Problem(f"Not a valid value: {exc}", "")
-        else:
-            problem = self.not_allowed()
+            except TraitError:
+                shown = FORM_LABELS.get(name, name)
+                problem = Problem(f"Not a valid value for {shown}: {values[name]!r}.", "", field=name)
+                break
+        problem = problem or self.not_allowed()
         if problem is not None:
             for name, value in before.items():
                 setattr(self, name, value)
@@ -387,15 +398,15 @@ class CodeInterpreter(Configurable):
         if self.uses_openai and not self.api_key:
             return Problem(
                 "No model is configured.",
-                "For OpenAI, set the OPENAI_API_KEY environment variable (or "
-                "c.CodeInterpreter.api_key in jupyter_server_config.py). For a local "
-                "OpenAI-compatible server such as Ollama, set OPENAI_BASE_URL (or "
-                "c.CodeInterpreter.base_url), e.g. http://localhost:11434/v1. Or open the "
-                "Code Interpreter's settings (the gear in its panel) and set them there.",
+                "Open the settings (the gear above the chat): for OpenAI, paste your API key; for a local "
+                "OpenAI-compatible server such as Ollama, set Base URL (Find local servers looks for one), "
+                "e.g. http://localhost:11434/v1. Administrators: OPENAI_API_KEY or OPENAI_BASE_URL in the "
+                "server's environment, or c.CodeInterpreter.api_key / base_url in jupyter_server_config.py.",
             )
-        for name in ("max_attempts", "max_rounds"):
-            if getattr(self, name) < 1:
-                return Problem(f"c.CodeInterpreter.{name} is {getattr(self, name)}.", "Set it to 1 or more.")
+        for name in RANGES:
+            problem = value_problem(name, getattr(self, name))
+            if problem:
+                return Problem(problem, f"The administrator sets it: c.CodeInterpreter.{name}.", field=name)
         return self.not_allowed()
 
     def secrets(self) -> list[str]:

@@ -13,7 +13,7 @@ import { CommandIDs } from '../commands';
 import { checkConnection } from '../connectionCheck';
 import type { ChatController } from '../controller';
 import type { ChatEntry, IChangeSet } from '../entries';
-import { chatIcon, exportNotebookIcon, paperclipIcon } from '../icons';
+import { chatIcon, exportNotebookIcon } from '../icons';
 import type { Conversation } from '../model';
 import type { Preferences } from '../preferences';
 import type { IProblem } from '../protocol';
@@ -24,6 +24,7 @@ import { QuestionCard } from './QuestionCard';
 import { Attachments } from './Attachments';
 import { CellChip } from './CellChip';
 import { ChangesCard } from './ChangesCard';
+import { Composer } from './Composer';
 import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
 import {
@@ -34,6 +35,7 @@ import {
   usageLabel
 } from './labels';
 import { Markdown } from './Markdown';
+import { NoticeCard } from './NoticeCard';
 import { SettingsView } from './SettingsView';
 import { StepCard } from './StepCard';
 import { useNow } from './useNow';
@@ -327,7 +329,13 @@ function ChatView({
             trans={trans}
           />
         ) : (
-          <Composer controller={controller} commands={commands} trans={trans} />
+          <Composer
+            controller={controller}
+            commands={commands}
+            draft={controller.draft}
+            conversation={conversation}
+            trans={trans}
+          />
         )}
       </footer>
     </>
@@ -576,15 +584,7 @@ function Entry({
     case 'kernel':
       return <KernelCard entry={entry} actions={actions} trans={trans} />;
     case 'notice':
-      return (
-        <div
-          className={entry.level === 'error' ? 'jp-ci-Error' : 'jp-ci-Notice'}
-          role={entry.level === 'error' ? 'alert' : undefined}
-        >
-          <div className="jp-ci-NoticeMessage">{entry.message}</div>
-          {entry.hint && <div className="jp-ci-Hint">{entry.hint}</div>}
-        </div>
-      );
+      return <NoticeCard entry={entry} actions={actions} trans={trans} />;
   }
 }
 
@@ -658,115 +658,6 @@ function StatusLine({
         </span>
       )}
     </div>
-  );
-}
-
-interface IComposerProps {
-  controller: ChatController;
-  commands: CommandRegistry;
-  trans: TranslationBundle;
-}
-
-/**
- * The message input with its Attach, Send and Stop buttons; Send and Stop
- * run their commands.
- */
-function Composer({
-  controller,
-  commands,
-  trans
-}: IComposerProps): JSX.Element {
-  const [text, setText] = useState('');
-  const input = useRef<HTMLTextAreaElement>(null);
-  const picker = useRef<HTMLInputElement>(null);
-  const canSend = commands.isEnabled(CommandIDs.send, { text });
-  const canStop = commands.isEnabled(CommandIDs.stop);
-
-  const send = async () => {
-    if (!canSend) {
-      return;
-    }
-    setText('');
-    await commands.execute(CommandIDs.send, { text });
-    // Creating a notebook moves the focus there; bring it back.
-    input.current?.focus();
-  };
-
-  const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
-    if (
-      event.key === 'Enter' &&
-      !event.shiftKey &&
-      !event.nativeEvent.isComposing
-    ) {
-      event.preventDefault();
-      void send();
-    }
-  };
-
-  return (
-    <form
-      className="jp-ci-Composer"
-      onSubmit={event => {
-        event.preventDefault();
-        void send();
-      }}
-    >
-      <textarea
-        ref={input}
-        className="jp-ci-Input"
-        aria-label={trans.__('Message to the code interpreter')}
-        placeholder={trans.__('Ask the code interpreter…')}
-        title={trans.__('Enter sends, Shift+Enter starts a new line')}
-        rows={3}
-        value={text}
-        onChange={event => setText(event.target.value)}
-        onKeyDown={onKeyDown}
-      />
-      <div className="jp-ci-Buttons">
-        <input
-          ref={picker}
-          type="file"
-          multiple
-          hidden
-          className="jp-ci-FilePicker"
-          aria-label={trans.__('Files to attach')}
-          onChange={event => {
-            const files = Array.from(event.target.files ?? []);
-            event.target.value = '';
-            void controller.attach(files);
-          }}
-        />
-        <button
-          type="button"
-          className="jp-ci-IconButton jp-ci-AttachButton"
-          aria-label={trans.__('Attach files')}
-          title={trans.__('Attach files: they are saved next to the notebook')}
-          onClick={() => picker.current?.click()}
-        >
-          <paperclipIcon.react tag="span" />
-        </button>
-        <button
-          type="button"
-          className="jp-ci-Button jp-ci-StopButton"
-          aria-label={trans.__('Stop')}
-          disabled={!canStop}
-          onClick={async () => {
-            await commands.execute(CommandIDs.stop);
-            input.current?.focus();
-          }}
-        >
-          {trans.__('Stop')}
-        </button>
-        <button
-          type="submit"
-          className="jp-ci-Button jp-ci-SendButton"
-          aria-label={trans.__('Send')}
-          disabled={!canSend}
-        >
-          {trans.__('Send')}
-        </button>
-      </div>
-    </form>
   );
 }
 

@@ -19,6 +19,8 @@ export interface INotice {
   ok: boolean;
   message: string;
   hint?: string | null;
+  /** The setting whose value is wrong: its field shows the message too. */
+  field?: string | null;
 }
 
 interface IKeyFieldProps {
@@ -176,6 +178,8 @@ interface IFieldProps {
   onChange: (value: string) => void;
   /** The id of a datalist of suggestions. */
   list?: string;
+  /** Why the value typed was refused; the field keeps it, marked invalid. */
+  error?: string | null;
   trans: TranslationBundle;
 }
 
@@ -186,15 +190,24 @@ export function Field({
   value,
   onChange,
   list,
+  error,
   trans
 }: IFieldProps): JSX.Element {
   const id = useId();
+  const errorId = `${id}-error`;
+  const invalid = error
+    ? { 'aria-invalid': true, 'aria-describedby': errorId }
+    : {};
   return (
-    <div className="jp-ci-SettingsField" title={spec.help}>
+    <div
+      className={`jp-ci-SettingsField${error ? ' jp-mod-invalid' : ''}`}
+      title={spec.help}
+    >
       <label htmlFor={id}>{spec.label}</label>
       {spec.choices ? (
         <select
           id={id}
+          {...invalid}
           value={value}
           disabled={state.locked}
           onChange={event => onChange(event.target.value)}
@@ -208,6 +221,7 @@ export function Field({
       ) : (
         <input
           id={id}
+          {...invalid}
           type="text"
           inputMode={
             spec.kind === 'integer'
@@ -226,6 +240,11 @@ export function Field({
         />
       )}
       <Source locked={state.locked} source={state.source} trans={trans} />
+      {error && (
+        <div className="jp-ci-FieldError" id={errorId}>
+          {error}
+        </div>
+      )}
     </div>
   );
 }

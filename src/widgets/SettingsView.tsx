@@ -95,7 +95,8 @@ export function SettingsView({
       if ('invalid' in changes) {
         setNotice({
           ok: false,
-          message: trans.__('%1 must be a number.', changes.invalid)
+          message: trans.__('%1 must be a number.', changes.invalid.label),
+          field: changes.invalid.name
         });
         return;
       }
@@ -178,6 +179,7 @@ export function SettingsView({
       value={form[spec.name]}
       onChange={value => setValue(spec.name, value)}
       list={spec.name === 'model' ? modelList : undefined}
+      error={notice?.field === spec.name ? notice.message : null}
       trans={trans}
     />
   );
@@ -279,6 +281,7 @@ function failure(error: unknown): INotice {
   return {
     ok: false,
     message: (error as Error).message,
-    hint: error instanceof APIError ? error.hint : null
+    hint: error instanceof APIError ? error.hint : null,
+    field: error instanceof APIError ? error.field : null
   };
 }

@@ -2,6 +2,7 @@ import type {
   IApprovalEntry,
   IChangeSet,
   IKernelEntry,
+  INoticeEntry,
   IQuestionEntry,
   IStepEntry
 } from '../entries';
@@ -37,4 +38,6 @@ export interface IEntryActions {
   rerunRestored(set: IChangeSet): Promise<void>;
   /** Hide a request's card and the markers of its cells. */
   dismissChanges(set: IChangeSet): void;
+  /** Send the request a notice says failed again (see INoticeEntry.retry). */
+  retryRequest(entry: INoticeEntry): Promise<void>;
 }

@@ -151,10 +151,10 @@ export function formValues(view: ISettingsView): FormValues {
   return form;
 }
 
-/** What the form changes, or the label of the first field that is not a number. */
+/** What the form changes, or the first field that is not a number. */
 export type Changes =
   | { values: Partial<Record<SettingName, SettingValue | null>> }
-  | { invalid: string };
+  | { invalid: IFieldSpec };
 
 /**
  * The values to send: only those the user changed and may change; a field
@@ -179,7 +179,7 @@ export function changedValues(
       const fits =
         field.kind === 'integer' ? Number.isInteger(number) : isFinite(number);
       if (!fits) {
-        return { invalid: field.label };
+        return { invalid: field };
       }
       values[field.name] = number;
     } else {
