@@ -135,7 +135,10 @@ async def test_bad_api_key_names_the_setting(llm_server, settings, kernel, make_
     error = of_type(events, Error)[0]
     assert "401" in error.message
     # The form's words, not the config file's: most users set the key in the panel's settings.
-    assert error.hint == "Check API key in the Code Interpreter's settings: paste a key this server accepts, then ask again."
+    assert (
+        error.hint
+        == "Check API key in the Code Interpreter's settings: paste a key this server accepts, then ask again."
+    )
     assert CANARY_KEY not in error.message + error.hint
     assert events[-1] == Done("error")
     assert len(llm_server.chat_requests) == 1  # a 401 is not retried
