@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup os-programs lab test test-python lint-python test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
+.PHONY: setup envs os-programs lab test test-python lint-python test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -46,21 +46,27 @@ lab: setup os-programs
 
 test: test-python test-ui test-ui-collab test-package test-deploy
 
+# Every environment `make test` uses. They are mostly downloads, so CI builds them side by side
+# (`make -j4 envs`) before the tests, which then use both cores each (pytest-xdist, two Galata workers).
+envs: setup os-programs $(PANDAS2_KERNEL) ui-tests/node_modules/.installed $(VENV_COLLAB)/.installed $(DEPLOY_VENV)/.installed
+
 # The error hints are tested on pandas 3 (.venv) and on pandas 2 (a kernel of its own).
 PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
 
 $(PANDAS2_KERNEL): scripts/setup_pandas2_kernel.sh | $(VENV)/.installed
 	bash scripts/setup_pandas2_kernel.sh
 
+# On every core (pytest-xdist); the 25 slowest tests are printed, so the next cut is measured.
+PYTEST_ARGS ?= -n auto --durations=25
 test-python: setup os-programs $(PANDAS2_KERNEL) lint-python
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff: the lint rules and the format of pyproject.toml's [tool.ruff].
 lint-python: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock | $(VENV)/.installed
 	cd ui-tests && $(BIN)/jlpm install
 	touch $@
 
@@ -91,9 +97,10 @@ test-ui-collab: setup $(VENV_COLLAB)/.installed ui-tests/node_modules/.installed
 	CHROMIUM_PATH="$$(bash scripts/find_chromium.sh)" && export CHROMIUM_PATH && \
 	cd ui-tests && $(BIN)/jlpm playwright test --config playwright.collab.config.js
 
-# The wheel, installed into a fresh virtualenv, enables both extensions.
-test-package: setup
-	bash scripts/check_package.sh
+# The package as users install it (pip install ., a wheel: the collaboration run's virtualenv
+# above) has both extensions installed, enabled and OK.
+test-package: $(VENV_COLLAB)/.installed
+	bash scripts/check_package.sh $(VENV_COLLAB)
 
 # Beyond one laptop (deploy-tests/, docs/deploy.md): a real JupyterHub with its proxy and two users, a
 # server whose kernels run on a real Jupyter Kernel Gateway, Notebook 7; in an environment of their

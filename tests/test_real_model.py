@@ -44,7 +44,10 @@ def local_model_url():
     params.n_ctx = 4096
     params.n_parallel = 1
     params.n_predict = MAX_NEW_TOKENS
-    params.cpuparams.n_threads = 2
+    # One thread: llama.cpp's threads spin at each barrier, and with pytest-xdist the other core is
+    # busy with another worker's test; two threads on one free core run many times slower.
+    params.cpuparams.n_threads = 1
+    params.cpuparams_batch.n_threads = 1
     params.sampling.temp = 0.0
     server = xllamacpp.Server(params)
     yield f"{server.listening_address.rstrip('/')}/v1"

@@ -10,13 +10,13 @@
 const path = require('path');
 
 const baseConfig = require('./playwright.config');
+const { webServers } = require('./servers');
 
-const LAB_PORT = Number(process.env.CI_COLLAB_LAB_PORT || 8889);
-const LLM_PORT = Number(process.env.CI_COLLAB_LLM_PORT || 8766);
 const COLLAB_BIN = path.resolve(__dirname, '..', '.venv-collab', 'bin');
 
-// The specs read it (tests/utils.ts), and so does the server configuration.
-process.env.CI_LLM_URL = `http://127.0.0.1:${LLM_PORT}`;
+// The base ports of this run's servers (servers.js), which the specs read too.
+process.env.CI_LAB_PORT = process.env.CI_COLLAB_LAB_PORT || '8889';
+process.env.CI_LLM_PORT = process.env.CI_COLLAB_LLM_PORT || '8766';
 
 module.exports = {
   ...baseConfig,
@@ -27,21 +27,11 @@ module.exports = {
     ['list'],
     ['html', { open: 'never', outputFolder: 'playwright-report-collab' }]
   ],
-  use: {
-    ...baseConfig.use,
-    baseURL: `http://localhost:${LAB_PORT}`
-  },
-  webServer: [
-    {
-      ...baseConfig.webServer[0],
-      command: `${COLLAB_BIN}/python -m ci_jupyterlab.testing.scripted_llm --port ${LLM_PORT}`,
-      url: `http://127.0.0.1:${LLM_PORT}/v1/models`
-    },
-    {
-      ...baseConfig.webServer[1],
-      command: `${COLLAB_BIN}/jupyter lab --config jupyter_server_collab_config.py --port ${LAB_PORT}`,
-      url: `http://localhost:${LAB_PORT}/lab`,
-      env: { ...process.env, CI_LLM_URL: process.env.CI_LLM_URL }
-    }
-  ]
+  webServer: webServers({
+    llm: port =>
+      `${COLLAB_BIN}/python -m ci_jupyterlab.testing.scripted_llm --port ${port}`,
+    lab: port =>
+      `${COLLAB_BIN}/jupyter lab --config jupyter_server_collab_config.py --port ${port}`,
+    reuseExistingServer: !process.env.CI
+  })
 };

@@ -10,7 +10,14 @@ import {
 } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 
-import { ask, chat, openPanel, scriptModel, ScriptItem } from './utils';
+import {
+  ask,
+  chat,
+  LAB_URL,
+  openPanel,
+  scriptModel,
+  ScriptItem
+} from './utils';
 
 /** How long a scripted request may take to be Done. */
 const DONE_TIMEOUT = 60000;
@@ -66,7 +73,12 @@ export class CodeInterpreter {
   }
 }
 
+/**
+ * Galata's `test`, on this worker's own JupyterLab (playwright.config.js starts
+ * one per worker), with the `ci` fixture. Every spec takes `test` from here.
+ */
 export const test = galataTest.extend<{ ci: CodeInterpreter }>({
+  baseURL: async ({}, use) => use(LAB_URL),
   ci: async ({ page, request }, use) => {
     await use(new CodeInterpreter(page, request));
   }

@@ -6,11 +6,14 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 
+const { ports } = require('../servers');
+
 /**
- * The scripted LLM that playwright.config.js starts (CI_LLM_URL: the one of
- * another configuration, e.g. playwright.collab.config.js).
+ * The scripted LLM of this worker, which the configuration started
+ * (servers.js), and the JupyterLab that talks to it.
  */
-export const LLM_URL = process.env.CI_LLM_URL || 'http://127.0.0.1:8765';
+export const LLM_URL: string = ports().llmUrl;
+export const LAB_URL: string = ports().labUrl;
 
 /** One scripted model answer: text, or tool calls, optionally delayed. */
 export type ScriptItem =
