@@ -207,6 +207,15 @@ def _optional_str(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _outputs_or_none(value) -> list[dict] | None:
+    """A list of nbformat output dicts, or None for anything else."""
+    return value if isinstance(value, list) and all(isinstance(o, dict) for o in value) else None
+
+
+def _int_or_none(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _text(value, limit: int) -> str:
     """A string field of the view, cut to ``limit`` (the client cuts first; this bounds a bad one)."""
     return value[:limit] if isinstance(value, str) else ""
@@ -370,6 +379,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                 duration_ms=float(duration) if isinstance(duration, (int, float)) else 0.0,
                 cell_id=_optional_str(message.get("cell_id")),
                 before=message.get("before") if isinstance(message.get("before"), str) else None,
+                before_outputs=_outputs_or_none(message.get("before_outputs")),
+                before_execution_count=_int_or_none(message.get("before_execution_count")),
             ),
         )
     if kind == "inspect_result":

@@ -143,7 +143,11 @@ export class CellService implements IDisposable {
       execution_count: result.executionCount,
       duration_ms: result.durationMs,
       cell_id: result.cellId,
-      before: result.before
+      before: result.before?.source ?? null,
+      ...(result.before && {
+        before_outputs: boundedOutputs(result.before.outputs),
+        before_execution_count: result.before.executionCount
+      })
     });
     await this.save(request.session);
   }

@@ -38,9 +38,10 @@ export function changeState(
 }
 
 /**
- * Take changes back, in one transaction: an edited cell gets its `before`
- * source back, its outputs and execution count cleared (they came from the
- * assistant's code) and its tag removed; an inserted cell is deleted. A
+ * Take changes back, in one transaction: an edited cell gets back its
+ * `before` source, and the outputs and execution count it had then (the
+ * user's error, with its Fix and Explain buttons; cleared for records that
+ * did not keep them), its tag removed; an inserted cell is deleted. A
  * notebook left without cells gets one empty code cell, as Lab's own
  * delete does. Cells that are gone are left out of the outcome, except an
  * inserted one, which counts as removed.
@@ -61,7 +62,7 @@ export function revertChanges(
   // Positions are read before the transaction: the widgets and the cell
   // list follow the shared model only once it ends.
   const deleted: number[] = [];
-  const edits: [Cell, string][] = [];
+  const edits: [Cell, INotebookChange][] = [];
   for (const change of changes) {
     const cell = findCellById(notebook, change.cell_id);
     if (change.kind === 'inserted' || change.before === null) {
@@ -70,14 +71,14 @@ export function revertChanges(
       }
       removed.push(change.cell_id);
     } else if (cell) {
-      edits.push([cell, change.before]);
+      edits.push([cell, change]);
       restored.push(change.cell_id);
     }
   }
   const left = notebook.widgets.length - deleted.length;
   shared.transact(() => {
-    for (const [cell, source] of edits) {
-      restore(cell, source);
+    for (const [cell, change] of edits) {
+      restore(cell, change);
     }
     for (const index of deleted.sort((x, y) => y - x)) {
       shared.deleteCell(index);
@@ -89,12 +90,19 @@ export function revertChanges(
   return { restored, removed };
 }
 
-/** Give a cell its source back, without the assistant's outputs and tag. */
-function restore(cell: Cell, source: string): void {
+/**
+ * Give a cell what it held before the change: its source, its outputs and
+ * execution count (when the change kept them), without the assistant's tag.
+ */
+function restore(cell: Cell, change: INotebookChange): void {
   const model = cell.model;
-  model.sharedModel.setSource(source);
+  model.sharedModel.setSource(change.before ?? '');
   if (model.type === 'code') {
-    (model as ICodeCellModel).clearExecution();
+    const shared = (model as ICodeCellModel).sharedModel;
+    shared.setOutputs(change.before_outputs ?? []);
+    shared.execution_count = change.before_outputs
+      ? (change.before_execution_count ?? null)
+      : null;
   }
   if (model.getMetadata(METADATA_KEY) !== undefined) {
     model.deleteMetadata(METADATA_KEY);

@@ -177,7 +177,9 @@ export class ChangeReviewer {
         Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.okButton({ label: keep }),
         Dialog.warnButton({ label: revert })
-      ]
+      ],
+      // Enter keeps the user's work: losing it takes a deliberate click.
+      defaultButton: 1
     });
     if (!result.button.accept) {
       return 'cancel';

@@ -16,7 +16,7 @@ import type { IChangedArgs } from '@jupyterlab/coreutils';
 
 import { ExecutionStart, IQueueListener } from './executionStart';
 import type { ExecutionStatus, IRunCellMessage } from './protocol';
-import { placeStepCell } from './stepCells';
+import { ICellBefore, placeStepCell } from './stepCells';
 import { Timer } from './timer';
 
 /** How a step's run ended, with what the cell holds at that moment. */
@@ -27,8 +27,8 @@ export interface IStepRun {
   durationMs: number;
   /** The id of the cell the code ran in; null when none was placed. */
   cellId: string | null;
-  /** For an edit of an existing cell, its source just before; else null. */
-  before: string | null;
+  /** For an edit of an existing cell, what it held just before; else null. */
+  before: ICellBefore | null;
 }
 
 /** Where a run put its code, once it did. */
@@ -36,7 +36,7 @@ interface IPlacement {
   cell: Cell | null;
   /** Kept apart from the cell: the user may delete it while it runs. */
   cellId: string | null;
-  before: string | null;
+  before: ICellBefore | null;
 }
 
 /** How long to wait, after interrupting, for the kernel to report back. */

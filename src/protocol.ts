@@ -281,6 +281,9 @@ export interface IExecutionResultMessage {
   cell_id: string | null;
   /** An edited cell's source just before the edit; null for a new cell. */
   before: string | null;
+  /** An edited cell's outputs and execution count just before (bounded): what undo gives back. */
+  before_outputs?: nbformat.IOutput[];
+  before_execution_count?: number | null;
 }
 
 export interface IStopMessage {
@@ -622,6 +625,12 @@ export interface INotebookChange {
   before: string | null;
   /** The source the assistant left. */
   after: string;
+  /**
+   * An edited cell's outputs and execution count before the request
+   * (bounded); absent in records older than them.
+   */
+  before_outputs?: nbformat.IOutput[] | null;
+  before_execution_count?: number | null;
 }
 
 /** Every change a request made so far (sent after each step that changed the notebook). */

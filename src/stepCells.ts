@@ -3,6 +3,7 @@
  * `metadata.ci_jupyterlab` with the session, step and call_id that made it.
  */
 import type { Cell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
+import type * as nbformat from '@jupyterlab/nbformat';
 import type { Notebook } from '@jupyterlab/notebook';
 
 import type { IRunCellMessage } from './protocol';
@@ -69,11 +70,18 @@ export function findStepCell(
   );
 }
 
-/** Where a step's code was put: its cell, and that cell's source before, for an edit. */
+/** What an existing cell held before the assistant's code went into it. */
+export interface ICellBefore {
+  source: string;
+  outputs: nbformat.IOutput[];
+  executionCount: number | null;
+}
+
+/** Where a step's code was put: its cell, and what that cell held before, for an edit. */
 export interface IPlacedCell {
   cell: Cell;
-  /** The edited cell's source just before; null for a new cell. */
-  before: string | null;
+  /** The edited cell as it was just before; null for a new cell. */
+  before: ICellBefore | null;
 }
 
 /**
@@ -120,9 +128,9 @@ export function placeStepCell(
     cell => cell && cell.model.type === 'code'
   );
   if (existing) {
-    const before = existing.model.sharedModel.getSource();
+    const before = existing === edited ? cellState(existing) : null;
     rewrite(existing, request.code, tag);
-    return { cell: existing, before: existing === edited ? before : null };
+    return { cell: existing, before };
   }
   const index = indexAfterSession(notebook, request.session);
   const last = notebook.widgets[index - 1];
@@ -137,6 +145,16 @@ export function placeStepCell(
   });
   // The widget of an inserted cell exists synchronously.
   return { cell: notebook.widgets[index], before: null };
+}
+
+/** A code cell's source, outputs and execution count as they are now. */
+function cellState(cell: Cell): ICellBefore {
+  const model = cell.model as ICodeCellModel;
+  return {
+    source: model.sharedModel.getSource(),
+    outputs: model.outputs.toJSON(),
+    executionCount: model.executionCount ?? null
+  };
 }
 
 /** Give a code cell new source and a tag, its outputs cleared: one transaction. */

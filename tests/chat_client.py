@@ -86,6 +86,8 @@ class Chat:
                     execution_count=result.execution_count,
                     cell_id=result.cell_id,
                     before=result.before,
+                    before_outputs=result.before_outputs,
+                    before_execution_count=result.before_execution_count,
                 )
         return self.received[start:]
 

@@ -137,6 +137,7 @@ async def test_fix_replaces_the_users_cell_in_place_with_two_model_calls(open_ch
         await chat.run_user_cells()
         broken = chat.notebook["cells"][1]
         assert broken["outputs"][0]["ename"] == "KeyError"
+        broken_outputs, broken_count = list(broken["outputs"]), broken["execution_count"]
         llm_server.enqueue(run_cell("print(sales['Revenue'].sum())"), answer("The column is 'Revenue'."))
         messages = await chat.ask("Fix the error in cell [2].", intent="fix", cell_id=broken["id"])
 
@@ -159,6 +160,9 @@ async def test_fix_replaces_the_users_cell_in_place_with_two_model_calls(open_ch
             "step": 1,
             "before": "print(sales['revenue'].sum())",
             "after": "print(sales['Revenue'].sum())",
+            # What undoing the fix gives back: the user's error, and its run.
+            "before_outputs": broken_outputs,
+            "before_execution_count": broken_count,
         }
     ]
 
@@ -180,6 +184,12 @@ async def test_edit_cell_edits_by_reference_and_new_cells_are_inserted(open_chat
     ]
     record = json.loads((await jp_fetch("ci-jupyterlab", "sessions", "s-1")).body)["record"]
     assert record["requests"][0]["changes"] == changes
+    # Sent after each of the three steps, kept once in the history: the latest, where the first was.
+    kept = [event for event in record["events"] if event["type"] == "notebook_changes"]
+    assert len([m for m in messages if m["type"] == "notebook_changes"]) == 3
+    assert [event["changes"] for event in kept] == [changes]
+    types = [event["type"] for event in record["events"]]
+    assert types.index("notebook_changes") < types.index("run_cell", types.index("run_cell") + 1)
 
 
 async def test_an_unknown_cell_reference_is_told_to_the_model(open_chat, llm_server):

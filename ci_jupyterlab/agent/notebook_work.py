@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .bounds import bounded_outputs
 from .events import RunCell
 from .executors import ExecutionResult
 from .notebook_view import DEFAULT_VIEW_BUDGET, NotebookSnapshot, render_view
@@ -22,7 +23,11 @@ INTENTS: tuple[Intent, ...] = ("ask", "fix", "explain")
 
 @dataclass
 class Change:
-    """A cell the request changed; ``before`` is None for a cell it inserted."""
+    """A cell the request changed; ``before`` is None for a cell it inserted.
+
+    An edited cell also keeps its outputs and execution count from before
+    (bounded as the chat's outputs), so that undoing the edit gives them back.
+    """
 
     kind: Literal["inserted", "edited"]
     cell_id: str
@@ -30,6 +35,8 @@ class Change:
     step: int
     before: str | None
     after: str
+    before_outputs: list[dict] | None = None
+    before_execution_count: int | None = None
 
 
 @dataclass
@@ -109,7 +116,11 @@ class NotebookWork:
             earlier.after, earlier.call_id = cell.code, cell.call_id  # a later attempt in the same cell
             return True
         kind = "edited" if result.before is not None else "inserted"
-        self.changes.append(Change(kind, result.cell_id, cell.call_id, cell.step, result.before, cell.code))
+        change = Change(kind, result.cell_id, cell.call_id, cell.step, result.before, cell.code)
+        if result.before is not None:
+            change.before_outputs = bounded_outputs(result.before_outputs or [])
+            change.before_execution_count = result.before_execution_count
+        self.changes.append(change)
         return True
 
     def where(self, cell: RunCell, result: ExecutionResult) -> str:

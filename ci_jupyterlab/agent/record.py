@@ -104,6 +104,8 @@ class SessionRecord:
         """Keep one message the user saw (a copy), merging streamed text."""
         kind = message.get("type")
         last = self.events[-1] if self.events else None
+        if kind == "notebook_changes" and self._replace_changes(message):
+            return
         if kind == "answer_cut_off" and last is not None and last.get("type") == "text_delta":
             self.events.pop()  # the front ends drop the text of an answer that was cut off, so does the history
         elif last is not None and last.get("type") == kind:
@@ -114,6 +116,17 @@ class SessionRecord:
                 self.events[-1] = dict(message)
                 return
         self.events.append(dict(message))
+
+    def _replace_changes(self, message: dict) -> bool:
+        """Each ``notebook_changes`` holds all of its request's changes so far (with the outputs of
+        the cells it edited): it takes the place of that request's earlier one, which the card's
+        position in the history came from. True if there was one."""
+        for index in range(len(self.events) - 1, -1, -1):
+            event = self.events[index]
+            if event.get("type") == "notebook_changes" and event.get("request") == message.get("request"):
+                self.events[index] = dict(message)
+                return True
+        return False
 
     def mark_changes(self, request: int, outcomes: dict[str, str]) -> bool:
         """Note what the user did with changes of request ``request`` (by cell id: "accepted",

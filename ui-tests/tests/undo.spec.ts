@@ -8,7 +8,9 @@ import {
   cellSources,
   chat,
   editCell,
+  notebookCells,
   openPanel,
+  outputText,
   runCell,
   savedAs,
   userNotebook
@@ -44,19 +46,52 @@ test('Undo request gives the notebook back exactly as it was', async ({
   // the shared document, so the undo went through it.
   await savedAs(page, 'undo.ipynb', before);
 
-  // The kernel still holds base = 21; re-running the restored cell gives 20 back.
+  // The restored cell has its own run back (its execution count); the kernel
+  // still holds base = 21, and re-running it runs it anew.
+  const counts = async () =>
+    (await notebookCells(page, 'undo.ipynb')).map(cell => cell.execution_count);
+  const [restoredCount] = await counts();
+  expect(restoredCount).toBe(1);
   await changes.getByRole('button', { name: 'Re-run restored cells' }).click();
   await expect
-    .poll(async () => {
-      const [first] = await page.evaluate(() => {
-        const panel = window.jupyterapp.shell.currentWidget as any;
-        return panel.content.model
-          .toJSON()
-          .cells.map((cell: any) => cell.execution_count);
-      });
-      return first;
-    })
-    .toEqual(expect.any(Number));
+    .poll(async () => (await counts())[0])
+    .toBeGreaterThan(restoredCount!);
+});
+
+test('Undo of a Fix gives the cell back its error, its execution count and its Fix button', async ({
+  page,
+  ci
+}) => {
+  const broken = "prices = {'tea': 3}\nprint(prices['coffee'])";
+  await ci.script([
+    editCell('#2', "prices = {'tea': 3}\nprint(prices.get('coffee', 0))"),
+    { text: 'There is no coffee price: 0 is used.' }
+  ]);
+  await userNotebook(page, 'undo-fix.ipynb', ['rate = 2', broken]);
+  const before = await notebookCells(page, 'undo-fix.ipynb');
+  expect(before[1].execution_count).toBe(2);
+  const fix = page.getByRole('button', { name: 'Fix with Code Interpreter' });
+  await fix.click();
+  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+  await expect(fix).toHaveCount(0);
+
+  await chat(page)
+    .changes.getByRole('button', { name: 'Undo request' })
+    .click();
+
+  await expect(chat(page).changes).toContainText('Undone: 1 cell restored');
+  const after = await notebookCells(page, 'undo-fix.ipynb');
+  expect(after[1].source).toBe(broken);
+  expect(after[1].execution_count).toBe(2);
+  expect(outputText(after[1])).toBe("KeyError: 'coffee'");
+  expect(after.map(cell => cell.execution_count)).toEqual(
+    before.map(cell => cell.execution_count)
+  );
+  // The error shows again with its buttons: the user can fix it another way.
+  await expect(fix).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: 'Explain with Code Interpreter' })
+  ).toBeVisible();
 });
 
 test('Undo asks about a cell the user changed since, and keeps the user’s version when told to', async ({
@@ -79,7 +114,9 @@ test('Undo asks about a cell the user changed since, and keeps the user’s vers
   await changes.getByRole('button', { name: 'Undo request' }).click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog).toContainText('You changed this cell since');
-  await dialog.getByRole('button', { name: 'Keep mine' }).click();
+  // The safe choice is the default: Enter keeps the user's version.
+  await expect(dialog.getByRole('button', { name: 'Keep mine' })).toBeFocused();
+  await page.keyboard.press('Enter');
 
   await expect(changes).toContainText(
     'Undone: 1 cell removed, 1 cell kept as you changed it.'

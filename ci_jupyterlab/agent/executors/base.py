@@ -44,6 +44,9 @@ class ExecutionResult:
     #: the run when the run replaced an existing cell's (an edit); None for a new cell.
     cell_id: str | None = None
     before: str | None = None
+    #: For an edit, the cell's outputs and execution count before it (what undoing it gives back).
+    before_outputs: list[dict] | None = None
+    before_execution_count: int | None = None
 
     @property
     def ok(self) -> bool:

@@ -50,14 +50,17 @@ class NotebookFileExecutor:
         target = self.cells[index]
         target["outputs"] = [dict(output) for output in result.outputs]
         target["execution_count"] = result.execution_count
-        result.cell_id, result.before = target.get("id"), before
+        result.cell_id = target.get("id")
+        if before is not None:
+            result.before = before.get("source", "")
+            result.before_outputs, result.before_execution_count = before.get("outputs", []), before.get("execution_count")
         return result
 
     async def inspect(self, code: str, timeout: float) -> str | None:
         return await self.inner.inspect(code, timeout) if isinstance(self.inner, Inspector) else None
 
-    def _place(self, cell: RunCell) -> tuple[int, str | None]:
-        """Where the code goes, with the source it replaces for an edit (None for a new cell)."""
+    def _place(self, cell: RunCell) -> tuple[int, dict | None]:
+        """Where the code goes, with (a copy of) the cell it replaces for an edit (None for a new cell)."""
         tag = {"session": self.session, "step": cell.step, "call_id": cell.call_id}
         index = self._find(lambda c: c.get("id") == cell.cell_id) if cell.cell_id else None
         if index is None and cell.replaces:
@@ -66,7 +69,7 @@ class NotebookFileExecutor:
                 self._put(index, cell.code, tag)
                 return index, None
         if index is not None:
-            before = self.cells[index].get("source", "")
+            before = dict(self.cells[index])
             self._put(index, cell.code, tag)
             return index, before
         index = self._insertion_point()
