@@ -53,7 +53,8 @@ class NotebookFileExecutor:
         result.cell_id = target.get("id")
         if before is not None:
             result.before = before.get("source", "")
-            result.before_outputs, result.before_execution_count = before.get("outputs", []), before.get("execution_count")
+            result.before_outputs = before.get("outputs", [])
+            result.before_execution_count = before.get("execution_count")
         return result
 
     async def inspect(self, code: str, timeout: float) -> str | None:
