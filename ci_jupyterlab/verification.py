@@ -3,8 +3,9 @@
 The run happens in a temporary copy of the notebook's directory, so the user's
 files are never touched (symlinks that lead out of it are left out of the copy).
 Outputs are compared after normalising what is expected to vary between runs:
-colour codes, trailing spaces, memory addresses (``0x7f...``) and image bytes
-(images are compared by type and pixel size). A cell that differs is named
+colour codes, trailing spaces, memory addresses (``0x7f...``), element ids a
+library generates anew on each run (uuids: folium's ``map_<hex>``, plotly's
+divs) and image bytes (images are compared by type and pixel size). A cell that differs is named
 with a likely cause; a cell that fails is always reported, never hidden.
 """
 
@@ -28,6 +29,9 @@ from .agent.feedback import describe_data, strip_ansi
 from .agent.text import joined
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+_GENERATED_ID = re.compile(
+    r"(?<![0-9a-fA-F])(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9a-fA-F])"
+)
 _RANDOM = re.compile(r"\brandom\.|\bdefault_rng\(|\brand(n|int)?\(|\.sample\(|\bshuffle\(|\buuid4\(")
 _SEEDED = re.compile(r"\bseed\(\s*\d|default_rng\(\s*\d|random_state\s*=\s*\d|RandomState\(\s*\d|Random\(\s*\d")
 _TIME = re.compile(
@@ -275,7 +279,7 @@ def normalised(outputs: list) -> list:
 
 
 def _text(value) -> str:
-    text = _ADDRESS.sub("0x…", strip_ansi(joined(value)))
+    text = _GENERATED_ID.sub("<id>", _ADDRESS.sub("0x…", strip_ansi(joined(value))))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 

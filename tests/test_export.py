@@ -386,3 +386,15 @@ async def test_the_notebook_is_read_and_its_input_files_hashed_off_the_event_loo
     assert export.provenance["input_files"][0]["name"] == "sales.csv"
     assert set(threads) == {"_read_notebook", "sha256_of"}
     assert threading.main_thread() not in threads.values()
+
+
+def test_element_ids_a_library_generates_each_run_do_not_make_outputs_differ():
+    from ci_jupyterlab.verification import normalised
+
+    def folium_output(uid: str, city: str) -> list[dict]:
+        html = f'<div class="folium-map" id="map_{uid}"></div><script>var marker_{uid} = L.marker("{city}");</script>'
+        return [{"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}]
+
+    first, second = "3f1a" * 8, "9c0b" * 8
+    assert normalised(folium_output(first, "Oslo")) == normalised(folium_output(second, "Oslo"))
+    assert normalised(folium_output(first, "Oslo")) != normalised(folium_output(second, "Lima"))
