@@ -126,4 +126,4 @@ test-notebook7:
 	$(MAKE) test-deploy DEPLOY_TESTS=test_notebook7.py
 
 clean:
-	rm -rf $(VENV) $(VENV_COLLAB) $(DEPLOY_VENV) .venv-pandas2 node_modules ui-tests/node_modules deploy-tests/node_modules lib ci_jupyterlab/labextension
+	rm -rf $(VENV) $(VENV_COLLAB) $(DEPLOY_VENV) .venv-pandas2 node_modules ui-tests/node_modules deploy-tests/node_modules tests/npm/node_modules lib ci_jupyterlab/labextension

@@ -74,7 +74,7 @@ class NotebookFileExecutor:
             self._put(index, cell.code, tag)
             return index, before
         index = self._insertion_point()
-        if index == len(self.cells) - 1 and self._is_blank(self.cells[index]):
+        if 0 <= index == len(self.cells) - 1 and self._is_blank(self.cells[index]):
             self._put(index, cell.code, tag)  # a new notebook's empty last cell: used, not left above
             return index, None
         self.cells.insert(index + 1, self._new_cell(cell.code, tag))
