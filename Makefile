@@ -56,9 +56,16 @@ PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
 $(PANDAS2_KERNEL): scripts/setup_pandas2_kernel.sh | $(VENV)/.installed
 	bash scripts/setup_pandas2_kernel.sh
 
+# A client we did not write and a real MCP server, from npm (tests/npm, pinned by its lockfile).
+MCP_NPM := tests/npm/node_modules/.installed
+
+$(MCP_NPM): tests/npm/package.json tests/npm/package-lock.json
+	cd tests/npm && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # On every core (pytest-xdist); the 25 slowest tests are printed, so the next cut is measured.
 PYTEST_ARGS ?= -n auto --durations=25
-test-python: setup os-programs $(PANDAS2_KERNEL) lint-python
+test-python: setup os-programs $(PANDAS2_KERNEL) $(MCP_NPM) lint-python
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff: the lint rules and the format of pyproject.toml's [tool.ruff].
