@@ -78,7 +78,7 @@ ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock | $(V
 	touch $@
 
 # The browser: CHROMIUM_PATH, Debian's, Playwright's, or Debian's installed now (see the script).
-test-ui: setup ui-tests/node_modules/.installed
+test-ui: setup ui-tests/node_modules/.installed $(MCP_NPM)
 	CHROMIUM_PATH="$$(bash scripts/find_chromium.sh)" && export CHROMIUM_PATH && \
 	cd ui-tests && $(BIN)/jlpm playwright test
 

@@ -17,6 +17,7 @@ from .mcp_server.headless import Headless, ServerKernels, approve_all
 from .mcp_server.http import McpHandler, McpService
 from .mcp_server.notebooks import Notebooks
 from .mcp_server.tools import build_server
+from .mcp_tools import McpToolbox
 from .session_files import SessionFiles
 from .sessions import SessionStore
 from .settings_handlers import ConnectionTestHandler, KeyHandler, LocalServersHandler, SettingsHandler
@@ -37,6 +38,7 @@ class CodeInterpreterApp(ExtensionApp):
         self.windows = Windows()  # the Lab windows connected now, and the notebooks they have open
         self.mcp_kernels = ServerKernels(self.serverapp)
         self.mcp = McpService(self._mcp_server)
+        self.toolbox = McpToolbox(self.interpreter)  # the MCP servers' tools, for the assistant
         # Loaded at the first request, the token vocabulary held the event loop (every user's chat)
         # for about 200 ms: loaded now, beside it.
         threading.Thread(target=load_vocabulary, name="ci-jupyterlab-vocabulary", daemon=True).start()
@@ -70,6 +72,7 @@ class CodeInterpreterApp(ExtensionApp):
         """One for the server's lifetime: its model client pools connections and remembers the model."""
         if self._assistant is None:
             self._assistant = Assistant.from_settings(self.interpreter)
+            self._assistant.tools = self.toolbox
         return self._assistant
 
     def _mcp_server(self):
@@ -117,6 +120,7 @@ class CodeInterpreterApp(ExtensionApp):
     async def stop_extension(self):
         """Finish writing the sessions (nothing the chat showed is lost), then close the model client."""
         await self.mcp.stop()
+        await self.toolbox.close()
         await self.mcp_kernels.close()
         await self.sessions.flush()
         for assistant in [*self._retired, *([self._assistant] if self._assistant else [])]:

@@ -139,6 +139,8 @@ class ChatConnection:
         if isinstance(message, StopMessage):
             self._stop(session)
         elif isinstance(message, ApprovalMessage):
+            if message.always and message.approved:
+                self._always_allow(session, message.request_id)
             if session.approvals.deliver(message.request_id, message.answer):
                 answer = {"type": "approval_answer", "request_id": message.request_id, "approved": message.approved}
                 if isinstance(message.answer, str):
@@ -174,6 +176,18 @@ class ChatConnection:
         if session.approvals.deliver(message.request_id, answer):
             shown = {"option": answer.option, "text": answer.text if answer.option is None else ""}
             session.emit({"type": "question_answer", "request_id": message.request_id, **shown})
+
+    def _always_allow(self, session: ChatSession, request_id: str) -> None:
+        """The user lets the MCP tool of this approval run without asking from now on (their setting)."""
+        request = next(
+            (e for e in session.record.events if e.get("type") == "approval_request" and e["request_id"] == request_id),
+            None,
+        )
+        tool = request.get("tool") if request else None
+        if tool and tool not in self.settings.mcp_always_allow:
+            problem = self.settings.update_user_settings({"mcp_always_allow": [*self.settings.mcp_always_allow, tool]})
+            if problem is not None:
+                self._send_error(session.id, problem.message, problem.hint)
 
     def _outcome(self, session: ChatSession, message: ReviewMessage | UndoMessage) -> None:
         """The user reviewed or undid a request's changes in the notebook: keep it, show it everywhere."""

@@ -102,6 +102,7 @@ class ApprovalMessage:
     request_id: str
     approved: bool
     code: str | None = None  # approved with this edited code, which runs instead of the cell
+    always: bool = False  # approved, and the tool it is about (an MCP server's) is not to be asked about again
 
     @property
     def answer(self) -> bool | str:
@@ -400,7 +401,11 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
                     session,
                 )
         return ApprovalMessage(
-            session, _field(message, "request_id", str, session), _field(message, "approved", bool, session), code
+            session,
+            _field(message, "request_id", str, session),
+            _field(message, "approved", bool, session),
+            code,
+            message.get("always") is True,
         )
     if kind == "answer":
         option, text = message.get("option"), message.get("text")

@@ -332,16 +332,23 @@ export class ChatController implements ICodeInterpreter {
 
   /**
    * Answer an approval request of the assistant: run the cell (true), not
-   * (false), or run this edited code instead (a string).
+   * (false), or run this edited code instead (a string); `always`: approve,
+   * and let that MCP tool run without asking from now on (a setting of the
+   * user's, kept on the server).
    */
-  answerApproval(entry: IApprovalEntry, answer: boolean | string): void {
+  answerApproval(
+    entry: IApprovalEntry,
+    answer: boolean | string,
+    always = false
+  ): void {
     const conversation = this.model.conversationOf(entry.session);
     const sent = this._client.send({
       type: 'approval',
       session: entry.session,
       request_id: entry.requestId,
       approved: answer !== false,
-      ...(typeof answer === 'string' ? { code: answer } : {})
+      ...(typeof answer === 'string' ? { code: answer } : {}),
+      ...(always && answer === true ? { always: true } : {})
     });
     if (sent) {
       conversation?.decideApproval(entry.requestId, answer);

@@ -17,6 +17,7 @@ import type {
   IExportResult,
   INotebookChange,
   IRunCellMessage,
+  IToolCallMessage,
   ReviewAction,
   RunStatus
 } from './protocol';
@@ -85,6 +86,22 @@ export interface IApprovalEntry {
   before: string | null;
   /** For installs: see `InstallPlan` (the plan comes later, in `approval_details`). */
   install: IInstallDetails | null;
+  /** For a tool of an MCP server: `<server>/<tool>` (`code` holds its arguments). */
+  tool: string | null;
+}
+
+/** A call of the model to a tool of an MCP server: its arguments, then its result. */
+export interface IToolEntry {
+  kind: 'tool';
+  id: string;
+  callId: string;
+  /** `<server>/<tool>`. */
+  tool: string;
+  /** Its arguments, as JSON text. */
+  arguments: string;
+  /** `running` until the result comes. */
+  status: 'running' | 'ok' | 'error' | 'declined';
+  text: string;
 }
 
 /** What an install card shows beside the code: pip's index, what is installed, what pip would do. */
@@ -215,6 +232,7 @@ export type ChatEntry =
   | IAssistantEntry
   | IStepEntry
   | IApprovalEntry
+  | IToolEntry
   | IQuestionEntry
   | IExportEntry
   | IKernelEntry
@@ -361,7 +379,20 @@ export function approvalEntry(
           plan: null,
           planError: null
         }
-      : null
+      : null,
+    tool: message.tool ?? null
+  };
+}
+
+export function toolEntry(message: IToolCallMessage): IToolEntry {
+  return {
+    kind: 'tool',
+    id: nextId(),
+    callId: message.call_id,
+    tool: message.tool,
+    arguments: message.arguments,
+    status: 'running',
+    text: ''
   };
 }
 

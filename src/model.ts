@@ -31,6 +31,7 @@ import {
   noticeEntry,
   offerRetry,
   stepEntry,
+  toolEntry,
   userEntry
 } from './entries';
 import {
@@ -429,6 +430,15 @@ export class Conversation {
           entry =>
             entry.kind === 'approval' && entry.requestId === message.request_id,
           entry => withInstallPlan(entry as IApprovalEntry, message)
+        );
+        break;
+      case 'tool_call':
+        this._push(toolEntry(message));
+        break;
+      case 'tool_result':
+        this._replace(
+          entry => entry.kind === 'tool' && entry.callId === message.call_id,
+          entry => ({ ...entry, status: message.status, text: message.text })
         );
         break;
       case 'question':

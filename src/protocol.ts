@@ -152,9 +152,10 @@ export type CellCheckStatus = (typeof CELL_CHECK_STATUSES)[number];
  * Why a cell waits for the user: it only installs packages (`install`), it
  * does more that needs approval (`risky`: shell commands, uninstalls, files
  * changed outside the notebook's folder), or every cell is reviewed
- * (`review`, with `c.CodeInterpreter.approval = "always"`).
+ * (`review`, with `c.CodeInterpreter.approval = "always"`); or the model
+ * calls a tool of an MCP server (`tool`).
  */
-export const APPROVAL_KINDS = ['install', 'risky', 'review'] as const;
+export const APPROVAL_KINDS = ['install', 'risky', 'review', 'tool'] as const;
 
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
@@ -299,6 +300,8 @@ export interface IApprovalMessage {
   approved: boolean;
   /** With `approved`: run this edited code instead of the cell (at most 1 MB). */
   code?: string;
+  /** With `approved`, for a `tool` approval: never ask about that tool again. */
+  always?: boolean;
 }
 
 /**
@@ -530,6 +533,26 @@ export interface IApprovalRequestMessage extends ISessionMessage {
   command?: string | null;
   index?: string | null;
   installed?: Record<string, string | null> | null;
+  /** For `tool`: the MCP tool, `<server>/<tool>`; `code` holds its arguments. */
+  tool?: string | null;
+}
+
+/** The model calls a tool of an MCP server: a step of its own. */
+export interface IToolCallMessage extends ISessionMessage {
+  type: 'tool_call';
+  call_id: string;
+  /** `<server>/<tool>`. */
+  tool: string;
+  /** Its arguments, as JSON text. */
+  arguments: string;
+}
+
+/** How a tool call ended, with its result as the model got it (bounded). */
+export interface IToolResultMessage extends ISessionMessage {
+  type: 'tool_result';
+  call_id: string;
+  status: 'ok' | 'error' | 'declined';
+  text: string;
 }
 
 /** What pip would install for a waiting install (its dry run), once it said. */
@@ -680,7 +703,9 @@ export type ServerMessage =
   | IApprovalDetailsMessage
   | IQuestionMessage
   | IQuestionAnswerMessage
-  | IDescribeNotebookMessage;
+  | IDescribeNotebookMessage
+  | IToolCallMessage
+  | IToolResultMessage;
 
 const SERVER_TYPES = new Set<ServerMessage['type']>([
   'hello',
@@ -705,7 +730,9 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'notebook_changes',
   'review',
   'undo',
-  'describe_notebook'
+  'describe_notebook',
+  'tool_call',
+  'tool_result'
 ]);
 
 /** A message of a session's history: what the chat showed, without its session. */

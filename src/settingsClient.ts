@@ -17,12 +17,15 @@ export type SettingName =
   | 'cell_timeout'
   | 'prompt_budget'
   | 'send_images'
-  | 'max_cost_per_request';
+  | 'max_cost_per_request'
+  | 'mcp_servers'
+  | 'mcp_always_allow';
 
 /** Where a value comes from, highest precedence first. */
 export type SettingSource = 'admin' | 'user' | 'environment' | 'default';
 
-export type SettingValue = string | number;
+/** MCP servers and always-allowed tools are JSON (see docs/mcp.md). */
+export type SettingValue = string | number | Record<string, unknown> | string[];
 
 export interface ISettingState {
   value: SettingValue;
@@ -48,6 +51,8 @@ export interface ISettingsView {
   allowed_models: string[];
   /** The model servers users may choose; empty: any. */
   allowed_base_urls: string[];
+  /** The MCP servers users may set (URLs, starts of command lines); empty: any. */
+  allowed_mcp_servers?: string[];
   allow_user_settings: boolean;
 }
 

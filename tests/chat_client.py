@@ -21,6 +21,7 @@ class Chat:
     def __init__(self, ws, kernel=None, session="s-1", notebook: dict | None = None):
         self.ws, self.kernel, self.session = ws, kernel, session
         self.approve = False  # the answer to approval requests
+        self.always = False  # with it: "Always allow" (a tool of an MCP server)
         self.received: list[dict] = []
         self.notebook = notebook
         self.active: int | None = None
@@ -72,7 +73,9 @@ class Chat:
                 stdout = await self.kernel.inspect(message["code"], message["timeout"])
                 await self.send(type="inspect_result", call_id=message["call_id"], stdout=stdout)
             elif message["type"] == "approval_request":
-                await self.send(type="approval", request_id=message["request_id"], approved=self.approve)
+                await self.send(
+                    type="approval", request_id=message["request_id"], approved=self.approve, always=self.always
+                )
             elif message["type"] == "run_cell":
                 fields = {
                     k: message.get(k) for k in ("call_id", "code", "step", "attempt", "replaces", "timeout", "cell_id")

@@ -6,6 +6,7 @@ model answer.
 """
 
 import os
+from pathlib import Path
 from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
@@ -31,3 +32,11 @@ c.CodeInterpreter.user_settings_dir = mkdtemp(prefix="ci-user-settings-")  # noq
 # Only the default Python kernel, as on a fresh CI machine (a developer's
 # environment may hold others, which Galata would pick first).
 c.KernelSpecManager.allowed_kernelspecs = {"python3"}  # noqa: F821
+
+# A real MCP server for the assistant's MCP tools (mcp-tools.spec.ts): npm's filesystem server
+# (tests/npm, which make test-ui installs), on a folder of its own holding one note.
+FILESYSTEM_SERVER = Path(__file__).parents[1] / "tests" / "npm" / "node_modules" / ".bin" / "mcp-server-filesystem"
+if FILESYSTEM_SERVER.exists():
+    shared = Path(mkdtemp(prefix="ci-mcp-files-"))
+    (shared / "note.txt").write_text("The meeting is at noon.\n")
+    c.CodeInterpreter.mcp_servers = {"files": {"command": str(FILESYSTEM_SERVER), "args": [str(shared)]}}  # noqa: F821

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from .approval import ApprovalMode, Approve
 from .conversation import Conversation
 from .executors import Executor
+from .extra_tools import ExtraTools
 from .limits import Limits
 from .loop import Agent
 from .model_client import ModelClient
@@ -40,6 +41,8 @@ class Assistant:
         self.approval = approval
         self._make_client = clients  # a client of another model, for requests that choose one
         self._others: dict[str, ModelClient] = {}
+        #: Tools beside run_cell that every agent it builds offers (the MCP servers' tools), if any.
+        self.tools: ExtraTools | None = None
 
     @classmethod
     def from_settings(cls, settings: CodeInterpreter) -> Assistant:
@@ -81,6 +84,7 @@ class Assistant:
             approval=self.approval,
             approve=approve,
             ask=ask,
+            tools=self.tools,
         )
 
     async def close(self) -> None:

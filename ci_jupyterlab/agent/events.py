@@ -14,7 +14,7 @@ Phase = Literal["thinking", "running", "waiting", "fixing", "done", "stopped", "
 DoneReason = Literal[
     "answered", "max_attempts", "max_rounds", "max_cost", "stuck", "stopped", "kernel", "error", "interrupted"
 ]
-ApprovalKind = Literal["install", "risky", "review"]
+ApprovalKind = Literal["install", "risky", "review", "tool"]
 
 
 @dataclass
@@ -84,7 +84,8 @@ class ApprovalRequest(Event):
     changes files outside the notebook's folder; "review" when it does none of
     that but every cell is reviewed (``c.CodeInterpreter.approval = "always"``).
     ``reasons`` are one sentence per kind of risk; ``reason`` is a one-line
-    summary, all that clients older than ``kind`` show.
+    summary, all that clients older than ``kind`` show. "tool": the model
+    calls a tool of an MCP server (``tool``), with the arguments in ``code``.
     """
 
     type: ClassVar[str] = "approval_request"
@@ -100,6 +101,28 @@ class ApprovalRequest(Event):
     command: str | None = None
     index: str | None = None
     installed: dict | None = None
+    #: For a tool of an MCP server ("tool"): the tool as shown, "<server>/<tool>"; ``code`` holds its arguments.
+    tool: str | None = None
+
+
+@dataclass
+class ToolCall(Event):
+    """The model calls a tool of an MCP server: a step of its own, shown with its arguments (JSON, redacted)."""
+
+    type: ClassVar[str] = "tool_call"
+    call_id: str
+    tool: str  # "<server>/<tool>"
+    arguments: str
+
+
+@dataclass
+class ToolResult(Event):
+    """How a tool call ended: "ok", "error" (the tool said so) or "declined"; its result as the model got it."""
+
+    type: ClassVar[str] = "tool_result"
+    call_id: str
+    status: Literal["ok", "error", "declined"]
+    text: str
 
 
 @dataclass

@@ -51,6 +51,7 @@ from .events import (
     ending,
 )
 from .executors import FATAL_STATUSES, ExecutionResult, Executor, Preparer, inspect_json
+from .extra_tools import ExtraTools, ToolStep, tool_arguments
 from .feedback import feedback_for_model, status_line
 from .images import MAX_IMAGES, image_parts, images_message, wants_images
 from .install import (
@@ -141,6 +142,7 @@ class _Action:
     cell_id: str | None = None  # edit_cell: the existing cell it goes into
     declined: bool = False  # the user did not approve it: it is not run
     question: tuple[str, list[str]] | None = None  # ask_user: the question and its options; nothing runs
+    tool: tuple[str, dict] | None = None  # a tool of an MCP server: its name and arguments; nothing runs
     feedback: str = ""  # what the model was told about it (redacted)
     cell: RunCell | None = None  # the cell it ran as; None if it did not run
     result: ExecutionResult | None = None  # how that run ended
@@ -168,6 +170,7 @@ class Agent:
         approval: ApprovalMode = "risky",
         approve: Approve | None = None,
         ask: Ask | None = None,
+        tools: ExtraTools | None = None,
     ):
         self.model = model
         self.executor = executor
@@ -184,6 +187,7 @@ class Agent:
         # Answers the model's ask_user questions; without anyone to ask, the first option is taken.
         self.ask = ask if ask is not None else first_option_or(None, "--choose")
         self.request: RequestState | None = None  # the request being worked on (or the last one)
+        self.tools = tools  # the MCP servers' tools, offered beside run_cell
         self.code_run: CodeRun | None = None  # how run_code went
 
     @property
@@ -238,6 +242,8 @@ class Agent:
         """
         convo = self.conversation
         work = NotebookWork(notebook, intent, cell_id, self.limits.view_budget)
+        if self.tools is not None:
+            await self.tools.ready()  # their servers connected, before the model is offered their tools
         gathered = await gather_context(context, self.executor)
         parts = (gathered, work.context(), notebook_context(notebook_path, convo.language))
         about = "\n\n".join(part for part in parts if part)
@@ -415,7 +421,9 @@ class Agent:
         """``run_cell``, and ``edit_cell`` when the model was shown the notebook; none to explain."""
         if not self.work.runs_code:
             return None
-        return [RUN_CELL_TOOL, EDIT_CELL_TOOL, ASK_USER_TOOL] if self.work.can_edit else [RUN_CELL_TOOL, ASK_USER_TOOL]
+        extra = self.tools.specs() if self.tools is not None else []
+        own = [RUN_CELL_TOOL, EDIT_CELL_TOOL, ASK_USER_TOOL] if self.work.can_edit else [RUN_CELL_TOOL, ASK_USER_TOOL]
+        return own + extra
 
     def _prompt(self, tools: list[dict] | None) -> list[dict]:
         """The history as sent: system prompt first, within the prompt budget."""
@@ -456,6 +464,11 @@ class Agent:
             return _Action(code_from_arguments(call.arguments), call.id)
         if call.name == ASK_USER:
             return _Action("", call.id, question=question_from_arguments(call.arguments))
+        if self.tools is not None and self.tools.owns(call.name):
+            try:
+                return _Action("", call.id, tool=(call.name, tool_arguments(call.arguments)))
+            except ValueError as exc:
+                raise BadArguments(f"the arguments of {call.name} are not a JSON object ({exc})") from None
         if call.name == EDIT_CELL and self.work.can_edit:
             reference, code = edit_from_arguments(call.arguments)
             cell_id = self.work.resolve(reference)
@@ -471,6 +484,12 @@ class Agent:
             if action.question is not None:
                 async for event in self._ask_user(action, attempts):
                     yield event
+                continue
+            if action.tool is not None:
+                step = ToolStep(self.tools, *action.tool, redact=self._for_model)
+                async for event in step.run(self.approve):
+                    yield event
+                self._answer(action, step.feedback)
                 continue
             async for event in self._run_action(action, attempts):
                 yield event

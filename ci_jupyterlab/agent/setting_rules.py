@@ -28,6 +28,8 @@ FORM_LABELS = {
     "prompt_budget": "Prompt budget (tokens)",
     "send_images": "Send images",
     "max_cost_per_request": "Cost limit per request ($)",
+    "mcp_servers": "MCP servers",
+    "mcp_always_allow": "Tools that run without asking",
 }
 
 #: The inclusive range of each numeric setting: (lowest, highest, whole numbers only).

@@ -24,6 +24,7 @@ from traitlets.config import Configurable
 from .budget import DEFAULT_PROMPT_BUDGET
 from .connection import LOCAL_SERVERS
 from .limits import Limits
+from .mcp_config import allowed, masked, server_problem, unmasked
 from .notebook_view import DEFAULT_VIEW_BUDGET
 from .redaction import environment_secrets
 from .setting_rules import FORM_LABELS, RANGES, value_problem
@@ -136,6 +137,27 @@ class CodeInterpreter(Configurable):
         "'never': nothing is asked (whole-line %pip installs still fail the cell when pip fails). "
         "%%ci cannot ask, so it skips what would be asked; `jupyter ci run` asks nobody either: "
         "--allow-install approves installs, --yes approves everything.",
+    ).tag(config=True)
+
+    mcp_servers = Dict(
+        help="MCP servers whose tools the assistant may call beside run_cell, as MCP clients write them: "
+        "{'files': {'command': 'npx', 'args': ['-y', '@modelcontextprotocol/server-filesystem', '/data']}} for a "
+        "program spoken to over stdio (it gets only the environment given in 'env', beside PATH and HOME), "
+        "{'search': {'url': 'https://...', 'headers': {'Authorization': 'Bearer ...'}}} for streamable HTTP. "
+        "Each call waits for the user's approval unless they chose 'Always allow' for that tool. Users may set "
+        "their own from the settings view, within allowed_mcp_servers.",
+    ).tag(config=True)
+
+    allowed_mcp_servers = List(
+        Unicode(),
+        help="Administrators: the MCP servers users may set from the settings view: URLs, or the start of a "
+        "command line (e.g. 'npx -y @modelcontextprotocol/server-filesystem'). Empty: any.",
+    ).tag(config=True)
+
+    mcp_always_allow = List(
+        Unicode(),
+        help="MCP tools ('<server>/<tool>') that run without asking; the user adds one with 'Always allow' on its "
+        "approval card, and removes it in the settings view.",
     ).tag(config=True)
 
     mcp_run_unattended = Bool(
@@ -304,6 +326,7 @@ class CodeInterpreter(Configurable):
             name: {"value": getattr(self, name), "source": self.source_of(name, store), "locked": self.locked(name)}
             for name in USER_SETTABLE
         }
+        values["mcp_servers"]["value"] = masked(self.mcp_servers)  # their tokens stay here
         return {
             "values": values,
             "key": {
@@ -313,6 +336,7 @@ class CodeInterpreter(Configurable):
             },
             "allowed_models": list(self.allowed_models),
             "allowed_base_urls": list(self.allowed_base_urls),
+            "allowed_mcp_servers": list(self.allowed_mcp_servers),
             "allow_user_settings": self.allow_user_settings,
         }
 
@@ -331,6 +355,8 @@ class CodeInterpreter(Configurable):
             problem = value_problem(name, value)
             if problem:
                 return Problem(problem, "Nothing was saved; correct it and save again.", field=name)
+        if isinstance(changes.get("mcp_servers"), dict):
+            changes = {**changes, "mcp_servers": unmasked(changes["mcp_servers"], self.mcp_servers)}
         values = {**store.values(), **changes}
         values = {name: value for name, value in values.items() if value is not None}
         before = {name: getattr(self, name) for name in USER_SETTABLE}
@@ -342,7 +368,7 @@ class CodeInterpreter(Configurable):
                 shown = FORM_LABELS.get(name, name)
                 problem = Problem(f"Not a valid value for {shown}: {values[name]!r}.", "", field=name)
                 break
-        problem = problem or self.not_allowed()
+        problem = problem or self.not_allowed() or self.mcp_problem()
         if problem is not None:
             for name, value in before.items():
                 setattr(self, name, value)
@@ -377,6 +403,19 @@ class CodeInterpreter(Configurable):
                 f"The model server {shown} is not allowed on this server.",
                 f"Choose one of: {', '.join(self.allowed_base_urls)} (set by the administrator).",
             )
+        return None
+
+    def mcp_problem(self) -> Problem | None:
+        """Why the MCP servers set cannot be used, if so (a malformed one, or one the administrator does not allow)."""
+        for name, spec in self.mcp_servers.items():
+            problem = server_problem(name, spec)
+            if problem is not None:
+                return Problem(problem, "Write it as MCP clients do: {command, args, env} or {url, headers}.")
+            if not self.set_by_admin("mcp_servers") and not allowed(spec, self.allowed_mcp_servers):
+                return Problem(
+                    f"The MCP server {name} is not allowed on this server.",
+                    f"Allowed: {', '.join(self.allowed_mcp_servers)} (set by the administrator).",
+                )
         return None
 
     def limits(self) -> Limits:

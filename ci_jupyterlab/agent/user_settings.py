@@ -36,6 +36,8 @@ USER_SETTABLE: dict[str, type | tuple[type, ...]] = {
     "prompt_budget": int,
     "send_images": str,
     "max_cost_per_request": (int, float),
+    "mcp_servers": dict,
+    "mcp_always_allow": list,
 }
 
 

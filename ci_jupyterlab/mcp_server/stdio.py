@@ -13,13 +13,12 @@ cells that wait for approval are declined unless ``--allow-install`` or
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
 
 import httpx2
-from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
@@ -29,6 +28,7 @@ from nbformat.sign import NotebookNotary
 from ..agent import Assistant, load_settings
 from ..exporting import export_next_to
 from ..kernel_env import key_variables
+from ..mcp_session import HeldSession
 from ..session_files import SessionFiles
 from ..sessions import SessionStore
 from .headless import Headless, OwnKernels
@@ -66,16 +66,31 @@ async def mcp_command(args: argparse.Namespace) -> int:
 
 async def forward(url: str, token: str) -> None:
     """Serve stdio by forwarding every list and call to the server's endpoint, progress included."""
-    remote = Remote(url, token)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    @contextlib.asynccontextmanager
+    async def transport():
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=None)) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
+        ):
+            yield read, write
+
+    remote = HeldSession(transport)
+
+    async def session_of(ctx):
+        """The session with the server, opened as the caller introduced itself, so its name goes along."""
+        params = getattr(ctx.session, "client_params", None)
+        return await remote.open(getattr(params, "client_info", None) or BRIDGE)
 
     async def list_tools(ctx, params):
-        return await (await remote.session(ctx)).list_tools(params=params)
+        return await (await session_of(ctx)).list_tools(params=params)
 
     async def call_tool(ctx, params):
         async def relay(progress, total, message):
             await ctx.session.report_progress(progress, total, message)
 
-        session = await remote.session(ctx)
+        session = await session_of(ctx)
         return await session.call_tool(params.name, params.arguments, progress_callback=relay)
 
     server = Server(SERVER_NAME, instructions=INSTRUCTIONS, on_list_tools=list_tools, on_call_tool=call_tool)
@@ -84,50 +99,6 @@ async def forward(url: str, token: str) -> None:
             await server.run(read, write, server.create_initialization_options())
     finally:
         await remote.close()
-
-
-class Remote:
-    """The session with the server's endpoint, opened at the first call with the caller's name, in a task of its own
-    (the SDK's connection must be closed by the task that opened it)."""
-
-    def __init__(self, url: str, token: str):
-        self.url, self.token = url, token
-        self._session: ClientSession | None = None
-        self._task: asyncio.Task | None = None
-        self._closing = asyncio.Event()
-        self._lock = asyncio.Lock()
-
-    async def session(self, ctx) -> ClientSession:
-        async with self._lock:
-            if self._session is None:
-                params = getattr(ctx.session, "client_params", None)
-                ready = asyncio.get_running_loop().create_future()
-                self._task = asyncio.create_task(self._hold(getattr(params, "client_info", None) or BRIDGE, ready))
-                await ready
-        return self._session
-
-    async def _hold(self, client: Implementation, ready: asyncio.Future) -> None:
-        try:
-            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-            async with (
-                httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=None)) as http,
-                streamable_http_client(self.url, http_client=http) as (read, write),
-                ClientSession(read, write, client_info=client) as session,
-            ):
-                await session.initialize()
-                self._session = session
-                ready.set_result(None)
-                await self._closing.wait()
-        except Exception as exc:
-            if not ready.done():
-                ready.set_exception(exc)
-            else:
-                raise
-
-    async def close(self) -> None:
-        self._closing.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
 
 
 async def standalone(args: argparse.Namespace) -> None:

@@ -46,6 +46,8 @@ const EDITOR_STYLE: React.CSSProperties = {
  *   the notebook's folder; the reasons are listed: Run / Don't run.
  * - `review`: every cell is reviewed (`c.CodeInterpreter.approval =
  *   "always"`): Run, Edit (the edited code runs instead) or Skip.
+ * - `tool`: the model calls a tool of an MCP server (its arguments show):
+ *   Call, Don't call, or Always allow (that tool, from now on).
  *
  * Code that edits an existing cell shows as a diff of that cell's source.
  *
@@ -71,6 +73,11 @@ export const ApprovalCard = React.memo(function ApprovalCard({
         '%1'
       ),
       <strong>{packages}</strong>
+    );
+  } else if (entry.request === 'tool') {
+    question = withElements(
+      trans.__('The assistant wants to call the MCP tool %1.', '%1'),
+      <strong>{entry.tool}</strong>
     );
   } else if (entry.request === 'risky') {
     question = trans.__(
@@ -140,6 +147,23 @@ export const ApprovalCard = React.memo(function ApprovalCard({
               />
               <AnswerButton
                 label={trans.__('Install')}
+                primary
+                onClick={() => actions.answerApproval(entry, true)}
+              />
+            </>
+          )}
+          {entry.request === 'tool' && (
+            <>
+              <AnswerButton
+                label={trans.__("Don't call")}
+                onClick={() => actions.answerApproval(entry, false)}
+              />
+              <AnswerButton
+                label={trans.__('Always allow')}
+                onClick={() => actions.answerApproval(entry, true, true)}
+              />
+              <AnswerButton
+                label={trans.__('Call')}
                 primary
                 onClick={() => actions.answerApproval(entry, true)}
               />
@@ -227,6 +251,11 @@ function decision(
     return entry.approved
       ? trans.__('Approved: installing %1.', packages)
       : trans.__('Declined: %1 will not be installed.', packages);
+  }
+  if (entry.request === 'tool') {
+    return entry.approved
+      ? trans.__('Approved: the tool is called.')
+      : trans.__('Declined: the tool will not be called.');
   }
   if (entry.editedCode !== null) {
     return trans.__('Approved with your edits: the code above runs instead.');

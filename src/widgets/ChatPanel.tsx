@@ -20,6 +20,7 @@ import type { IProblem } from '../protocol';
 import type { IEntryActions } from './actions';
 import { notebookRendermime } from '../chatRendermime';
 import { ApprovalCard } from './ApprovalCard';
+import { ToolCard } from './ToolCard';
 import { QuestionCard } from './QuestionCard';
 import { Attachments } from './Attachments';
 import { CellChip } from './CellChip';
@@ -577,6 +578,8 @@ function Entry({
       );
     case 'approval':
       return <ApprovalCard entry={entry} actions={actions} trans={trans} />;
+    case 'tool':
+      return <ToolCard entry={entry} trans={trans} />;
     case 'question':
       return <QuestionCard entry={entry} actions={actions} trans={trans} />;
     case 'export':

@@ -218,6 +218,16 @@ export function Field({
             </option>
           ))}
         </select>
+      ) : spec.kind === 'json' ? (
+        <textarea
+          id={id}
+          className="jp-ci-SettingsJson"
+          spellCheck={false}
+          placeholder={spec.placeholder}
+          value={value}
+          readOnly={state.locked}
+          onChange={event => onChange(event.target.value)}
+        />
       ) : (
         <input
           id={id}

@@ -19,7 +19,8 @@ import {
   changedValues,
   connectionFields,
   formValues,
-  limitFields
+  limitFields,
+  toolFields
 } from './settingsFields';
 import type { FormValues, IFieldSpec } from './settingsFields';
 import {
@@ -87,7 +88,11 @@ export function SettingsView({
     }
   };
 
-  const fields = [...connectionFields(trans), ...limitFields(trans)];
+  const fields = [
+    ...connectionFields(trans),
+    ...limitFields(trans),
+    ...toolFields(trans)
+  ];
 
   const save = () =>
     run('save', async () => {
@@ -95,7 +100,10 @@ export function SettingsView({
       if ('invalid' in changes) {
         setNotice({
           ok: false,
-          message: trans.__('%1 must be a number.', changes.invalid.label),
+          message:
+            changes.invalid.kind === 'json'
+              ? trans.__('%1 must be valid JSON.', changes.invalid.label)
+              : trans.__('%1 must be a number.', changes.invalid.label),
           field: changes.invalid.name
         });
         return;
@@ -258,6 +266,10 @@ export function SettingsView({
       <fieldset className="jp-ci-SettingsGroup">
         <legend>{trans.__('Requests')}</legend>
         {limitFields(trans).map(field)}
+      </fieldset>
+      <fieldset className="jp-ci-SettingsGroup">
+        <legend>{trans.__('MCP tools')}</legend>
+        {toolFields(trans).map(field)}
       </fieldset>
       {notice && <Notice notice={notice} />}
       <div className="jp-ci-Buttons">

@@ -21,9 +21,14 @@ export interface IEntryActions {
   downloadUrl(path: string): string;
   /**
    * Answer an approval request: run the cell (true), not (false), or run
-   * this edited code instead (a string).
+   * this edited code instead (a string); `always`: approve, and never ask
+   * about this MCP tool again.
    */
-  answerApproval(entry: IApprovalEntry, answer: boolean | string): void;
+  answerApproval(
+    entry: IApprovalEntry,
+    answer: boolean | string,
+    always?: boolean
+  ): void;
   /** Answer the assistant's question: an option (its index), or own words. */
   answerQuestion(entry: IQuestionEntry, answer: number | string): void;
   /** Run the conversation's cells again in a new kernel (see KernelCard). */

@@ -13,7 +13,7 @@ import type {
 } from '../settingsClient';
 
 /** How a field is edited and parsed. */
-export type FieldKind = 'text' | 'integer' | 'number' | 'choice';
+export type FieldKind = 'text' | 'integer' | 'number' | 'choice' | 'json';
 
 export interface IFieldSpec {
   name: SettingName;
@@ -125,6 +125,37 @@ export function limitFields(trans: TranslationBundle): IFieldSpec[] {
   ];
 }
 
+/** The MCP servers whose tools the assistant may call, as MCP clients write them (JSON). */
+export function toolFields(trans: TranslationBundle): IFieldSpec[] {
+  return [
+    {
+      name: 'mcp_servers',
+      label: trans.__('MCP servers'),
+      kind: 'json',
+      help: trans.__(
+        'As MCP clients write them: {"files": {"command": "npx", "args": [...]}} or {"search": {"url": "https://...", "headers": {...}}}. Each call waits for your approval.'
+      ),
+      placeholder: '{}'
+    },
+    {
+      name: 'mcp_always_allow',
+      label: trans.__('Tools that run without asking'),
+      kind: 'json',
+      help: trans.__(
+        'The MCP tools ("server/tool") you chose to always allow. Remove one to be asked again.'
+      ),
+      placeholder: '[]'
+    }
+  ];
+}
+
+/** The form's text of a value: JSON for the MCP settings. */
+function formText(value: SettingValue | null): string {
+  return typeof value === 'object' && value !== null
+    ? JSON.stringify(value, null, 1)
+    : String(value ?? '');
+}
+
 /** Where a value comes from, in words. */
 export function sourceLabel(
   source: SettingSource,
@@ -146,12 +177,12 @@ export function sourceLabel(
 export function formValues(view: ISettingsView): FormValues {
   const form = {} as FormValues;
   for (const [name, state] of Object.entries(view.values)) {
-    form[name as SettingName] = String(state.value ?? '');
+    form[name as SettingName] = formText(state.value);
   }
   return form;
 }
 
-/** What the form changes, or the first field that is not a number. */
+/** What the form changes, or the first field that is not a number (or not JSON). */
 export type Changes =
   | { values: Partial<Record<SettingName, SettingValue | null>> }
   | { invalid: IFieldSpec };
@@ -169,11 +200,17 @@ export function changedValues(
   for (const field of fields) {
     const state = view.values[field.name];
     const text = form[field.name].trim();
-    if (!state || state.locked || text === String(state.value ?? '')) {
+    if (!state || state.locked || text === formText(state.value).trim()) {
       continue;
     }
     if (text === '') {
       values[field.name] = null;
+    } else if (field.kind === 'json') {
+      try {
+        values[field.name] = JSON.parse(text);
+      } catch {
+        return { invalid: field };
+      }
     } else if (field.kind === 'integer' || field.kind === 'number') {
       const number = Number(text);
       const fits =
