@@ -272,14 +272,28 @@ class PanelChat:
         ``during_cell(message)``: a coroutine started when a ``run_cell`` arrives
         (to stop the request, or interrupt or restart the kernel under it, as a user would).
         """
+        await self.send(type="user_message", text=text, notebook=self.description())
+        return await self.follow(during_cell=during_cell)
+
+    def description(self) -> dict:
+        """The notebook as the panel describes it (without the view of its cells)."""
+        return {"path": self.notebook, "kernel_name": "python3", "kernel_language": "python"}
+
+    async def announce(self) -> None:
+        """Tell the server this window has the notebook open, so outside agents' requests about it run here."""
+        await self.send(type="open_notebooks", notebooks=[{"path": self.notebook, "session": self.session}])
+
+    async def follow(self, *, during_cell=None) -> list[dict]:
+        """Do what the running request asks of the panel until it is done; every message up to ``done``."""
         start = len(self.received)
         self._stopping = False
-        notebook = {"path": self.notebook, "kernel_name": "python3", "kernel_language": "python"}
-        await self.send(type="user_message", text=text, notebook=notebook)
         while (message := await self.next())["type"] != "done":
             if message["type"] == "error" and not message.get("session"):
                 # Refused outright (a protocol error): no "done" follows, so do not wait for one.
                 raise ProtocolRefused(f"{message['message']} {message.get('hint') or ''}".strip())
+            if message["type"] == "describe_notebook":
+                await self.send(type="notebook_description", call_id=message["call_id"], notebook=self.description())
+                continue
             if message["type"] == "run_cell":
                 side = asyncio.ensure_future(during_cell(message)) if during_cell else None
                 status, run = await self.kernel.execute(message["code"], timeout=message["timeout"])

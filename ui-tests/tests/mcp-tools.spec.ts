@@ -35,4 +35,13 @@ test('a tool of an MCP server is called through the panel, after the user approv
   await expect(status).toHaveText('Done', { timeout: 60000 });
   const bodies = await modelRequests(request);
   expect(JSON.stringify(bodies[bodies.length - 1])).toContain('ci-mcp-files-');
+
+  // The settings view shows the server, read-only: the administrator set it.
+  await panel.getByRole('button', { name: 'Settings' }).click();
+  const settings = panel.getByRole('form', {
+    name: 'Code Interpreter settings'
+  });
+  const servers = settings.getByLabel('MCP servers');
+  await expect(servers).toHaveValue(/mcp-server-filesystem/);
+  await expect(servers).toHaveAttribute('readonly', '');
 });
