@@ -44,6 +44,7 @@ from .protocol import (
     CellStateMessage,
     ExecutionResultMessage,
     InspectResultMessage,
+    KernelCardMessage,
     NotebookDescriptionMessage,
     NotebookInfo,
     NotebookMovedMessage,
@@ -150,6 +151,10 @@ class ChatConnection:
             self._answer(session, message)
         elif isinstance(message, (ReviewMessage, UndoMessage)):
             self._outcome(session, message)
+        elif isinstance(message, KernelCardMessage):
+            # What the window shows of its kernel, kept for the history (a reload shows it as it was).
+            session.record.log({"type": "kernel_card", **message.card})
+            self.store.save_soon(session)
         elif session.driver is not self:
             log.debug("Ignoring a %s from a window that watches session %s.", type(message).__name__, session.id)
         elif isinstance(message, (ExecutionResultMessage, InspectResultMessage)):

@@ -26,12 +26,16 @@ _MESSAGE_TYPES = {
     "undo",
     "open_notebooks",
     "notebook_description",
+    "kernel_card",
 }
 #: Messages about the window rather than one session: they carry no session id.
 _WINDOW_MESSAGES = {"open_notebooks", "notebook_description"}
 _INTENTS = {"ask", "fix", "explain"}
 _REVIEW_ACTIONS = {"accepted", "reverted"}
 _CELL_STATES = {"waiting", "started"}
+#: How the notebook's kernel was lost, and where its Restore state card stands (src/kernelLoss.ts).
+KERNEL_CAUSES = {"restarted", "died_restarted", "died", "changed"}
+KERNEL_CARD_STATES = {"offered", "restoring", "restored", "failed"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: How a run the client made can end: all but "no_response", which only the server concludes.
 _RESULT_STATUSES = RUN_STATUSES - {"no_response"}
@@ -166,6 +170,14 @@ class UndoMessage:
 
 
 @dataclass
+class KernelCardMessage:
+    """The card a window shows about its notebook's kernel (lost; Restore state's progress), to keep."""
+
+    session: str
+    card: dict  # {id, cause, state, ran, total, failure}
+
+
+@dataclass
 class OpenNotebooksMessage:
     """The notebooks open in the window, each with the session its conversation shows (all of them, each time)."""
 
@@ -194,6 +206,7 @@ ClientMessage = (
     | UndoMessage
     | OpenNotebooksMessage
     | NotebookDescriptionMessage
+    | KernelCardMessage
 )
 
 
@@ -439,4 +452,22 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         if not all(isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in lists):
             raise ProtocolError("'undo' lists cell ids in 'restored', 'removed' and 'kept'.", session=session)
         return UndoMessage(session, _field(message, "request", int, session), *lists)
+    if kind == "kernel_card":
+        return KernelCardMessage(session, _kernel_card(message, session))
     return StopMessage(session)
+
+
+def _kernel_card(message: dict, session: str) -> dict:
+    card = {
+        "id": _field(message, "id", str, session)[:64],
+        "cause": _field(message, "cause", str, session),
+        "state": _field(message, "state", str, session),
+        "ran": _field(message, "ran", int, session),
+        "total": _field(message, "total", int, session),
+        "failure": message.get("failure") if isinstance(message.get("failure"), str) else None,
+    }
+    if card["cause"] not in KERNEL_CAUSES or card["state"] not in KERNEL_CARD_STATES:
+        raise ProtocolError("A kernel card has an unknown cause or state.", session=session)
+    if card["failure"] is not None:
+        card["failure"] = card["failure"][:2000]
+    return card

@@ -469,11 +469,17 @@ export class ChatController implements ICodeInterpreter {
   ): Promise<void> {
     const conversation = this.model.conversationOf(entry.session);
     const panel = this._notebookOf(entry.session);
-    if (!conversation || !panel) {
-      conversation?.updateKernelEntry(entry.id, {
-        state: 'failed',
-        failure: this._trans.__('The notebook is not open.')
-      });
+    const kernel = panel?.sessionContext.session?.kernel;
+    let failure: string | null = null;
+    if (!panel) {
+      failure = this._trans.__('The notebook is not open.');
+    } else if (!kernel || kernel.status === 'dead') {
+      failure = this._trans.__(
+        'The kernel is not running: start it (Kernel ▸ Restart Kernel), then restore.'
+      );
+    }
+    if (!conversation || !panel || failure) {
+      conversation?.updateKernelEntry(entry.id, { state: 'failed', failure });
       return;
     }
     await restoreConversationState(

@@ -4,6 +4,7 @@
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { UUID } from '@lumino/coreutils';
 
 import type {
   ApprovalKind,
@@ -15,7 +16,9 @@ import type {
   ICellError,
   IChangedFile,
   IExportResult,
+  IKernelCard,
   INotebookChange,
+  KernelCause,
   IRunCellMessage,
   IToolCallMessage,
   ReviewAction,
@@ -139,16 +142,9 @@ export interface IExportEntry {
  * run the conversation's cells again (`offered`), shows the progress
  * (`restoring`) and how it ended.
  */
-export interface IKernelEntry {
+export interface IKernelEntry extends IKernelCard {
   kind: 'kernel';
-  id: string;
   session: string;
-  message: string;
-  state: 'offered' | 'restoring' | 'restored' | 'failed';
-  ran: number;
-  total: number;
-  /** Why the restore stopped, when it failed. */
-  failure: string | null;
 }
 
 /** An error from the server, or a notice about how a request ended. */
@@ -253,9 +249,8 @@ function doneNoticeText(
         'Gave up: the same code failed with the same error twice.'
       );
     case 'kernel':
-      return trans.__(
-        'Stopped: the kernel died or restarted, or the notebook was closed.'
-      );
+      // The kernel's card, or the notebook's notice, says what happened.
+      return null;
     case 'stopped':
       return trans.__('Stopped by you.');
     case 'interrupted':
@@ -424,12 +419,16 @@ export function questionEntry(message: IQuestionMessage): IQuestionEntry {
   };
 }
 
-export function kernelEntry(session: string, message: string): IKernelEntry {
+/**
+ * A new kernel card, on offer. Its id is unique beyond this page: the
+ * session record keeps the card under it.
+ */
+export function kernelEntry(session: string, cause: KernelCause): IKernelEntry {
   return {
     kind: 'kernel',
-    id: nextId(),
+    id: `kernel-${UUID.uuid4()}`,
     session,
-    message,
+    cause,
     state: 'offered',
     ran: 0,
     total: 0,

@@ -99,7 +99,7 @@ function activateCodeInterpreter(
     translator
   });
   const sync = new ConversationSync({ client, model, tracker, trans });
-  new NotebookWatcher({ client, model, tracker });
+  new NotebookWatcher({ client, model, tracker, trans });
   new OpenNotebooks({ client, model, tracker, sync });
   new ChangeMarkers({ model, tracker, trans });
   const reviewer = new ChangeReviewer({

@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ConnectionState } from './chatClient';
 import { Dismissals } from './dismissals';
+import { kernelEnding, replayedCard, withoutClosingError } from './kernelCards';
 import { NOT_INSTALLED_MESSAGE } from './request';
 import {
   approvalEntry,
@@ -37,10 +38,12 @@ import {
 import {
   DoneReason,
   IConfig,
+  IKernelCard,
   INotebookChange,
   IProblem,
   IStatusMessage,
   IUsageMessage,
+  KernelCause,
   PROTOCOL_VERSION,
   RecordedEvent,
   ReviewAction,
@@ -326,21 +329,28 @@ export class Conversation {
   }
 
   /**
-   * The kernel restarted or died: offer to restore its state. One card is on
-   * offer at a time, the latest at the end. Not for a replayed history: the
-   * kernel of the reloaded page is another story.
+   * The kernel was lost (`cause` says how): offer to restore its state. One
+   * card is on offer at a time, the latest at the end. Not for a replayed
+   * history: its cards come as the record kept them.
    */
-  offerRestore(): void {
+  offerRestore(cause: KernelCause): void {
     if (this._replaying) {
       return;
     }
     this._entries = this._entries.filter(
       entry => !(entry.kind === 'kernel' && entry.state === 'offered')
     );
-    const message = this._trans.__(
-      "The kernel restarted: this conversation's variables are gone."
-    );
-    this._push(kernelEntry(this._session, message));
+    const entry = kernelEntry(this._session, cause);
+    this._push(entry);
+    this._kernelCardChanged.emit(entry);
+  }
+
+  /**
+   * Emitted when a kernel card of this window appears or changes (not when
+   * one is replayed), so it can be kept in the session record.
+   */
+  get kernelCardChanged(): ISignal<this, IKernelEntry> {
+    return this._kernelCardChanged;
   }
 
   /** Whether any step of this conversation ran (so there is state to restore). */
@@ -357,6 +367,48 @@ export class Conversation {
       entry => entry.kind === 'kernel' && entry.id === id,
       entry => ({ ...(entry as IKernelEntry), ...update })
     );
+    const card = this._entries.find(entry => entry.id === id);
+    if (card?.kind === 'kernel' && !this._replaying) {
+      this._kernelCardChanged.emit(card);
+    }
+  }
+
+  /** A kernel card as the record kept it: shown as it was (see replayedCard). */
+  private _showKernelCard(card: IKernelCard): void {
+    const entry = replayedCard(this._session, card);
+    if (this._entries.some(shown => shown.id === entry.id)) {
+      this._replace(
+        shown => shown.id === entry.id,
+        () => entry
+      );
+      return;
+    }
+    this._entries = this._entries.filter(
+      shown => !(shown.kind === 'kernel' && shown.state === 'offered')
+    );
+    this._push(entry);
+  }
+
+  /**
+   * The request ended because its kernel or notebook went away: that is
+   * said once, by the kernel's card (kept when the loss already put one on
+   * offer), or by a notice when the notebook was closed.
+   */
+  private _endedByKernel(): void {
+    const ending = kernelEnding(this._entries);
+    if (ending === 'closed') {
+      this.addNotice(
+        this._trans.__(
+          'The notebook was closed while the assistant’s cell ran, so the request stopped.'
+        ),
+        this._trans.__(
+          'Its kernel was left running (the cell may still be running in it). Reopen the notebook to go on.'
+        ),
+        'info'
+      );
+    } else if (ending !== null) {
+      this.offerRestore(ending);
+    }
   }
 
   /** Show an export from the history. */
@@ -462,10 +514,17 @@ export class Conversation {
         this.addNotice(message.message, message.hint);
         break;
       case 'done':
+        if (message.reason === 'kernel') {
+          // The card or notice below says it; the server's words would be a second box.
+          this._entries = withoutClosingError(this._entries);
+        }
         this.finishRequest(message.reason);
         if (message.reason === 'kernel') {
-          this.offerRestore();
+          this._endedByKernel();
         }
+        break;
+      case 'kernel_card':
+        this._showKernelCard(message);
         break;
       case 'notebook_changes':
         this.updateChanges(message.request, message.changes);
@@ -680,6 +739,7 @@ export class Conversation {
   private _watching = false;
   private _replaying = false;
   private _changed = new Signal<this, void>(this);
+  private _kernelCardChanged = new Signal<this, IKernelEntry>(this);
 }
 
 /**
@@ -696,6 +756,11 @@ export class ChatModel {
   /** Emitted on any change, including a change inside a conversation. */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /** A kernel card of any conversation appeared or changed (see Conversation's). */
+  get kernelCardChanged(): ISignal<this, IKernelEntry> {
+    return this._kernelCardChanged;
   }
 
   /** The server configuration, once known. */
@@ -831,6 +896,9 @@ export class ChatModel {
     if (!conversation) {
       conversation = new Conversation(path, this._trans, this._dismissals);
       conversation.changed.connect(() => this._changed.emit());
+      conversation.kernelCardChanged.connect((_, card) =>
+        this._kernelCardChanged.emit(card)
+      );
       this._conversations.push(conversation);
     }
     return conversation;
@@ -918,6 +986,7 @@ export class ChatModel {
   private _configError: string | null = null;
   private _connectionWarning: IProblem | null = null;
   private _listedModel: string | null = null;
+  private _kernelCardChanged = new Signal<this, IKernelEntry>(this);
   private _connection: ConnectionState = 'connecting';
   private _activePath: string | null = null;
   private _changed = new Signal<this, void>(this);

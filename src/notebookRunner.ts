@@ -12,9 +12,9 @@ import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 import type { ITranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
-import type { IChangedArgs } from '@jupyterlab/coreutils';
 
 import { ExecutionStart, IQueueListener } from './executionStart';
+import { IKernelLossWatch, KernelLoss, watchKernelLoss } from './kernelLoss';
 import type { ExecutionStatus, IRunCellMessage } from './protocol';
 import { ICellBefore, placeStepCell } from './stepCells';
 import { Timer } from './timer';
@@ -193,6 +193,9 @@ export class NotebookRunner {
         watch.ended
       ]);
       if (before !== null) {
+        if (watch.losing) {
+          return watch.broken;
+        }
         if (before === 'cancelled') {
           // Stopped in the queue: the user's cell runs on; ours stops when it starts.
           void start.started.then(() => kernel.interrupt());
@@ -210,6 +213,11 @@ export class NotebookRunner {
         watch.ended,
         timer.elapsed.then((): ExecutionStatus => 'timeout')
       ]);
+      if (watch.losing) {
+        // The run failed because the kernel or the notebook went away: say
+        // how (and never interrupt a kernel whose notebook was closed).
+        return watch.broken;
+      }
       if (outcome === 'timeout' || outcome === 'cancelled') {
         await interruptAndSettle(kernel, finished, watch);
       }
@@ -278,13 +286,13 @@ async function interruptAndSettle(
 
 /**
  * Watches one run for what ends it early: the kernel restarting or dying,
- * the notebook closing, or a cancel request.
+ * the notebook closing (see watchKernelLoss), or a cancel request.
  */
 class RunWatch {
-  constructor(private readonly _panel: NotebookPanel) {
-    _panel.disposed.connect(this._onDisposed, this);
-    _panel.sessionContext.statusChanged.connect(this._onStatus, this);
-    _panel.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
+  constructor(panel: NotebookPanel) {
+    this._losses = watchKernelLoss(panel, loss =>
+      this._broken.resolve(RUN_STATUS_OF_LOSS[loss])
+    );
   }
 
   /** Resolves when the kernel or the notebook went away. */
@@ -297,46 +305,29 @@ class RunWatch {
     return Promise.race([this._broken.promise, this._cancelled.promise]);
   }
 
+  /** Whether the kernel or the notebook is going away (see IKernelLossWatch). */
+  get losing(): boolean {
+    return this._losses.suspected;
+  }
+
   cancel(): void {
     this._cancelled.resolve('cancelled');
   }
 
   dispose(): void {
-    this._panel.disposed.disconnect(this._onDisposed, this);
-    this._panel.sessionContext.statusChanged.disconnect(this._onStatus, this);
-    this._panel.sessionContext.kernelChanged.disconnect(
-      this._onKernelChanged,
-      this
-    );
+    this._losses.dispose();
   }
 
-  private _onDisposed(): void {
-    this._broken.resolve('notebook_closed');
-  }
-
-  private _onStatus(_: ISessionContext, status: Kernel.Status): void {
-    if (status === 'restarting' || status === 'autorestarting') {
-      this._broken.resolve('kernel_restarted');
-    } else if (status === 'dead') {
-      this._broken.resolve('kernel_dead');
-    }
-  }
-
-  private _onKernelChanged(
-    _: ISessionContext,
-    change: IChangedArgs<
-      Kernel.IKernelConnection | null,
-      Kernel.IKernelConnection | null,
-      'kernel'
-    >
-  ): void {
-    // The first kernel of a new notebook is not a change of kernel.
-    if (change.oldValue === null) {
-      return;
-    }
-    this._broken.resolve(change.newValue ? 'kernel_restarted' : 'kernel_dead');
-  }
-
+  private _losses: IKernelLossWatch;
   private _broken = new PromiseDelegate<ExecutionStatus>();
   private _cancelled = new PromiseDelegate<ExecutionStatus>();
 }
+
+/** How a run ends when its kernel is lost: a kernel that died is not "restarted". */
+const RUN_STATUS_OF_LOSS: Record<KernelLoss, ExecutionStatus> = {
+  restarted: 'kernel_restarted',
+  changed: 'kernel_restarted',
+  died_restarted: 'kernel_dead',
+  died: 'kernel_dead',
+  closed: 'notebook_closed'
+};

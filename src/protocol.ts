@@ -400,7 +400,36 @@ export type ClientMessage =
   | ICellStateMessage
   | INotebookMovedMessage
   | IOpenNotebooksMessage
-  | INotebookDescriptionMessage;
+  | INotebookDescriptionMessage
+  | IKernelCardMessage;
+
+/**
+ * Why a notebook's kernel was lost, as its card says it (see kernelLoss.ts):
+ * restarted by the user, died and started again by the server, died, or
+ * replaced by another kernel.
+ */
+export type KernelCause = 'restarted' | 'died_restarted' | 'died' | 'changed';
+
+/** Where a kernel card's Restore state stands. */
+export type KernelCardState = 'offered' | 'restoring' | 'restored' | 'failed';
+
+/** A card about the notebook's kernel, as the chat shows it. */
+export interface IKernelCard {
+  id: string;
+  cause: KernelCause;
+  state: KernelCardState;
+  /** Cells Restore state ran, of `total`. */
+  ran: number;
+  total: number;
+  /** Why Restore state stopped, when it failed. */
+  failure: string | null;
+}
+
+/** A kernel card appeared or changed: kept in the session record for a reload. */
+export interface IKernelCardMessage extends IKernelCard {
+  type: 'kernel_card';
+  session: string;
+}
 
 /** A client message as sent on the socket: stamped by ChatClient.send. */
 export type ClientFrame = ClientMessage & { protocol: typeof PROTOCOL_VERSION };
@@ -680,7 +709,13 @@ export interface IUndoEvent extends ISessionMessage {
   kept: string[];
 }
 
+/** A kernel card as the session record kept it (in a replayed history only). */
+export interface IKernelCardEvent extends ISessionMessage, IKernelCard {
+  type: 'kernel_card';
+}
+
 export type ServerMessage =
+  | IKernelCardEvent
   | INotebookChangesMessage
   | IReviewEvent
   | IUndoEvent
@@ -732,7 +767,8 @@ const SERVER_TYPES = new Set<ServerMessage['type']>([
   'undo',
   'describe_notebook',
   'tool_call',
-  'tool_result'
+  'tool_result',
+  'kernel_card'
 ]);
 
 /** A message of a session's history: what the chat showed, without its session. */

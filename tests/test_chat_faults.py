@@ -250,7 +250,9 @@ async def test_a_kernel_that_dies_mid_request_is_reported_and_the_next_request_w
         outcomes = [m["status"] for m in messages if m["type"] == "cell_done"]
         assert outcomes == ["ok", "kernel_dead"]
         assert messages[-1]["reason"] == "kernel"
-        assert any(m["type"] == "error" and "kernel died" in m["message"] for m in messages)
+        [error] = [m for m in messages if m["type"] == "error"]
+        assert error["message"] == "The kernel died while the cell ran; its variables are lost."
+        assert "Restart or reopen" not in error["hint"] and "Restore state" in error["hint"]
 
         await chat.kernel.manager.restart_kernel(now=True)
         await chat.kernel.client.wait_for_ready(timeout=60)
@@ -349,3 +351,31 @@ async def test_an_output_nested_too_deeply_is_left_out_of_the_record_and_the_ses
     record = await saved_record(jp_fetch)
     assert record["requests"][0]["answer"] == "Shown."
     assert not [m for m in messages if m["type"] == "error"]
+
+
+async def test_kernel_cards_are_kept_in_the_history_one_on_offer_and_each_in_its_latest_state(
+    open_chat, llm_server, jp_fetch
+):
+    def card(card_id, cause="died_restarted", state="offered", ran=0, total=0, failure=None):
+        return {"id": card_id, "cause": cause, "state": state, "ran": ran, "total": total, "failure": failure}
+
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell("total = 41"), answer("Set."))
+        await chat.ask("Set total.")
+        # The window's cards: a death offered, then restored; a restart later, offered twice over.
+        await chat.send(type="kernel_card", **card("k-1"))
+        await chat.send(type="kernel_card", **card("k-1", state="restoring", total=1))
+        await chat.send(type="kernel_card", **card("k-1", state="restored", ran=1, total=1))
+        await chat.send(type="kernel_card", **card("k-2", cause="restarted"))
+        await chat.send(type="kernel_card", **card("k-3", cause="restarted"))
+        await chat.send(type="kernel_card", **card("k-4", cause="exploded"))
+        refused = await chat.next()
+        record = json.loads((await jp_fetch("ci-jupyterlab", "sessions", "s-1")).body)["record"]
+
+    assert refused["type"] == "error" and refused["message"] == "A kernel card has an unknown cause or state."
+    cards = [event for event in record["events"] if event["type"] == "kernel_card"]
+    assert cards == [
+        {"type": "kernel_card", **card("k-1", state="restored", ran=1, total=1)},
+        {"type": "kernel_card", **card("k-3", cause="restarted")},
+    ]
+    assert [event["type"] for event in record["events"]][-2:] == ["kernel_card", "kernel_card"]

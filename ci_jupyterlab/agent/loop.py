@@ -671,8 +671,7 @@ class Agent:
             )
             return None
         if result.status in FATAL_STATUSES:
-            hint = "Restart or reopen the notebook, then ask again; earlier variables may need re-running."
-            return ending("kernel", status_line(result), hint)
+            return ending("kernel", status_line(result), _LOST_HINTS[result.status])
         attempts.failures += 1
         attempts.failed_call, attempts.failed_cell_id = cell.call_id, result.cell_id
         signature = (" ".join(cell.code.split()), summary.get("ename"), summary.get("evalue"))
@@ -684,6 +683,17 @@ class Agent:
             message = f"Gave up after {attempts.failures} failed attempts in a row."
             return ending("max_attempts", message, "Look at the last error in the notebook, or rephrase the request.")
         return None
+
+
+#: What to do when a request ended because its kernel or notebook went away, by how.
+_LOST_HINTS = {
+    "kernel_restarted": "Run the cells that define its variables again (the chat's Restore state does it), "
+    "then ask again.",
+    "kernel_dead": "Start the kernel again if it did not restart by itself, run the cells that define its variables "
+    "(the chat's Restore state does it), then ask again.",
+    "notebook_closed": "Reopen the notebook, then ask again; its kernel was left as it was.",
+    "no_response": "Reload the page, then ask again.",
+}
 
 
 def _stopped() -> list[Event]:

@@ -106,6 +106,9 @@ class SessionRecord:
         last = self.events[-1] if self.events else None
         if kind == "notebook_changes" and self._replace_changes(message):
             return
+        if kind == "kernel_card":
+            self._keep_kernel_card(message)
+            return
         if kind == "answer_cut_off" and last is not None and last.get("type") == "text_delta":
             self.events.pop()  # the front ends drop the text of an answer that was cut off, so does the history
         elif last is not None and last.get("type") == kind:
@@ -127,6 +130,17 @@ class SessionRecord:
                 self.events[index] = dict(message)
                 return True
         return False
+
+    def _keep_kernel_card(self, card: dict) -> None:
+        """A card about the notebook's kernel: its latest state in its place; a new card replaces the ones
+        still on offer, as the chat shows one at a time."""
+        for index, event in enumerate(self.events):
+            if event.get("type") == "kernel_card" and event.get("id") == card.get("id"):
+                self.events[index] = dict(card)
+                return
+        on_offer = [e for e in self.events if e.get("type") == "kernel_card" and e.get("state") == "offered"]
+        self.events = [event for event in self.events if event not in on_offer]
+        self.events.append(dict(card))
 
     def mark_changes(self, request: int, outcomes: dict[str, str]) -> bool:
         """Note what the user did with changes of request ``request`` (by cell id: "accepted",

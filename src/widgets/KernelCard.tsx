@@ -2,6 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import type { IKernelEntry } from '../entries';
+import type { KernelCause } from '../protocol';
 import type { IEntryActions } from './actions';
 
 export interface IKernelCardProps {
@@ -11,7 +12,7 @@ export interface IKernelCardProps {
 }
 
 /**
- * The kernel restarted or died: says so, and offers to run this
+ * The kernel restarted or died: says which, and offers to run this
  * conversation's cells again (with the user's own cells above them, if the
  * user ticks the box), then shows the progress and how it ended.
  */
@@ -25,15 +26,19 @@ export const KernelCard = React.memo(function KernelCard({
     <div
       className="jp-ci-KernelCard"
       role="group"
-      aria-label={trans.__('Kernel restarted')}
+      aria-label={trans.__('Kernel lost')}
     >
-      <div className="jp-ci-NoticeMessage">{entry.message}</div>
+      <div className="jp-ci-NoticeMessage">{lossLabel(entry.cause, trans)}</div>
       {entry.state === 'offered' && (
         <>
           <div className="jp-ci-Hint">
-            {trans.__(
-              "Restore state runs this conversation's cells again, in order, in the new kernel; then ask to continue."
-            )}
+            {entry.cause === 'died'
+              ? trans.__(
+                  "Start it again (Kernel ▸ Restart Kernel), then Restore state runs this conversation's cells again, in order; then ask to continue."
+                )
+              : trans.__(
+                  "Restore state runs this conversation's cells again, in order, in the new kernel; then ask to continue."
+                )}
           </div>
           <label className="jp-ci-Checkbox">
             <input
@@ -83,3 +88,25 @@ export const KernelCard = React.memo(function KernelCard({
     </div>
   );
 });
+
+/** What happened to the kernel, in the card's first line. */
+function lossLabel(cause: KernelCause, trans: TranslationBundle): string {
+  switch (cause) {
+    case 'restarted':
+      return trans.__(
+        "The kernel was restarted: this conversation's variables are gone."
+      );
+    case 'died_restarted':
+      return trans.__(
+        "The kernel died (it may have run out of memory) and was started again: this conversation's variables are gone."
+      );
+    case 'died':
+      return trans.__(
+        "The kernel died and is not running: this conversation's variables are gone."
+      );
+    case 'changed':
+      return trans.__(
+        "The notebook has another kernel now: this conversation's variables are not in it."
+      );
+  }
+}

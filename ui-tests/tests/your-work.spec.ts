@@ -224,7 +224,7 @@ test('after the kernel dies, Restore state runs the working cells again and the 
   ]);
   await ci.ask('Set total, then crash.');
 
-  const card = panel.getByRole('group', { name: 'Kernel restarted' });
+  const card = panel.getByRole('group', { name: 'Kernel lost' });
   await expect(card).toBeVisible({ timeout: 60000 });
   // Lab's own dialog says the kernel is restarting; the user dismisses it first.
   const labDialog = page.locator('.jp-Dialog', {
@@ -257,7 +257,7 @@ test('Restore state can re-run the user’s own cells above the assistant’s to
   const { panel } = chat(page);
   await ci.ask('Add one to base, then crash.');
 
-  const card = panel.getByRole('group', { name: 'Kernel restarted' });
+  const card = panel.getByRole('group', { name: 'Kernel lost' });
   await expect(card).toBeVisible({ timeout: 60000 });
   const labDialog = page.locator('.jp-Dialog', {
     hasText: 'Kernel Restarting'
