@@ -56,6 +56,17 @@ from .protocol import (
     UserMessage,
     parse_client_message,
 )
+from .server_messages import (
+    ApprovalAnswer,
+    Attached,
+    DescribeNotebook,
+    Hello,
+    KernelCardShown,
+    QuestionAnswer,
+    ReviewShown,
+    UndoShown,
+    UserMessageShown,
+)
 from .sessions import ChatSession, SessionStore
 from .windows import Windows
 
@@ -96,13 +107,7 @@ class ChatConnection:
 
     def hello(self) -> dict:
         view = self.settings.public_view()
-        return {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "configured": view["configured"],
-            "model": view["model"],
-            "problem": view["problem"],
-        }
+        return Hello(PROTOCOL_VERSION, view["configured"], view["model"], view["problem"]).to_message()
 
     def receive(self, raw: str | bytes) -> None:
         """Act on one frame from the client; problems are answered, never raised."""
@@ -143,17 +148,15 @@ class ChatConnection:
             if message.always and message.approved:
                 self._always_allow(session, message.request_id)
             if session.approvals.deliver(message.request_id, message.answer):
-                answer = {"type": "approval_answer", "request_id": message.request_id, "approved": message.approved}
-                if isinstance(message.answer, str):
-                    answer["code"] = message.answer  # edited: this runs instead
-                session.emit(answer)
+                edited = message.answer if isinstance(message.answer, str) else None  # this runs instead
+                session.emit(ApprovalAnswer(message.request_id, message.approved, edited).to_message())
         elif isinstance(message, AnswerMessage):
             self._answer(session, message)
         elif isinstance(message, (ReviewMessage, UndoMessage)):
             self._outcome(session, message)
         elif isinstance(message, KernelCardMessage):
             # What the window shows of its kernel, kept for the history (a reload shows it as it was).
-            session.record.log({"type": "kernel_card", **message.card})
+            session.record.log(KernelCardShown(**message.card).to_message())
             self.store.save_soon(session)
         elif session.driver is not self:
             log.debug("Ignoring a %s from a window that watches session %s.", type(message).__name__, session.id)
@@ -179,8 +182,8 @@ class ChatConnection:
         except ValueError as exc:
             raise ProtocolError(f"Not an answer to that question: {exc}.", session=session.id) from None
         if session.approvals.deliver(message.request_id, answer):
-            shown = {"option": answer.option, "text": answer.text if answer.option is None else ""}
-            session.emit({"type": "question_answer", "request_id": message.request_id, **shown})
+            text = answer.text if answer.option is None else ""
+            session.emit(QuestionAnswer(message.request_id, answer.option, text).to_message())
 
     def _always_allow(self, session: ChatSession, request_id: str) -> None:
         """The user lets the MCP tool of this approval run without asking from now on (their setting)."""
@@ -198,23 +201,17 @@ class ChatConnection:
         """The user reviewed or undid a request's changes in the notebook: keep it, show it everywhere."""
         if isinstance(message, ReviewMessage):
             outcomes = {message.cell_id: message.action}
-            shown = {"type": "review", "request": message.request, "cell_id": message.cell_id, "action": message.action}
+            shown = ReviewShown(message.request, message.cell_id, message.action)
         else:
             outcomes = {
                 **dict.fromkeys(message.restored, "undone"),
                 **dict.fromkeys(message.removed, "undone"),
                 **dict.fromkeys(message.kept, "kept"),
             }
-            shown = {
-                "type": "undo",
-                "request": message.request,
-                "restored": message.restored,
-                "removed": message.removed,
-                "kept": message.kept,
-            }
+            shown = UndoShown(message.request, message.restored, message.removed, message.kept)
         if not session.record.mark_changes(message.request, outcomes):
             raise ProtocolError("That request changed no such cell.", session=session.id)
-        session.emit(shown)
+        session.emit(shown.to_message())
         self.store.save_soon(session)
 
     def close(self) -> None:
@@ -245,7 +242,7 @@ class ChatConnection:
         else:
             session.watchers.add(self)
             role = "watcher"
-        self.send({"type": "attached", "session": session.id, "role": role, "busy": session.busy})
+        self.send(Attached(session.id, role, session.busy).to_message())
 
     def _start(self, message: UserMessage) -> None:
         session = self.store.get(message.session)
@@ -291,7 +288,7 @@ class ChatConnection:
     async def describe(self, path: str, timeout: float = 15.0) -> NotebookInfo | None:
         """The notebook as this window has it (its cells, kernel); None if it is not open here or did not answer."""
         call_id = f"describe-{uuid.uuid4().hex[:12]}"
-        self.send({"type": "describe_notebook", "call_id": call_id, "path": path})
+        self.send(DescribeNotebook(call_id, path).to_message())
         return await self._descriptions.wait(call_id, timeout)
 
     def session_showing(self, path: str) -> ChatSession:
@@ -330,7 +327,7 @@ class ChatConnection:
         agent = self.assistant().agent(
             self._watching(session.executor, path), session.conversation, record=session.record, approve=session.approve
         )
-        session.emit({"type": "user_message", "text": request, "attachments": [], "client": client})
+        session.emit(UserMessageShown(request, [], client).to_message())
         events = agent.run_code(
             code,
             request=request,
@@ -399,9 +396,8 @@ class ChatConnection:
             model=message.model,
         )
         attached = [Path(name).name for name in message.attachments]
-        shown = {"type": "user_message", "text": message.text, "attachments": attached}
         # The user's own words are on their screen already; an outside agent's are not.
-        session.emit({**shown, "client": client} if client else shown, to_driver=client is not None)
+        session.emit(UserMessageShown(message.text, attached, client).to_message(), to_driver=client is not None)
         language = message.notebook.kernel_language
         context = [
             Attachments(self.root, message.attachments),

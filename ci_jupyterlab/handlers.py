@@ -20,6 +20,7 @@ from .export import ExportError
 from .exporting import export_next_to
 from .gateway import remote_kernel_manager_class
 from .protocol import PROTOCOL_VERSION
+from .server_messages import ExportShown
 from .session_files import valid_id
 
 #: The resource name authorizers see for everything this extension does.
@@ -127,7 +128,7 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
     def _log_to_session(self, session_id, result: dict | None, error: str | None) -> None:
         session = self.extensionapp.sessions.find(session_id) if valid_id(session_id) else None
         if session is not None:
-            session.record.log({"type": "export", "result": result, "error": error})
+            session.record.log(ExportShown(result, error).to_message())
             self.extensionapp.sessions.save_soon(session)
 
     def _fail(self, error: ExportError) -> None:

@@ -6,39 +6,23 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .agent.executors import RUN_STATUSES, ExecutionResult
+from .agent.contract import CONTRACT, PROTOCOL_VERSION, message_types, vocabulary
+from .agent.executors import ExecutionResult
 from .agent.nesting import MAX_NESTING, too_deep
 from .agent.notebook_view import NotebookSnapshot, ViewCell
 
-PROTOCOL_VERSION = 3
-
-_MESSAGE_TYPES = {
-    "user_message",
-    "execution_result",
-    "stop",
-    "inspect_result",
-    "approval",
-    "answer",
-    "attach",
-    "cell_state",
-    "notebook_moved",
-    "review",
-    "undo",
-    "open_notebooks",
-    "notebook_description",
-    "kernel_card",
-}
+_MESSAGE_TYPES = message_types("client")
 #: Messages about the window rather than one session: they carry no session id.
-_WINDOW_MESSAGES = {"open_notebooks", "notebook_description"}
-_INTENTS = {"ask", "fix", "explain"}
-_REVIEW_ACTIONS = {"accepted", "reverted"}
-_CELL_STATES = {"waiting", "started"}
+_WINDOW_MESSAGES = {name for name in _MESSAGE_TYPES if not CONTRACT["client_messages"][name]["session"]}
+_INTENTS = set(vocabulary("intents"))
+_REVIEW_ACTIONS = set(vocabulary("review_actions"))
+_CELL_STATES = set(vocabulary("cell_states"))
 #: How the notebook's kernel was lost, and where its Restore state card stands (src/kernelLoss.ts).
-KERNEL_CAUSES = {"restarted", "died_restarted", "died", "changed"}
-KERNEL_CARD_STATES = {"offered", "restoring", "restored", "failed"}
+KERNEL_CAUSES = set(vocabulary("kernel_causes"))
+KERNEL_CARD_STATES = set(vocabulary("kernel_card_states"))
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: How a run the client made can end: all but "no_response", which only the server concludes.
-_RESULT_STATUSES = RUN_STATUSES - {"no_response"}
+_RESULT_STATUSES = set(vocabulary("execution_statuses"))
 #: A request longer than this is almost surely a paste accident.
 MAX_REQUEST_CHARS = 100_000
 #: Files attached to one request.

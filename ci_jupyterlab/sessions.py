@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .agent import Agent, Conversation
-from .agent.events import ApprovalRequest, Question
+from .agent.events import ApprovalRequest, Error, Question
 from .agent.executors.browser import BrowserExecutor, PendingReplies
 from .agent.questions import UserAnswer
 from .agent.record import SessionRecord
@@ -194,14 +194,9 @@ class SessionStore:
             return
         session.save_failed = True
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        session.emit(
-            {
-                "type": "error",
-                "message": f"This conversation could not be saved ({reason}): "
-                "a reload or a server restart would lose it.",
-                "hint": "The notebook itself is saved as usual; the server log has the details.",
-            }
-        )
+        message = f"This conversation could not be saved ({reason}): a reload or a server restart would lose it."
+        hint = "The notebook itself is saved as usual; the server log has the details."
+        session.emit(Error(message, hint).to_message())
 
     def problem_of(self, session_id: str) -> str | None:
         """Why a saved session cannot be read, if its file is there and cannot be."""

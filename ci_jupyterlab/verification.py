@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import nbformat
 from nbclient import NotebookClient
@@ -59,11 +60,15 @@ _ci_environment({modules!r})
 """
 
 
+#: How one code cell fared when the export was re-run; "ran": nothing was recorded to compare.
+CellStatus = Literal["reproduced", "ran", "differs", "failed", "not_run"]
+
+
 @dataclass
 class CellCheck:
     index: int  # position in the exported notebook's cells
     execution_count: int  # the cell's number as the notebook shows it, In [n]
-    status: str  # reproduced | ran (nothing recorded to compare) | differs | failed | not_run
+    status: CellStatus
     cause: str | None = None
 
     @property

@@ -259,6 +259,7 @@ function doneNoticeText(
       );
     case 'answered':
     case 'max_rounds':
+    case 'max_cost':
     case 'error':
       // The answer, or the error the server sent, says it.
       return null;

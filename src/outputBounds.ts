@@ -3,19 +3,21 @@
  * prints megabytes or shows a huge image must not close the connection (the
  * server refuses frames over 10 MB). The notebook keeps every output whole;
  * the server bounds what it keeps and shows the same way
- * (ci_jupyterlab/agent/bounds.py), with the same limits in characters; the
+ * (ci_jupyterlab/agent/bounds.py), with the same limits in characters (both
+ * read them from the contract, ci_jupyterlab/agent/contract.json); the
  * limit in bytes is the websocket's, so only the panel needs it.
  */
 import * as nbformat from '@jupyterlab/nbformat';
 
+import { OUTPUT_BOUNDS } from './contract';
 import { jsonBytes, tooDeep } from './frames';
 
 /** Characters of one text value (a stream, `text/plain`, `text/html`...). */
-const TEXT_LIMIT = 50_000;
+const TEXT_LIMIT = OUTPUT_BOUNDS.text_chars;
 /** Characters of one base64 image (about 750 kB of PNG). */
-const IMAGE_LIMIT = 1_000_000;
+const IMAGE_LIMIT = OUTPUT_BOUNDS.image_chars;
 /** Characters of one step's outputs together. */
-const TOTAL_LIMIT = 2_000_000;
+const TOTAL_LIMIT = OUTPUT_BOUNDS.step_chars;
 /**
  * Bytes of one step's outputs together, as JSON: two million characters of
  * CJK text take six megabytes (see frames.ts); a result carries the outputs
@@ -23,7 +25,7 @@ const TOTAL_LIMIT = 2_000_000;
  */
 const BYTE_LIMIT = 3 * 1024 * 1024;
 /** Levels of arrays and objects of one output's value (`application/json`). */
-const OUTPUT_NESTING = 50;
+const OUTPUT_NESTING = OUTPUT_BOUNDS.output_nesting;
 /** Markup that cannot be cut without breaking it: dropped when too long. */
 const STRUCTURED =
   /^(text\/html|image\/svg\+xml|application\/|text\/latex|text\/markdown)/;

@@ -1,7 +1,9 @@
 /**
- * Types of the chat websocket protocol, version 3 (see docs/protocol.md),
- * and its vocabulary: the statuses, phases and done reasons, each defined
- * once here as a `const` list with its type derived from it.
+ * Types of the chat websocket protocol (see docs/protocol.md), and its
+ * vocabulary: the statuses, phases and done reasons, each a `const` list of
+ * contract.ts (generated from ci_jupyterlab/agent/contract.json, which the
+ * server reads too) with its type derived from it. tests/test_contract.py
+ * checks the messages declared here against that contract.
  *
  * Client messages are written without the protocol version: ChatClient.send
  * stamps every frame with `protocol: PROTOCOL_VERSION`. Server messages are
@@ -9,7 +11,36 @@
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 
-export const PROTOCOL_VERSION = 3;
+import {
+  APPROVAL_KINDS,
+  CELL_CHECK_STATUSES,
+  CELL_STATES,
+  CHANGE_KINDS,
+  DONE_REASONS,
+  EXECUTION_STATUSES,
+  INTENTS,
+  KERNEL_CARD_STATES,
+  KERNEL_CAUSES,
+  PHASES,
+  PROTOCOL_VERSION,
+  REVIEW_ACTIONS,
+  RUN_STATUSES,
+  SERVER_MESSAGE_TYPES
+} from './contract';
+
+export {
+  APPROVAL_KINDS,
+  CELL_CHECK_STATUSES,
+  CELL_STATES,
+  CHANGE_KINDS,
+  DONE_REASONS,
+  EXECUTION_STATUSES,
+  INTENTS,
+  PHASES,
+  PROTOCOL_VERSION,
+  REVIEW_ACTIONS,
+  RUN_STATUSES
+};
 
 /** A problem the user must fix on the server side, with a hint how. */
 export interface IProblem {
@@ -84,16 +115,6 @@ export type ICompactOutput =
  * How a cell run ended, as the browser reports it in `execution_result`
  * (the server accepts exactly these; ci_jupyterlab/protocol.py).
  */
-export const EXECUTION_STATUSES = [
-  'ok',
-  'error',
-  'timeout',
-  'cancelled',
-  'kernel_dead',
-  'kernel_restarted',
-  'notebook_closed'
-] as const;
-
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 /**
@@ -101,8 +122,6 @@ export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
  * statuses, and `no_response` when the notebook never reported the result
  * (the server's RUN_STATUSES, in its executors).
  */
-export const RUN_STATUSES = [...EXECUTION_STATUSES, 'no_response'] as const;
-
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Whether a status of a message or a record is one of RUN_STATUSES. */
@@ -111,41 +130,12 @@ export function isRunStatus(value: unknown): value is RunStatus {
 }
 
 /** What the assistant is doing, as `status` messages tell it. */
-export const PHASES = [
-  'thinking',
-  'waiting',
-  'running',
-  'fixing',
-  'done',
-  'stopped',
-  'error'
-] as const;
-
 export type Phase = (typeof PHASES)[number];
 
 /** Why a request ended, as `done` messages and the session record tell it. */
-export const DONE_REASONS = [
-  'answered',
-  'max_attempts',
-  'max_rounds',
-  'stuck',
-  'stopped',
-  'kernel',
-  'interrupted',
-  'error'
-] as const;
-
 export type DoneReason = (typeof DONE_REASONS)[number];
 
 /** How one code cell of an export fared when it was re-run. */
-export const CELL_CHECK_STATUSES = [
-  'reproduced',
-  'ran',
-  'differs',
-  'failed',
-  'not_run'
-] as const;
-
 export type CellCheckStatus = (typeof CELL_CHECK_STATUSES)[number];
 
 /**
@@ -155,28 +145,18 @@ export type CellCheckStatus = (typeof CELL_CHECK_STATUSES)[number];
  * (`review`, with `c.CodeInterpreter.approval = "always"`); or the model
  * calls a tool of an MCP server (`tool`).
  */
-export const APPROVAL_KINDS = ['install', 'risky', 'review', 'tool'] as const;
-
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
 /** What a request is about: a question (the default), a fix or an explanation. */
-export const INTENTS = ['ask', 'fix', 'explain'] as const;
-
 export type Intent = (typeof INTENTS)[number];
 
 /** How a request changed a cell: a new cell, or an edit of an existing one. */
-export const CHANGE_KINDS = ['inserted', 'edited'] as const;
-
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** What the user did with one change when reviewing it. */
-export const REVIEW_ACTIONS = ['accepted', 'reverted'] as const;
-
 export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
 
 /** Where a cell or lookup of the assistant is, told by `cell_state`. */
-export const CELL_STATES = ['waiting', 'started'] as const;
-
 export type CellState = (typeof CELL_STATES)[number];
 
 /* ------------------------------ REST answers ------------------------------ */
@@ -268,6 +248,8 @@ export interface IUserMessage {
   intent?: Intent;
   /** The cell the request is about (an nbformat cell id). */
   cell_id?: string;
+  /** This request's model instead of the configured one (the server checks it). */
+  model?: string;
 }
 
 export interface IExecutionResultMessage {
@@ -408,10 +390,10 @@ export type ClientMessage =
  * restarted by the user, died and started again by the server, died, or
  * replaced by another kernel.
  */
-export type KernelCause = 'restarted' | 'died_restarted' | 'died' | 'changed';
+export type KernelCause = (typeof KERNEL_CAUSES)[number];
 
 /** Where a kernel card's Restore state stands. */
-export type KernelCardState = 'offered' | 'restoring' | 'restored' | 'failed';
+export type KernelCardState = (typeof KERNEL_CARD_STATES)[number];
 
 /** A card about the notebook's kernel, as the chat shows it. */
 export interface IKernelCard {
@@ -645,6 +627,8 @@ export interface IApprovalAnswerMessage extends ISessionMessage {
   type: 'approval_answer';
   request_id: string;
   approved: boolean;
+  /** Approved with this edited code, which runs instead; null otherwise. */
+  code?: string | null;
 }
 
 /** The answer streamed so far was cut off: its text is dropped, it comes again. */
@@ -742,34 +726,21 @@ export type ServerMessage =
   | IToolCallMessage
   | IToolResultMessage;
 
-const SERVER_TYPES = new Set<ServerMessage['type']>([
-  'hello',
-  'status',
-  'text_delta',
-  'run_cell',
-  'cell_done',
-  'usage',
-  'error',
-  'done',
-  'files_changed',
-  'inspect',
-  'approval_request',
-  'approval_details',
-  'user_message',
-  'approval_answer',
-  'question',
-  'question_answer',
-  'answer_cut_off',
-  'attached',
-  'export',
-  'notebook_changes',
-  'review',
-  'undo',
-  'describe_notebook',
-  'tool_call',
-  'tool_result',
-  'kernel_card'
-]);
+/**
+ * The server's message types: the contract's, which must be exactly those of
+ * the ServerMessage union (the compiler checks it both ways below).
+ */
+const SERVER_TYPES: ReadonlySet<string> = new Set(SERVER_MESSAGE_TYPES);
+
+type ContractServerType = (typeof SERVER_MESSAGE_TYPES)[number];
+/** A compile error here: a server message the contract lacks, or the other way round. */
+const SERVER_UNION_MATCHES_CONTRACT: [
+  Exclude<ServerMessage['type'], ContractServerType>,
+  Exclude<ContractServerType, ServerMessage['type']>
+] extends [never, never]
+  ? true
+  : never = true;
+void SERVER_UNION_MATCHES_CONTRACT;
 
 /** A message of a session's history: what the chat showed, without its session. */
 export type RecordedEvent = DistributiveOmit<

@@ -5,21 +5,11 @@
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
+import { SETTING_NAMES } from './contract';
 import { requestAPI } from './request';
 
-/** The settings a user may set from the panel (USER_SETTABLE on the server). */
-export type SettingName =
-  | 'base_url'
-  | 'model'
-  | 'approval'
-  | 'max_attempts'
-  | 'max_rounds'
-  | 'cell_timeout'
-  | 'prompt_budget'
-  | 'send_images'
-  | 'max_cost_per_request'
-  | 'mcp_servers'
-  | 'mcp_always_allow';
+/** The settings a user may set from the panel (the contract's; USER_SETTABLE on the server). */
+export type SettingName = (typeof SETTING_NAMES)[number];
 
 /** Where a value comes from, highest precedence first. */
 export type SettingSource = 'admin' | 'user' | 'environment' | 'default';

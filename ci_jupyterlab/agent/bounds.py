@@ -10,20 +10,22 @@ counted instead of kept.
 
 from __future__ import annotations
 
+from .contract import OUTPUT_BOUNDS
 from .feedback import truncate_middle
 from .nesting import too_deep
 from .text import joined
 
+# The limits the chat applies too (src/outputBounds.ts): both read them from contract.json.
 #: Characters of one text value (a stream, ``text/plain``, ``text/html``...).
-TEXT_LIMIT = 50_000
+TEXT_LIMIT = OUTPUT_BOUNDS["text_chars"]
 #: Lines of one text value.
 TEXT_LINES = 2_000
 #: Characters of one base64 image (about 750 kB of PNG).
-IMAGE_LIMIT = 1_000_000
+IMAGE_LIMIT = OUTPUT_BOUNDS["image_chars"]
 #: Characters of one step's outputs together.
-TOTAL_LIMIT = 2_000_000
+TOTAL_LIMIT = OUTPUT_BOUNDS["step_chars"]
 #: Levels of lists and objects of one output's value (``application/json``).
-OUTPUT_NESTING = 50
+OUTPUT_NESTING = OUTPUT_BOUNDS["output_nesting"]
 #: Markup that cannot be cut without breaking it: dropped when too long, its text/plain kept.
 _STRUCTURED = ("text/html", "image/svg+xml", "application/", "text/latex", "text/markdown")
 

@@ -150,6 +150,16 @@ class Question(Event):
 
 
 @dataclass
+class Inspect(Event):
+    """A silent lookup the browser runs in the notebook's kernel (no cell, no history) for the server."""
+
+    type: ClassVar[str] = "inspect"
+    call_id: str
+    code: str
+    timeout: float  # seconds; then the browser interrupts the kernel and answers null
+
+
+@dataclass
 class FilesChanged(Event):
     """Files a step created or modified."""
 

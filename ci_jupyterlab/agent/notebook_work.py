@@ -21,6 +21,9 @@ Intent = Literal["ask", "fix", "explain"]
 INTENTS: tuple[Intent, ...] = ("ask", "fix", "explain")
 
 
+ChangeKind = Literal["inserted", "edited"]
+
+
 @dataclass
 class Change:
     """A cell the request changed; ``before`` is None for a cell it inserted.
@@ -29,7 +32,7 @@ class Change:
     (bounded as the chat's outputs), so that undoing the edit gives them back.
     """
 
-    kind: Literal["inserted", "edited"]
+    kind: ChangeKind
     cell_id: str
     call_id: str
     step: int

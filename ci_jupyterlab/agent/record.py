@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from .bounds import bounded_outputs
-from .events import RunCell
+from .events import RunCell, ending
 from .executors import ExecutionResult
 
 #: Events of which only the latest of a run in a row matters to the view.
@@ -158,16 +158,8 @@ class SessionRecord:
         if last is None or last.done_reason is not None:
             return False
         last.done_reason = INTERRUPTED
-        self.log(
-            {
-                "type": "status",
-                "phase": "error",
-                "attempt": 0,
-                "max_attempts": 0,
-                "message": "Interrupted: the server stopped while this request ran.",
-            }
-        )
-        self.log({"type": "done", "reason": INTERRUPTED})
+        for event in ending(INTERRUPTED, "Interrupted: the server stopped while this request ran."):
+            self.log(event.to_message())
         return True
 
     def to_dict(self) -> dict:

@@ -21,24 +21,21 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 
+from .contract import CONTRACT
 from .files import write_atomically
 
 log = logging.getLogger(__name__)
 
-#: What the user may set from the panel, and the type each takes.
-USER_SETTABLE: dict[str, type | tuple[type, ...]] = {
-    "base_url": str,
-    "model": str,
-    "approval": str,
-    "max_attempts": int,
-    "max_rounds": int,
-    "cell_timeout": (int, float),
-    "prompt_budget": int,
-    "send_images": str,
-    "max_cost_per_request": (int, float),
-    "mcp_servers": dict,
-    "mcp_always_allow": list,
+#: Python's types for the contract's setting types.
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "object": dict,
+    "string[]": list,
 }
+#: What the user may set from the panel, and the type each takes (contract.json: "settings").
+USER_SETTABLE: dict[str, type | tuple[type, ...]] = {name: _TYPES[kind] for name, kind in CONTRACT["settings"].items()}
 
 
 def default_directory() -> Path:

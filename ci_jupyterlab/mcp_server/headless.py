@@ -29,6 +29,7 @@ from ..agent.executors.notebook_file import NotebookFileExecutor
 from ..agent.files import write_atomically
 from ..agent.notebook_view import NotebookSnapshot, snapshot_of
 from ..driving import drive
+from ..server_messages import UserMessageShown
 from ..sessions import ChatSession, SessionStore
 
 
@@ -147,7 +148,7 @@ class Headless:
             runner = NotebookFileExecutor(kernel, notebook, session=session.id)
             executor = FileWatchingExecutor(runner, file.parent, self.root, ignore={file.name})
             agent = self.assistant().agent(executor, session.conversation, record=session.record, approve=self.approve)
-            session.emit({"type": "user_message", "text": text, "attachments": [], "client": client})
+            session.emit(UserMessageShown(text, [], client).to_message())
             session.task = asyncio.create_task(
                 drive(session, self.store, agent, events(agent, notebook, file.parent), observe)
             )

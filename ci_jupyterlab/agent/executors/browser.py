@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from ..events import RunCell
+from ..events import Inspect, RunCell
 from .base import ExecutionResult
 
 #: Extra seconds to wait for the browser beyond the cell timeout before giving up.
@@ -95,7 +95,7 @@ class BrowserExecutor:
         if self.send is None:
             return None
         call_id = f"inspect-{uuid.uuid4().hex[:12]}"
-        self.send({"type": "inspect", "call_id": call_id, "code": code, "timeout": timeout})
+        self.send(Inspect(call_id, code, timeout).to_message())
         return await self._wait(call_id, timeout + 1.0)
 
     def cell_state(self, call_id: str, state: str) -> bool:
