@@ -44,6 +44,14 @@ def settings(llm_server) -> CodeInterpreter:
     )
 
 
+@pytest_asyncio.fixture
+async def llm(settings):
+    """A model client of the settings (the scripted model), closed afterwards."""
+    client = settings.model_client()
+    yield client
+    await client.close()
+
+
 @pytest.fixture
 def kernel_cwd(tmp_path):
     """The working directory of the ``kernel`` fixture's kernel; a test module may override it."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import pytest_asyncio
 from conftest import CANARY_KEY, answer, collect, run_cell
 
 from ci_jupyterlab.agent.events import Done, Error, Status, Usage
@@ -23,13 +22,6 @@ FIRST = "The first answer, which never gets to the end."
 SECOND = "The second answer, whole."
 # Both ways an answer can stop short: the connection drops, or the body just ends.
 CUTS = [{"cut_after": 3}, {"end_early_after": 3}]
-
-
-@pytest_asyncio.fixture
-async def llm(settings):
-    client = settings.model_client()
-    yield client
-    await client.close()
 
 
 async def items_of(llm: ModelClient, tools: list[dict] | None = None) -> list:

@@ -1,19 +1,16 @@
 """The OpenAI-compatible ``ModelClient``: ``openai.AsyncOpenAI``, Chat Completions, streaming.
 
-Retries of 429, 5xx, timeouts and dropped connections, with exponential
-backoff that honours ``Retry-After``, are the openai client's own until the
-answer starts; what is ours is asking once more for an answer cut off mid-way,
-merging streamed tool-call deltas and turning failures into messages that say
-what to fix.
+Retries of 429, 5xx, timeouts and dropped connections before the answer
+starts go through ``retries.with_retries`` (exponential backoff that honours
+``Retry-After``, each wait shown to the user); also ours: asking once more for an
+answer cut off mid-way, merging streamed tool-call deltas and turning failures
+into messages that say what to fix.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import contextvars
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -21,49 +18,10 @@ from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
 from .model_client import CutOff, LLMError, Reply, Retrying, ToolCall, ToolsRejected
 from .redaction import redact
+from .retries import Backoff, retried, with_retries
 from .setting_rules import setting_name
 from .settings import DEFAULT_OPENAI_MODEL, PLACEHOLDER_KEY, endpoint_of, is_openai
 from .tokens import count_tokens, prompt_tokens
-
-#: Where the retries of the request being sent are reported (set per request, read in the client's retry).
-_RETRY_NOTICES: contextvars.ContextVar[Callable[[Retrying], None] | None] = contextvars.ContextVar(
-    "ci_jupyterlab_retry_notices", default=None
-)
-
-
-class _RetryReportingOpenAI(openai.AsyncOpenAI):
-    """The openai client, saying when it waits to retry: the user sees "rate-limited, retrying in N s".
-
-    The retries stay the client's own; this only looks at each wait before it
-    sleeps (the delay shown is the client's computation again, so about right).
-    """
-
-    async def _sleep_for_retry(self, *, retries_taken, max_retries, options, response):
-        notice = _RETRY_NOTICES.get()
-        if notice is not None:
-            try:
-                headers = response.headers if response is not None else None
-                seconds = self._calculate_retry_timeout(max_retries - retries_taken, options, headers)
-                notice(
-                    _retrying(
-                        response.status_code if response is not None else None, seconds, retries_taken + 1, max_retries
-                    )
-                )
-            except Exception:  # a notice is a courtesy: never in the way of the retry
-                pass
-        await super()._sleep_for_retry(
-            retries_taken=retries_taken, max_retries=max_retries, options=options, response=response
-        )
-
-
-def _retrying(status: int | None, seconds: float, retry: int, retries: int) -> Retrying:
-    if status == 429:
-        why = "The model server is rate-limiting requests (429)"
-    elif status is not None:
-        why = f"The model server failed (HTTP {status})"
-    else:
-        why = "The model server did not answer in time"
-    return Retrying(f"{why}: retrying in about {seconds:.0f} s (retry {retry} of {retries}).", seconds)
 
 
 class _Interrupted(Exception):
@@ -108,8 +66,10 @@ class OpenAICompatibleClient:
         self.timeout = timeout
         self.retries = retries
         self._key = api_key
-        self._client = _RetryReportingOpenAI(
-            api_key=api_key or PLACEHOLDER_KEY, base_url=base_url or None, max_retries=retries, timeout=timeout
+        self._backoff = Backoff(retries)
+        # Retries are ours (retries.py), so that each wait can be shown.
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or PLACEHOLDER_KEY, base_url=base_url or None, max_retries=0, timeout=timeout
         )
         self._model = model or (DEFAULT_OPENAI_MODEL if is_openai(base_url) else "")
 
@@ -125,7 +85,7 @@ class OpenAICompatibleClient:
     async def list_models(self) -> list[str]:
         """The ids of the models the server lists."""
         try:
-            page = await self._client.models.list()
+            page = await retried(self._client.models.list, self._backoff)
         except openai.APIError as exc:
             raise self._translate(exc) from None
         return [model.id for model in page.data]
@@ -222,37 +182,19 @@ class OpenAICompatibleClient:
         yield reply
 
     async def _post_reporting_retries(self, body: dict) -> AsyncIterator[Retrying | openai.AsyncStream]:
-        """Post the request; yield a ``Retrying`` for each wait of the client's retries, then the stream."""
-        notices: asyncio.Queue[Retrying] = asyncio.Queue()
-        token = _RETRY_NOTICES.set(notices.put_nowait)
-        try:  # the task takes a copy of the context: its retries report here
-            posting = asyncio.ensure_future(
-                self._client.post(
-                    "/chat/completions",
-                    body=body,
-                    cast_to=ChatCompletion,
-                    stream=True,
-                    stream_cls=openai.AsyncStream[ChatCompletionChunk],
-                )
+        """Post the request; yield a ``Retrying`` for each wait before it is sent again, then the stream."""
+
+        def post():
+            return self._client.post(
+                "/chat/completions",
+                body=body,
+                cast_to=ChatCompletion,
+                stream=True,
+                stream_cls=openai.AsyncStream[ChatCompletionChunk],
             )
-        finally:
-            _RETRY_NOTICES.reset(token)
-        waiting: asyncio.Future | None = None
-        try:
-            while not posting.done():
-                waiting = asyncio.ensure_future(notices.get())
-                await asyncio.wait({posting, waiting}, return_when=asyncio.FIRST_COMPLETED)
-                if waiting.done():
-                    yield waiting.result()
-            while not notices.empty():
-                yield notices.get_nowait()
-            yield posting.result()
-        finally:
-            # Also reached when the request is dropped with the server's loop already closed: nothing to cancel then.
-            with contextlib.suppress(RuntimeError):
-                for task in (posting, waiting):
-                    if task is not None and not task.done():
-                        task.cancel()
+
+        async for item in with_retries(post, self._backoff):
+            yield item
 
     async def _chunks(self, stream: openai.AsyncStream) -> AsyncIterator[ChatCompletionChunk]:
         """The stream's chunks, checked: the client parses them but does not validate them.
