@@ -352,6 +352,7 @@ export class ChatController implements ICodeInterpreter {
     });
     if (sent) {
       conversation?.decideApproval(entry.requestId, answer);
+      conversation?.follow();
     } else {
       this._answerNotSent(conversation);
     }

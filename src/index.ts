@@ -12,6 +12,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CellService } from './cellService';
 import { ChangeMarkers } from './changeMarkers';
+import { ApprovalAlert } from './approvalAlert';
 import { ChangeReviewer } from './changeReview';
 import { ChatClient } from './chatClient';
 import { addCommands, CommandIDs } from './commands';
@@ -63,7 +64,8 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
  * notebooks (where outside agents' requests run), the change
  * markers and reviewer (what requests changed in the notebook), the
  * controller of the user's actions, and the sidebar panel, whose buttons run
- * the commands (see addCommands); error outputs get Fix and Explain buttons
+ * the commands (see addCommands), with a badge on its tab while an approval
+ * waits out of sight (see ApprovalAlert); error outputs get Fix and Explain buttons
  * (see errorRendererFactory). Follow the user's preferences in the plugin's
  * settings; keep dismissed change cards in the state database; read the
  * server configuration.
@@ -133,6 +135,12 @@ function activateCodeInterpreter(
   });
   app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
   restorer?.add(panel, 'ci-jupyterlab-chat');
+  new ApprovalAlert({
+    model,
+    panel,
+    trans,
+    show: () => app.shell.activateById(panel.id)
+  });
   addCommands(app, controller, panel, tracker, palette, trans);
   // Notebooks opened from now on render errors with Fix and Explain buttons.
   rendermime.addFactory(

@@ -196,9 +196,37 @@ export class Conversation {
     return this._spentBefore + (current ?? 0);
   }
 
-  /** When the current phase began (ms since the epoch); null when restored. */
+  /**
+   * When the current phase began (ms since the epoch); null when restored.
+   * A phase begins with each `status` message, and when an approval starts
+   * or stops waiting for the user.
+   */
   get statusSince(): number | null {
     return this._statusSince;
+  }
+
+  /** Whether the running request waits for the user to answer an approval card. */
+  get awaitingApproval(): boolean {
+    return (
+      this._busy &&
+      this._entries.some(
+        entry => entry.kind === 'approval' && entry.approved === null
+      )
+    );
+  }
+
+  /**
+   * How many times the user sent a request or answered a card here: from
+   * each, the chat follows the request to its end (see useFollow).
+   */
+  get followRequests(): number {
+    return this._followRequests;
+  }
+
+  /** The user acted on this conversation: the chat follows what comes next. */
+  follow(): void {
+    this._followRequests += 1;
+    this._changed.emit();
   }
 
   /** When the current or last request was sent from this window; null when restored. */
@@ -288,6 +316,7 @@ export class Conversation {
     this._usage = null;
     this._requestStartedAt = this._clock();
     this._requestDurationMs = null;
+    this._followRequests += 1;
     this._push(userEntry(text, attachments, client));
   }
 
@@ -475,6 +504,7 @@ export class Conversation {
         this.updateStep(message.call_id, { files: message.files });
         break;
       case 'approval_request':
+        this._statusSince = this._clock();
         this._push(approvalEntry(message));
         break;
       case 'approval_details':
@@ -500,9 +530,9 @@ export class Conversation {
         this.answerQuestion(message.request_id, message);
         break;
       case 'status':
-        if (message.phase !== this._status?.phase) {
-          this._statusSince = this._clock();
-        }
+        // The server sends one as each phase begins (two answers of the
+        // model, or two cells, are two phases even when named alike).
+        this._statusSince = this._clock();
         this._status = message;
         this._changed.emit();
         break;
@@ -617,6 +647,7 @@ export class Conversation {
    * this edited code.
    */
   decideApproval(requestId: string, answer: boolean | string): void {
+    this._statusSince = this._clock();
     this._replace(
       entry => entry.kind === 'approval' && entry.requestId === requestId,
       entry => ({
@@ -736,6 +767,7 @@ export class Conversation {
   private _requestDurationMs: number | null = null;
   private _usage: Usage | null = null;
   private _busy = false;
+  private _followRequests = 0;
   private _watching = false;
   private _replaying = false;
   private _changed = new Signal<this, void>(this);

@@ -93,7 +93,7 @@ export const ApprovalCard = React.memo(function ApprovalCard({
 
   return (
     <div
-      className="jp-ci-Approval"
+      className={pending ? 'jp-ci-Approval jp-mod-pending' : 'jp-ci-Approval'}
       role="group"
       aria-label={
         install ? trans.__('Install request') : trans.__('Approval request')

@@ -7,7 +7,7 @@ import {
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { useMemo, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commands';
 import { checkConnection } from '../connectionCheck';
@@ -28,18 +28,13 @@ import { ChangesCard } from './ChangesCard';
 import { Composer } from './Composer';
 import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
-import {
-  baseName,
-  costLabel,
-  durationLabel,
-  phaseLabel,
-  usageLabel
-} from './labels';
+import { baseName } from './labels';
 import { Markdown } from './Markdown';
 import { NoticeCard } from './NoticeCard';
 import { SettingsView } from './SettingsView';
+import { StatusLine } from './StatusLine';
 import { StepCard } from './StepCard';
-import { useNow } from './useNow';
+import { useFollow } from './useFollow';
 
 /** Marks the panel while files are dragged over it. */
 const DROP_TARGET_CLASS = 'jp-mod-dropTarget';
@@ -359,7 +354,7 @@ interface IMessagesProps {
   collapsedHeight: number;
 }
 
-/** The conversation, kept scrolled to the newest entry unless the user scrolled up. */
+/** The conversation, following the newest entry unless the user scrolled up (see useFollow). */
 function Messages({
   conversation,
   rendermime,
@@ -369,48 +364,11 @@ function Messages({
 }: IMessagesProps): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-  const [behind, setBehind] = useState(false);
-  const toBottom = () => {
-    const node = scroller.current;
-    if (node) {
-      pinned.current = true;
-      node.scrollTop = node.scrollHeight;
-    }
-    setBehind(false);
-  };
-
-  useEffect(() => {
-    // Markdown renders after React commits, so follow size changes instead
-    // of renders. Scrolled up, the user is reading: leave the view, show
-    // that there is more below.
-    const observer = new ResizeObserver(() => {
-      if (pinned.current) {
-        toBottom();
-      } else {
-        setBehind(true);
-      }
-    });
-    observer.observe(content.current!);
-    return () => observer.disconnect();
-  }, []);
-
-  // A request just sent: show it, wherever the user had scrolled.
-  const last = conversation.entries[conversation.entries.length - 1];
-  useEffect(() => {
-    if (last?.kind === 'user') {
-      toBottom();
-    }
-  }, [last]);
-
-  const onScroll = () => {
-    const node = scroller.current!;
-    pinned.current =
-      node.scrollHeight - node.scrollTop - node.clientHeight < 48;
-    if (pinned.current) {
-      setBehind(false);
-    }
-  };
+  const { behind, toEnd, onScroll } = useFollow(
+    scroller,
+    content,
+    conversation
+  );
 
   const language = conversation.language ?? 'python';
   const notebookOutputs = useMemo(
@@ -461,7 +419,7 @@ function Messages({
           type="button"
           className="jp-ci-NewActivity"
           aria-label={trans.__('Jump to new activity')}
-          onClick={toBottom}
+          onClick={toEnd}
         >
           {trans.__('New activity ↓')}
         </button>
@@ -589,79 +547,6 @@ function Entry({
     case 'notice':
       return <NoticeCard entry={entry} actions={actions} trans={trans} />;
   }
-}
-
-interface IStatusLineProps {
-  conversation: Conversation | null;
-  connected: boolean;
-  trans: TranslationBundle;
-}
-
-/** What the assistant is doing, and the tokens of the current or last request. */
-function StatusLine({
-  conversation,
-  connected,
-  trans
-}: IStatusLineProps): JSX.Element {
-  let label = '';
-  if (!connected) {
-    label = trans.__('Connecting to the server…');
-  } else if (conversation?.status) {
-    label = phaseLabel(conversation.status, trans);
-  } else if (conversation?.busy) {
-    label = trans.__('Sending…');
-  }
-  const busy = !!(connected && conversation?.busy);
-  const now = useNow(busy);
-  // The phase's time (the model's answer, a cell) beside the status; the
-  // request's time with its tokens and cost.
-  const phaseStart = conversation?.statusSince ?? null;
-  const requestStart = conversation?.requestStartedAt ?? null;
-  const requestTime = busy
-    ? requestStart !== null
-      ? now - requestStart
-      : null
-    : (conversation?.requestDurationMs ?? null);
-  // The conversation's cost too, once it is more than this request's.
-  const sessionCost = conversation?.sessionCost ?? null;
-  const requestCost = conversation?.usage?.cost ?? 0;
-  const footer = [
-    requestTime !== null ? durationLabel(requestTime, trans) : null,
-    conversation?.usage ? usageLabel(conversation.usage, trans) : null,
-    sessionCost !== null && sessionCost > requestCost
-      ? trans.__('session %1', costLabel(sessionCost))
-      : null
-  ].filter((part): part is string => part !== null);
-  return (
-    <div className="jp-ci-StatusBar">
-      <span className="jp-ci-StatusGroup">
-        <span
-          className="jp-ci-Status"
-          role="status"
-          title={conversation?.status?.message ?? undefined}
-        >
-          {busy && <span className="jp-ci-Spinner" />}
-          {label}
-        </span>
-        {busy && phaseStart !== null && (
-          <span
-            className="jp-ci-Elapsed"
-            title={trans.__('Time in this phase')}
-          >
-            {durationLabel(now - phaseStart, trans)}
-          </span>
-        )}
-      </span>
-      {footer.length > 0 && (
-        <span
-          className="jp-ci-Usage"
-          title={trans.__('This request: time, tokens and cost')}
-        >
-          {footer.join(' · ')}
-        </span>
-      )}
-    </div>
-  );
 }
 
 interface IProblemBoxProps {

@@ -8,7 +8,7 @@ import { ChangedFiles } from './ChangedFiles';
 import { durationLabel, stepStateLabel } from './labels';
 import { fencedCode, Markdown } from './Markdown';
 import { StepOutputs } from './StepOutputs';
-import { useNow } from './useNow';
+import { useElapsed } from './useElapsed';
 
 /** Lines of code a card shows before "Show all": a narrow sidebar stays readable. */
 const FOLDED_CODE_LINES = 6;
@@ -43,7 +43,7 @@ export const StepCard = React.memo(function StepCard({
   const [showAllCode, setShowAllCode] = useState(false);
   const [showTraceback, setShowTraceback] = useState(false);
   const running = step.state === 'running';
-  const now = useNow(running && step.startedAt !== null);
+  const runningFor = useElapsed(step.startedAt, running);
   const title =
     step.attempt > 1
       ? trans.__('Step %1 · attempt %2', number, step.attempt)
@@ -58,11 +58,7 @@ export const StepCard = React.memo(function StepCard({
   const outputs = showTraceback
     ? step.outputs
     : step.outputs.filter(output => output.output_type !== 'error');
-  const elapsed = running
-    ? step.startedAt !== null
-      ? now - step.startedAt
-      : null
-    : step.durationMs;
+  const elapsed = running ? runningFor : step.durationMs;
   return (
     <div
       className={`jp-ci-Step jp-ci-Step-${step.state}`}

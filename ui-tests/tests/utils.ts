@@ -17,7 +17,12 @@ export const LAB_URL: string = ports().labUrl;
 
 /** One scripted model answer: text, or tool calls, optionally delayed. */
 export type ScriptItem =
-  | { text: string; delay?: number }
+  | {
+      text: string;
+      delay?: number;
+      /** Seconds between the streamed pieces of the text (as a real model streams). */
+      chunk_delay?: number;
+    }
   | {
       tool_calls: { name: string; arguments: Record<string, unknown> }[];
       /** Text streamed before the tool calls. */
@@ -79,6 +84,31 @@ export async function userNotebook(
   for (const index of sources.keys()) {
     await page.notebook.runCell(index, { inplace: true });
   }
+}
+
+/**
+ * Create a notebook of this name and save it once with its kernel: Lab asks
+ * for a kernel when it reopens (after a reload) a notebook that was never
+ * saved with one (its session is no help: it kept the name Untitled.ipynb).
+ * The kernelspec reaches the notebook's metadata a moment after the kernel
+ * starts.
+ */
+export async function savedNotebook(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
+  await page.notebook.createNew(name);
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          (
+            window.jupyterapp.shell.currentWidget as any
+          )?.context?.model?.getMetadata('kernelspec')?.name ?? ''
+      )
+    )
+    .toBe('python3');
+  await page.notebook.save();
 }
 
 /** The type and source of each cell of an open notebook: what undo must give back. */

@@ -15,6 +15,7 @@ import {
   reloadLab,
   runCell,
   savedCells,
+  savedNotebook,
   taggedCells,
   unmockedKernels,
   userNotebook
@@ -162,22 +163,8 @@ test('an install card waiting for an answer is still answerable after a reload',
     runCell('%pip install tinypkg'),
     { text: 'Done without tinypkg.' }
   ]);
-  await page.notebook.createNew('pending.ipynb');
-  // Saved once, with its kernel: no cell runs before the reload, and Lab asks
-  // for a kernel when it reopens a notebook that was never saved with one
-  // (its session is no help: it kept the name Untitled.ipynb). The kernelspec
-  // reaches the notebook's metadata a moment after the kernel starts.
-  await expect
-    .poll(() =>
-      page.evaluate(
-        () =>
-          (
-            window.jupyterapp.shell.currentWidget as any
-          )?.context?.model?.getMetadata('kernelspec')?.name ?? ''
-      )
-    )
-    .toBe('python3');
-  await page.notebook.save();
+  // Saved once, with its kernel: no cell runs before the reload.
+  await savedNotebook(page, 'pending.ipynb');
   await openPanel(page);
   await ci.ask('Install tinypkg.');
   const card = () =>

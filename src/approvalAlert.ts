@@ -1,0 +1,123 @@
+/**
+ * Tells the user that the assistant waits for their approval while the chat
+ * panel is out of sight (its sidebar closed, or another panel shown there):
+ * the panel's tab gets a badge and says so in its tooltip, and a
+ * notification offers to show the card. Both go once the user answers, or
+ * sees the panel. Nothing here answers anything.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { IDisposable } from '@lumino/disposable';
+import {
+  IMessageHandler,
+  IMessageHook,
+  Message,
+  MessageLoop
+} from '@lumino/messaging';
+import type { Widget } from '@lumino/widgets';
+
+import type { ChatModel } from './model';
+
+/** The class of the panel's tab while an approval waits out of sight. */
+export const WAITING_CLASS = 'jp-ci-mod-waiting';
+
+export class ApprovalAlert implements IDisposable {
+  constructor(options: ApprovalAlert.IOptions) {
+    this._model = options.model;
+    this._panel = options.panel;
+    this._show = options.show;
+    this._trans = options.trans;
+    this._caption = this._panel.title.caption;
+    this._model.changed.connect(this._update, this);
+    MessageLoop.installMessageHook(this._panel, this._hook);
+    this._update();
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._model.changed.disconnect(this._update, this);
+    MessageLoop.removeMessageHook(this._panel, this._hook);
+    this._alert(false);
+  }
+
+  /**
+   * The panel was shown or hidden. The hook runs before the panel notes it
+   * (isVisible is still the old value): look once it has.
+   */
+  private _hook: IMessageHook = {
+    messageHook: (_: IMessageHandler, message: Message): boolean => {
+      if (message.type === 'after-show' || message.type === 'after-hide') {
+        void Promise.resolve().then(() => this._update());
+      }
+      return true;
+    }
+  };
+
+  private _update(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const waiting = this._model.conversations.some(
+      conversation => conversation.awaitingApproval
+    );
+    this._alert(waiting && !this._panel.isVisible);
+  }
+
+  /** Show or take back the badge, the tooltip and the notification. */
+  private _alert(on: boolean): void {
+    const { title } = this._panel;
+    if (on) {
+      title.className = WAITING_CLASS;
+      title.caption = this._trans.__(
+        'Code Interpreter: waiting for your approval'
+      );
+      this._notification ??= Notification.warning(
+        this._trans.__('Code Interpreter is waiting for your approval.'),
+        {
+          autoClose: false,
+          actions: [
+            {
+              label: this._trans.__('Show'),
+              caption: this._trans.__('Show the card that waits for you'),
+              callback: () => this._show()
+            }
+          ]
+        }
+      );
+    } else {
+      title.className = '';
+      title.caption = this._caption;
+      if (this._notification !== null) {
+        Notification.dismiss(this._notification);
+        this._notification = null;
+      }
+    }
+  }
+
+  private _model: ChatModel;
+  private _panel: Widget;
+  private _show: () => void;
+  private _trans: TranslationBundle;
+  private _caption: string;
+  private _notification: string | null = null;
+  private _isDisposed = false;
+}
+
+export namespace ApprovalAlert {
+  export interface IOptions {
+    model: ChatModel;
+    /** The chat panel, whose tab gets the badge. */
+    panel: Widget;
+    /** Bring the panel into view (the notification's Show). */
+    show: () => void;
+    /** The extension's strings. */
+    trans: TranslationBundle;
+  }
+}

@@ -1,0 +1,300 @@
+import { RefObject, useEffect, useLayoutEffect, useRef, useState } from 'react';
+
+import type { ChatEntry } from '../entries';
+import type { Conversation } from '../model';
+
+/** Within this many pixels of the end, the user is at the newest entry. */
+const AT_END_PX = 48;
+/** Room left above a card brought into view. */
+const CARD_MARGIN_PX = 8;
+/** Keys that scroll a focused log up. */
+const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
+
+/** Where the user was in a conversation, to return there after showing another. */
+interface IPlace {
+  following: boolean;
+  scrollTop: number;
+  seen: IActivity;
+}
+
+/** What the conversation showed when the user scrolled away from its end. */
+interface IActivity {
+  count: number;
+  last: ChatEntry | undefined;
+  changeSets: number;
+}
+
+/**
+ * Places per conversation, kept while the panel shows another one (or the
+ * settings, or no notebook).
+ */
+const places = new WeakMap<Conversation, IPlace>();
+
+export interface IFollow {
+  /** Something new arrived below while the user reads further up. */
+  behind: boolean;
+  /** Go to the newest entry, and follow from there. */
+  toEnd: () => void;
+  /** The log's scroll handler. */
+  onScroll: () => void;
+}
+
+/**
+ * Keep a conversation's log at its newest entry while the user follows it.
+ *
+ * The user follows from the moment they send a request or answer a card
+ * (see Conversation.followRequests), and whenever they are at the end; they
+ * stop when they scroll up (wheel, keys, scrollbar). The log's own scrolling
+ * never counts as the user's: content that grows between a scroll and its
+ * event does not stop following. A card waiting for the user's approval is
+ * brought into view once, wherever the user was. Showing another
+ * conversation and coming back returns to where the user was in it.
+ *
+ * `behind` is true only for new entries (or entries that changed) since the
+ * user scrolled away, never for a re-layout (a narrower panel, an output
+ * folding).
+ */
+export function useFollow(
+  scroller: RefObject<HTMLElement>,
+  content: RefObject<HTMLElement>,
+  conversation: Conversation
+): IFollow {
+  const [behind, setBehind] = useState(false);
+  const following = useRef(true);
+  // Where the log was last put or seen: a scroll event at or below it is not the user going up.
+  const lastTop = useRef(0);
+  const seen = useRef<IActivity>(activityOf(conversation));
+  const activity = useRef<IActivity>(activityOf(conversation));
+  const followRequests = useRef(conversation.followRequests);
+  const revealedCard = useRef<string | null>(null);
+  activity.current = activityOf(conversation);
+
+  // Where to return in a conversation shown again, until its content is tall enough to.
+  const restoreTo = useRef<number | null>(null);
+  const restore = (node: HTMLElement) => {
+    node.scrollTop = restoreTo.current!;
+    lastTop.current = node.scrollTop;
+    if (node.scrollTop >= restoreTo.current! - 1) {
+      restoreTo.current = null;
+    }
+  };
+
+  const stopFollowing = () => {
+    restoreTo.current = null;
+    if (following.current) {
+      following.current = false;
+      seen.current = activity.current;
+    }
+  };
+
+  /** Put the log at its end, or at the pending card when that card does not fit below. */
+  const goToEnd = () => {
+    const node = scroller.current;
+    if (!node) {
+      return;
+    }
+    const card = pendingCard(node);
+    const end = node.scrollHeight - node.clientHeight;
+    node.scrollTop = card ? Math.min(end, cardTop(node, card)) : end;
+    lastTop.current = node.scrollTop;
+  };
+
+  /** Follow or show that there is more below; called after every change of size or content. */
+  const settle = () => {
+    const node = scroller.current;
+    if (!node) {
+      return;
+    }
+    if (
+      following.current &&
+      node.scrollTop < lastTop.current - 1 &&
+      distanceToEnd(node) >= AT_END_PX
+    ) {
+      // Moved up since it was put at the end, and not by content that
+      // shrank: the user (whose scroll event has not come yet).
+      stopFollowing();
+      lastTop.current = node.scrollTop;
+    }
+    const pending = pendingApprovalId(conversation);
+    if (pending !== null && pending !== revealedCard.current) {
+      // Nothing goes on until the user answers: show the card, once.
+      revealedCard.current = pending;
+      const card = pendingCard(node);
+      if (card && !following.current) {
+        revealCard(node, card);
+        lastTop.current = node.scrollTop;
+      }
+    }
+    if (following.current) {
+      goToEnd();
+      setBehind(false);
+    } else {
+      if (restoreTo.current !== null) {
+        restore(node);
+      }
+      setBehind(isNewer(activity.current, seen.current));
+    }
+  };
+  const latestSettle = useRef(settle);
+  latestSettle.current = settle;
+
+  const toEnd = () => {
+    following.current = true;
+    goToEnd();
+    setBehind(false);
+  };
+
+  // Another conversation shown: return to where the user was in it (its
+  // end the first time); where they were in the last one is kept.
+  useLayoutEffect(() => {
+    const node = scroller.current!;
+    followRequests.current = conversation.followRequests;
+    revealedCard.current = null;
+    const place = places.get(conversation);
+    following.current = place?.following ?? true;
+    seen.current = place?.seen ?? activity.current;
+    restoreTo.current = place && !place.following ? place.scrollTop : null;
+    if (restoreTo.current === null) {
+      goToEnd();
+    } else {
+      restore(node);
+    }
+    // Also when the log goes (the settings view, no notebook open).
+    return () => {
+      places.set(conversation, {
+        following: following.current,
+        scrollTop: lastTop.current,
+        seen: seen.current
+      });
+    };
+  }, [conversation]);
+
+  // The user sent a request or answered a card: follow it.
+  useLayoutEffect(() => {
+    if (conversation.followRequests !== followRequests.current) {
+      followRequests.current = conversation.followRequests;
+      following.current = true;
+    }
+  });
+
+  // Every render may have changed the content.
+  useLayoutEffect(settle);
+
+  useEffect(() => {
+    const node = scroller.current!;
+    // Markdown and outputs render after React commits: follow sizes too.
+    const observer = new ResizeObserver(() => latestSettle.current());
+    observer.observe(content.current!);
+    // Markdown and outputs may also finish within the frame they started in
+    // (another conversation shown and back): the size the observer last saw
+    // is back, and it says nothing. Their nodes changed: settle once drawn.
+    let frame = 0;
+    const mutations = new MutationObserver(() => {
+      if (frame === 0) {
+        frame = window.requestAnimationFrame(() => {
+          frame = 0;
+          latestSettle.current();
+        });
+      }
+    });
+    mutations.observe(content.current!, { childList: true, subtree: true });
+    // The user's intent to go up, known before the scroll it causes (which
+    // a growing log could otherwise undo).
+    const onWheel = (event: WheelEvent) => {
+      if (event.deltaY < 0) {
+        stopFollowing();
+      }
+    };
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (UP_KEYS.has(event.key) && event.target === node) {
+        stopFollowing();
+      }
+    };
+    node.addEventListener('wheel', onWheel, { passive: true });
+    node.addEventListener('keydown', onKeyDown);
+    return () => {
+      observer.disconnect();
+      mutations.disconnect();
+      window.cancelAnimationFrame(frame);
+      node.removeEventListener('wheel', onWheel);
+      node.removeEventListener('keydown', onKeyDown);
+    };
+  }, []);
+
+  const onScroll = () => {
+    const node = scroller.current!;
+    const top = node.scrollTop;
+    if (Math.abs(top - lastTop.current) <= 1) {
+      return; // Where the log was put (the event comes a frame later): not the user.
+    }
+    restoreTo.current = null;
+    if (distanceToEnd(node) < AT_END_PX) {
+      following.current = true;
+      setBehind(false);
+    } else if (top < lastTop.current) {
+      stopFollowing(); // A drag of the scrollbar, say.
+    }
+    lastTop.current = top;
+  };
+
+  return { behind, toEnd, onScroll };
+}
+
+function activityOf(conversation: Conversation): IActivity {
+  const { entries } = conversation;
+  return {
+    count: entries.length,
+    last: entries[entries.length - 1],
+    changeSets: conversation.changeSets.length
+  };
+}
+
+/** Whether entries came or changed at the end since `before`. */
+function isNewer(now: IActivity, before: IActivity): boolean {
+  return (
+    now.count !== before.count ||
+    now.last !== before.last ||
+    now.changeSets !== before.changeSets
+  );
+}
+
+function distanceToEnd(node: HTMLElement): number {
+  return node.scrollHeight - node.scrollTop - node.clientHeight;
+}
+
+/** The request id of the approval the running request waits for, if any. */
+function pendingApprovalId(conversation: Conversation): string | null {
+  if (!conversation.awaitingApproval) {
+    return null;
+  }
+  const entry = conversation.entries.find(
+    entry => entry.kind === 'approval' && entry.approved === null
+  );
+  return entry?.kind === 'approval' ? entry.requestId : null;
+}
+
+/** The card of the approval waiting for the user, if it is shown. */
+function pendingCard(scroller: HTMLElement): HTMLElement | null {
+  return scroller.querySelector<HTMLElement>('.jp-ci-Approval.jp-mod-pending');
+}
+
+/** The log's scrollTop that puts the top of a card at its top, with a margin. */
+function cardTop(scroller: HTMLElement, card: HTMLElement): number {
+  const offset =
+    card.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+  return Math.max(0, scroller.scrollTop + offset - CARD_MARGIN_PX);
+}
+
+/** Scroll so the whole card shows, or its top when it is taller than the log. */
+function revealCard(scroller: HTMLElement, card: HTMLElement): void {
+  const top = cardTop(scroller, card);
+  const fits = card.offsetHeight + 2 * CARD_MARGIN_PX <= scroller.clientHeight;
+  const bottom = top + card.offsetHeight + 2 * CARD_MARGIN_PX;
+  if (!fits) {
+    scroller.scrollTop = top;
+  } else if (scroller.scrollTop > top) {
+    scroller.scrollTop = top;
+  } else if (scroller.scrollTop + scroller.clientHeight < bottom) {
+    scroller.scrollTop = bottom - scroller.clientHeight;
+  }
+}
