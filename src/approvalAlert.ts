@@ -1,6 +1,6 @@
 /**
- * Tells the user that the assistant waits for their approval while the chat
- * panel is out of sight (its sidebar closed, or another panel shown there):
+ * Tells the user that the assistant waits for their answer (an approval, a
+ * question) while the chat panel is out of sight (its sidebar closed, or another panel shown there):
  * the panel's tab gets a badge and says so in its tooltip, and a
  * notification offers to show the card. Both go once the user answers, or
  * sees the panel. Nothing here answers anything.
@@ -16,9 +16,10 @@ import {
 } from '@lumino/messaging';
 import type { Widget } from '@lumino/widgets';
 
+import type { IApprovalEntry, IQuestionEntry } from './entries';
 import type { ChatModel } from './model';
 
-/** The class of the panel's tab while an approval waits out of sight. */
+/** The class of the panel's tab while a card waits for the user out of sight. */
 export const WAITING_CLASS = 'jp-ci-mod-waiting';
 
 export class ApprovalAlert implements IDisposable {
@@ -44,7 +45,7 @@ export class ApprovalAlert implements IDisposable {
     this._isDisposed = true;
     this._model.changed.disconnect(this._update, this);
     MessageLoop.removeMessageHook(this._panel, this._hook);
-    this._alert(false);
+    this._alert(null);
   }
 
   /**
@@ -64,28 +65,33 @@ export class ApprovalAlert implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    const waiting = this._model.conversations.some(
-      conversation => conversation.awaitingApproval
-    );
-    this._alert(waiting && !this._panel.isVisible);
+    const card =
+      this._model.conversations
+        .map(conversation => conversation.waitingCard)
+        .find(card => card !== null) ?? null;
+    this._alert(this._panel.isVisible ? null : card);
   }
 
-  /** Show or take back the badge, the tooltip and the notification. */
-  private _alert(on: boolean): void {
+  /** Show the badge, the tooltip and the notification for a card, or take them back. */
+  private _alert(card: IApprovalEntry | IQuestionEntry | null): void {
     const { title } = this._panel;
-    if (on) {
+    if (card) {
+      const trans = this._trans;
       title.className = WAITING_CLASS;
-      title.caption = this._trans.__(
-        'Code Interpreter: waiting for your approval'
-      );
+      title.caption =
+        card.kind === 'approval'
+          ? trans.__('Code Interpreter: waiting for your approval')
+          : trans.__('Code Interpreter: waiting for your answer');
       this._notification ??= Notification.warning(
-        this._trans.__('Code Interpreter is waiting for your approval.'),
+        card.kind === 'approval'
+          ? trans.__('Code Interpreter is waiting for your approval.')
+          : trans.__('Code Interpreter is waiting for your answer.'),
         {
           autoClose: false,
           actions: [
             {
-              label: this._trans.__('Show'),
-              caption: this._trans.__('Show the card that waits for you'),
+              label: trans.__('Show'),
+              caption: trans.__('Show the card that waits for you'),
               callback: () => this._show()
             }
           ]

@@ -376,6 +376,7 @@ export class ChatController implements ICodeInterpreter {
     });
     if (sent) {
       conversation?.answerQuestion(entry.requestId, chosen);
+      conversation?.follow();
     } else {
       this._answerNotSent(conversation);
     }

@@ -205,14 +205,23 @@ export class Conversation {
     return this._statusSince;
   }
 
-  /** Whether the running request waits for the user to answer an approval card. */
-  get awaitingApproval(): boolean {
-    return (
-      this._busy &&
-      this._entries.some(
-        entry => entry.kind === 'approval' && entry.approved === null
-      )
-    );
+  /**
+   * The card the running request waits on for the user's answer (an
+   * approval or a question); null when it waits for nobody.
+   */
+  get waitingCard(): IApprovalEntry | IQuestionEntry | null {
+    if (!this._busy) {
+      return null;
+    }
+    for (const entry of this._entries) {
+      if (
+        (entry.kind === 'approval' && entry.approved === null) ||
+        (entry.kind === 'question' && entry.answer === null)
+      ) {
+        return entry;
+      }
+    }
+    return null;
   }
 
   /**
@@ -524,6 +533,7 @@ export class Conversation {
         );
         break;
       case 'question':
+        this._statusSince = this._clock();
         this._push(questionEntry(message));
         break;
       case 'question_answer':
@@ -663,6 +673,7 @@ export class Conversation {
     requestId: string,
     answer: { option: number | null; text: string }
   ): void {
+    this._statusSince = this._clock();
     this._replace(
       entry => entry.kind === 'question' && entry.requestId === requestId,
       entry => ({

@@ -29,7 +29,9 @@ export const QuestionCard = React.memo(function QuestionCard({
   };
   return (
     <div
-      className="jp-ci-Question"
+      className={
+        answer === null ? 'jp-ci-Question jp-mod-pending' : 'jp-ci-Question'
+      }
       role="group"
       aria-label={trans.__('Question from the assistant')}
     >

@@ -23,12 +23,14 @@ export function StatusLine({
   trans
 }: IStatusLineProps): JSX.Element {
   const busy = !!(connected && conversation?.busy);
-  const waitingForUser = busy && !!conversation?.awaitingApproval;
+  const waitingFor = busy ? (conversation?.waitingCard ?? null) : null;
   let label = '';
   if (!connected) {
     label = trans.__('Connecting to the server…');
-  } else if (waitingForUser) {
+  } else if (waitingFor?.kind === 'approval') {
     label = trans.__('Waiting for your approval');
+  } else if (waitingFor?.kind === 'question') {
+    label = trans.__('Waiting for your answer');
   } else if (conversation?.status) {
     label = phaseLabel(conversation.status, trans);
   } else if (conversation?.busy) {
@@ -59,7 +61,7 @@ export function StatusLine({
           role="status"
           title={conversation?.status?.message ?? undefined}
         >
-          {waitingForUser ? (
+          {waitingFor ? (
             <span className="jp-ci-Attention" />
           ) : (
             busy && <span className="jp-ci-Spinner" />

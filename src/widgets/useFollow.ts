@@ -46,8 +46,8 @@ export interface IFollow {
  * (see Conversation.followRequests), and whenever they are at the end; they
  * stop when they scroll up (wheel, keys, scrollbar). The log's own scrolling
  * never counts as the user's: content that grows between a scroll and its
- * event does not stop following. A card waiting for the user's approval is
- * brought into view once, wherever the user was. Showing another
+ * event does not stop following. A card waiting for the user's answer (an
+ * approval, a question) is brought into view once, wherever the user was. Showing another
  * conversation and coming back returns to where the user was in it.
  *
  * `behind` is true only for new entries (or entries that changed) since the
@@ -115,7 +115,7 @@ export function useFollow(
       stopFollowing();
       lastTop.current = node.scrollTop;
     }
-    const pending = pendingApprovalId(conversation);
+    const pending = pendingCardId(conversation);
     if (pending !== null && pending !== revealedCard.current) {
       // Nothing goes on until the user answers: show the card, once.
       revealedCard.current = pending;
@@ -262,20 +262,16 @@ function distanceToEnd(node: HTMLElement): number {
   return node.scrollHeight - node.scrollTop - node.clientHeight;
 }
 
-/** The request id of the approval the running request waits for, if any. */
-function pendingApprovalId(conversation: Conversation): string | null {
-  if (!conversation.awaitingApproval) {
-    return null;
-  }
-  const entry = conversation.entries.find(
-    entry => entry.kind === 'approval' && entry.approved === null
-  );
-  return entry?.kind === 'approval' ? entry.requestId : null;
+/** The id of the card the running request waits on, if any. */
+function pendingCardId(conversation: Conversation): string | null {
+  return conversation.waitingCard?.id ?? null;
 }
 
-/** The card of the approval waiting for the user, if it is shown. */
+/** The card that waits for the user, if it is shown. */
 function pendingCard(scroller: HTMLElement): HTMLElement | null {
-  return scroller.querySelector<HTMLElement>('.jp-ci-Approval.jp-mod-pending');
+  return scroller.querySelector<HTMLElement>(
+    '.jp-ci-Approval.jp-mod-pending, .jp-ci-Question.jp-mod-pending'
+  );
 }
 
 /** The log's scrollTop that puts the top of a card at its top, with a margin. */

@@ -96,3 +96,47 @@ test('after a reload, the waiting card is in view and the status says it waits f
     ci.chat.panel.getByText('Listed after the reload.')
   ).toBeInViewport();
 });
+
+test("a question waits the same way: the tab's badge while out of sight, then the answer followed to the end", async ({
+  page,
+  ci
+}) => {
+  const question: ScriptItem = {
+    tool_calls: [
+      {
+        name: 'ask_user',
+        arguments: {
+          question: 'Which months?',
+          options: ['All of them', 'The last quarter']
+        }
+      }
+    ],
+    delay: 2
+  };
+  const { panel, status } = await ci.start('pending-question.ipynb', [
+    { text: LONG_ANSWER },
+    question,
+    { text: `${LONG_ANSWER}\n\nThe last quarter it is.` }
+  ]);
+  await ci.askUntilDone('Tell me a lot.');
+  await ci.ask('Plot by month.');
+  await page.sidebar.close('right');
+  const tab = page.locator(TAB);
+  await expect(tab).toHaveAttribute(
+    'title',
+    'Code Interpreter: waiting for your answer',
+    { timeout: 30000 }
+  );
+  await expect(tab).toHaveClass(/jp-ci-mod-waiting/);
+
+  await page.sidebar.open('right');
+  const card = panel.getByRole('group', {
+    name: 'Question from the assistant'
+  });
+  await expect(card).toBeInViewport();
+  await expect(status).toHaveText('Waiting for your answer');
+  await expect(tab).not.toHaveClass(/jp-ci-mod-waiting/);
+  await card.getByRole('button', { name: 'The last quarter' }).click();
+  await expect(status).toHaveText('Done', { timeout: 60000 });
+  await expect(panel.getByText('The last quarter it is.')).toBeInViewport();
+});
