@@ -4,6 +4,7 @@
  */
 import type { Cell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
+import { NotebookActions } from '@jupyterlab/notebook';
 import type { Notebook } from '@jupyterlab/notebook';
 
 import type { IRunCellMessage } from './protocol';
@@ -182,11 +183,16 @@ function isBlankCodeCell(cell: Cell): boolean {
   );
 }
 
+/** Of the viewport, the room left above a cell scrolled to. */
+const REVEAL_MARGIN = 0.05;
+
 /**
- * Activate a step's cell and scroll it into view.
- *
- * The cell becomes the only selected, active cell, in command mode.
- * Returns false when the cell is gone.
+ * Make a step's cell the active, only selected cell, in command mode, its
+ * top in view: a cell already in full view stays where it is; otherwise its
+ * top goes near the top of the notebook (a cell taller than the view shows
+ * its start, not its middle). The cell gets the focus, never its editor, so
+ * the keyboard acts on cells (j, k, Enter to edit). Returns false when the
+ * cell is gone.
  */
 export async function revealStepCell(
   notebook: Notebook,
@@ -196,10 +202,21 @@ export async function revealStepCell(
   if (!cell) {
     return false;
   }
+  const index = notebook.widgets.indexOf(cell);
+  // Command mode first: a cell made active in edit mode takes the editor
+  // focus. (Lab's scrollToCell activates the cell, which does the same.)
   notebook.mode = 'command';
-  notebook.activeCellIndex = notebook.widgets.indexOf(cell);
-  // Also selects the cell alone and focuses it.
-  await notebook.scrollToCell(cell, 'center');
+  notebook.activeCellIndex = index;
+  notebook.deselectAll();
+  try {
+    await notebook.scrollToItem(index, 'auto', REVEAL_MARGIN, 'start');
+  } catch {
+    // A newer scroll superseded this one (the user's, say): leave it be.
+  }
+  await NotebookActions.focusActiveCell(notebook, {
+    waitUntilReady: true,
+    preventScroll: true
+  });
   return true;
 }
 
