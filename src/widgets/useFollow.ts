@@ -7,8 +7,18 @@ import type { Conversation } from '../model';
 const AT_END_PX = 48;
 /** Room left above a card brought into view. */
 const CARD_MARGIN_PX = 8;
-/** Keys that scroll a focused log up. */
+/** Keys that scroll a focused log up, and all that scroll it. */
 const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
+const SCROLL_KEYS = new Set([
+  ...UP_KEYS,
+  'ArrowDown',
+  'PageDown',
+  'End',
+  ' ',
+  'Tab'
+]);
+/** How long after the user's wheel or key a scroll is still theirs. */
+const USER_SCROLL_MS = 1000;
 
 /** Where the user was in a conversation, to return there after showing another. */
 interface IPlace {
@@ -43,10 +53,10 @@ export interface IFollow {
  * Keep a conversation's log at its newest entry while the user follows it.
  *
  * The user follows from the moment they send a request or answer a card
- * (see Conversation.followRequests), and whenever they are at the end; they
- * stop when they scroll up (wheel, keys, scrollbar). The log's own scrolling
- * never counts as the user's: content that grows between a scroll and its
- * event does not stop following. A card waiting for the user's answer (an
+ * (see Conversation.followRequests), and whenever they scroll to the end;
+ * they stop when they scroll up (wheel, keys, scrollbar, touch). Only the
+ * user's scrolls count: the log's own (content that grew or shrank between
+ * a scroll and its event, a button scrolled into view) never stop it. A card waiting for the user's answer (an
  * approval, a question) is brought into view once, wherever the user was. Showing another
  * conversation and coming back returns to where the user was in it.
  *
@@ -61,8 +71,12 @@ export function useFollow(
 ): IFollow {
   const [behind, setBehind] = useState(false);
   const following = useRef(true);
-  // Where the log was last put or seen: a scroll event at or below it is not the user going up.
+  // Where the log was last put or seen.
   const lastTop = useRef(0);
+  // The user's last wheel, scrolling key or release of the scrollbar; and
+  // whether they hold the scrollbar (or touch the log) now.
+  const userInputAt = useRef(-Infinity);
+  const held = useRef(false);
   const seen = useRef<IActivity>(activityOf(conversation));
   const activity = useRef<IActivity>(activityOf(conversation));
   const followRequests = useRef(conversation.followRequests);
@@ -104,16 +118,6 @@ export function useFollow(
     const node = scroller.current;
     if (!node) {
       return;
-    }
-    if (
-      following.current &&
-      node.scrollTop < lastTop.current - 1 &&
-      distanceToEnd(node) >= AT_END_PX
-    ) {
-      // Moved up since it was put at the end, and not by content that
-      // shrank: the user (whose scroll event has not come yet).
-      stopFollowing();
-      lastTop.current = node.scrollTop;
     }
     const pending = pendingCardId(conversation);
     if (pending !== null && pending !== revealedCard.current) {
@@ -198,43 +202,73 @@ export function useFollow(
       }
     });
     mutations.observe(content.current!, { childList: true, subtree: true });
-    // The user's intent to go up, known before the scroll it causes (which
-    // a growing log could otherwise undo).
+    // What the user does to scroll. Going up is known before the scroll it
+    // causes (which a growing log could otherwise undo); the scroll events
+    // that follow are theirs.
     const onWheel = (event: WheelEvent) => {
+      userInputAt.current = performance.now();
       if (event.deltaY < 0) {
         stopFollowing();
       }
     };
     const onKeyDown = (event: KeyboardEvent) => {
-      if (UP_KEYS.has(event.key) && event.target === node) {
+      if (!SCROLL_KEYS.has(event.key) || isTextInput(event.target)) {
+        return;
+      }
+      userInputAt.current = performance.now();
+      if (UP_KEYS.has(event.key) || (event.key === 'Tab' && event.shiftKey)) {
         stopFollowing();
       }
     };
+    // A press on the log itself (not on its content) is on its scrollbar;
+    // a touch anywhere drags it.
+    const onPointerDown = (event: PointerEvent) => {
+      if (event.target === node || event.pointerType === 'touch') {
+        held.current = true;
+      }
+    };
+    const onPointerUp = () => {
+      held.current = false;
+      userInputAt.current = performance.now();
+    };
     node.addEventListener('wheel', onWheel, { passive: true });
     node.addEventListener('keydown', onKeyDown);
+    node.addEventListener('pointerdown', onPointerDown);
+    window.addEventListener('pointerup', onPointerUp);
+    window.addEventListener('pointercancel', onPointerUp);
     return () => {
       observer.disconnect();
       mutations.disconnect();
       window.cancelAnimationFrame(frame);
       node.removeEventListener('wheel', onWheel);
       node.removeEventListener('keydown', onKeyDown);
+      node.removeEventListener('pointerdown', onPointerDown);
+      window.removeEventListener('pointerup', onPointerUp);
+      window.removeEventListener('pointercancel', onPointerUp);
     };
   }, []);
 
   const onScroll = () => {
     const node = scroller.current!;
     const top = node.scrollTop;
-    if (Math.abs(top - lastTop.current) <= 1) {
-      return; // Where the log was put (the event comes a frame later): not the user.
+    const movedUp = top < lastTop.current - 1;
+    lastTop.current = top;
+    // Only the user's scrolls say where they want to be. The log's own (it
+    // was put somewhere, its content grew or shrank, a button was scrolled
+    // into view to be clicked) say nothing, whatever the content did
+    // between them and their event.
+    const byUser =
+      held.current || performance.now() - userInputAt.current < USER_SCROLL_MS;
+    if (!byUser) {
+      return;
     }
     restoreTo.current = null;
     if (distanceToEnd(node) < AT_END_PX) {
       following.current = true;
       setBehind(false);
-    } else if (top < lastTop.current) {
-      stopFollowing(); // A drag of the scrollbar, say.
+    } else if (movedUp) {
+      stopFollowing();
     }
-    lastTop.current = top;
   };
 
   return { behind, toEnd, onScroll };
@@ -255,6 +289,17 @@ function isNewer(now: IActivity, before: IActivity): boolean {
     now.count !== before.count ||
     now.last !== before.last ||
     now.changeSets !== before.changeSets
+  );
+}
+
+/** Whether keys typed there edit text rather than scroll. */
+function isTextInput(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable ||
+      target.tagName === 'TEXTAREA' ||
+      target.tagName === 'INPUT' ||
+      target.tagName === 'SELECT')
   );
 }
 

@@ -3,6 +3,8 @@
  * numbered per request, SVG outputs, timers and cost, following new
  * activity, and the keyboard.
  */
+import type { Locator } from '@playwright/test';
+
 import { expect, test } from './fixtures';
 import { modelRequests, reloadLab, runCell, unmockedKernels } from './utils';
 
@@ -14,6 +16,13 @@ const LONG_CODE = Array.from({ length: 12 }, (_, i) => `x${i} = ${i}`).join(
 );
 
 test.use(unmockedKernels);
+
+/** The user turns the mouse wheel over the log up to its top. */
+async function scrollToTop(log: Locator): Promise<void> {
+  await log.hover();
+  await log.page().mouse.wheel(0, -100000);
+  await expect.poll(() => log.evaluate(node => node.scrollTop)).toBe(0);
+}
 
 test('step cards are compact: code and tracebacks folded, steps numbered per request, SVG shown, time and tokens in the footer', async ({
   page,
@@ -98,7 +107,7 @@ test('scrolled up, new activity shows a pill that jumps down; Escape stops a req
   await ci.ask('Sleep a little.');
   // The request is shown (sending scrolls to it); then the user scrolls up.
   await expect(panel.getByText('Sleep a little.')).toBeInViewport();
-  await log.evaluate(node => (node.scrollTop = 0));
+  await scrollToTop(log);
   const pill = panel.getByRole('button', { name: 'Jump to new activity' });
   await expect(pill).toBeVisible({ timeout: 20000 });
   await expect(status).toHaveText('Done', { timeout: 30000 });
@@ -108,7 +117,7 @@ test('scrolled up, new activity shows a pill that jumps down; Escape stops a req
   await expect(panel.getByText('Slept.')).toBeInViewport();
 
   // An export, started while the user reads further up, leaves the view there.
-  await log.evaluate(node => (node.scrollTop = 0));
+  await scrollToTop(log);
   await ci.chat.exportButton.click();
   await expect(panel.locator('.jp-ci-Export')).toContainText(/reproduced/, {
     timeout: 90000
