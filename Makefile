@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 LABEXTENSION     := ci_jupyterlab/labextension/package.json
 
-.PHONY: setup envs os-programs lab test test-python lint-python test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
+.PHONY: setup envs os-programs lab test test-python lint-python lint-ts test-ui test-ui-collab test-package test-deploy test-hub test-gateway test-notebook7 clean
 
 setup: $(VENV)/.installed $(LABEXTENSION)
 
@@ -47,7 +47,7 @@ os-programs:
 lab: setup os-programs
 	bash scripts/start_lab.sh
 
-test: test-python test-ui test-ui-collab test-package test-deploy
+test: lint-ts test-python test-ui test-ui-collab test-package test-deploy
 
 # Every environment `make test` uses. They are mostly downloads, so CI builds them side by side
 # (`make -j4 envs`) before the tests, which then use both cores each (pytest-xdist, two Galata workers).
@@ -70,6 +70,11 @@ $(MCP_NPM): tests/npm/package.json tests/npm/package-lock.json
 PYTEST_ARGS ?= -n auto --durations=25
 test-python: setup os-programs $(PANDAS2_KERNEL) $(MCP_NPM) lint-python
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ESLint with the JupyterLab extension template's rules (package.json's eslintConfig), and prettier.
+lint-ts: setup
+	$(BIN)/jlpm eslint:check
+	$(BIN)/jlpm lint:check
 
 # ruff: the lint rules and the format of pyproject.toml's [tool.ruff].
 lint-python: setup

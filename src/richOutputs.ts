@@ -121,10 +121,10 @@ export function frameDocument(
 ): string {
   const policy = allowRemote
     ? `default-src 'none'; script-src ${LOCAL} ${page.remote.join(' ')}; ` +
-      `style-src 'unsafe-inline' data: https:; img-src data: blob: https:; ` +
-      `font-src data: https:; connect-src https:; media-src data: blob: https:`
+      "style-src 'unsafe-inline' data: https:; img-src data: blob: https:; " +
+      'font-src data: https:; connect-src https:; media-src data: blob: https:'
     : `default-src 'none'; script-src ${LOCAL}; style-src 'unsafe-inline' data:; ` +
-      `img-src data: blob:; font-src data:; media-src data: blob:`;
+      'img-src data: blob:; font-src data:; media-src data: blob:';
   const doc = page.document;
   const meta = doc.createElement('meta');
   meta.setAttribute('http-equiv', 'Content-Security-Policy');

@@ -168,6 +168,8 @@ function withoutRemoteResources(
 function isLocalUrl(url: string): boolean {
   const cleaned = url
     .replace(/[\t\n\r]/g, '')
+    // The URL parser strips C0 controls and spaces from both ends: so do we.
+    // eslint-disable-next-line no-control-regex
     .replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
   if (/^data:/i.test(cleaned)) {
     return true;
