@@ -32,8 +32,9 @@ from .agent import (
     Status,
 )
 from .agent.events import ending
-from .agent.executors.browser import BrowserExecutor, PendingReplies
+from .agent.executors.browser import PendingReplies
 from .agent.executors.file_watch import FileWatchingExecutor
+from .agent.executors.presence import NotebookPresenceExecutor
 from .agent.questions import UserAnswer, checked_answer
 from .driving import drive
 from .protocol import (
@@ -325,7 +326,10 @@ class ChatConnection:
         path = session.notebook_path
         session.conversation.language = notebook.kernel_language
         agent = self.assistant().agent(
-            self._watching(session.executor, path), session.conversation, record=session.record, approve=session.approve
+            self._notebook_executor(session, path),
+            session.conversation,
+            record=session.record,
+            approve=session.approve,
         )
         session.emit(UserMessageShown(request, [], client).to_message())
         events = agent.run_code(
@@ -388,7 +392,7 @@ class ChatConnection:
     ) -> Agent:
         """Run a request of the user's, or of an outside agent (``client``, its name) whose text it is."""
         agent = self.assistant().agent(
-            self._watching(session.executor, message.notebook.path),
+            self._notebook_executor(session, message.notebook.path),
             session.conversation,
             record=session.record,
             approve=session.approve,
@@ -425,12 +429,16 @@ class ChatConnection:
         """
         return str((self.root / notebook_path).parent) if notebook_path else None
 
-    def _watching(self, executor: BrowserExecutor, notebook_path: str | None):
-        """Report the files each step writes next to the notebook (not the notebook itself)."""
+    def _notebook_executor(self, session: ChatSession, notebook_path: str | None):
+        """The browser's executor, reporting the files each step writes next to the notebook (not the
+        notebook itself), and ending the request if the notebook is deleted (its path followed as it moves)."""
         if not notebook_path:
-            return executor
+            return session.executor
         notebook = self.root / notebook_path
-        return FileWatchingExecutor(executor, notebook.parent, self.root, ignore={notebook.name})
+        watching = FileWatchingExecutor(session.executor, notebook.parent, self.root, ignore={notebook.name})
+        return NotebookPresenceExecutor(
+            watching, lambda: self.root / session.notebook_path if session.notebook_path else None
+        )
 
     @staticmethod
     def _emit_all(session: ChatSession, events) -> None:

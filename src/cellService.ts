@@ -17,14 +17,16 @@
  */
 import type { ISessionContextDialogs } from '@jupyterlab/apputils';
 import type { INotebookTracker } from '@jupyterlab/notebook';
+import type { Contents } from '@jupyterlab/services';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { ChatClient } from './chatClient';
+import { DeletedNotebooks } from './deletedNotebooks';
 import type { IQueueListener } from './executionStart';
 import { inspectSilently } from './kernelInspector';
 import type { ChatModel } from './model';
-import { NotebookRunner } from './notebookRunner';
+import { IStepRun, NotebookRunner } from './notebookRunner';
 import { NotebookSaver } from './notebookSaver';
 import { notebookOfSession } from './notebooks';
 import { boundedOutputs } from './outputBounds';
@@ -46,6 +48,8 @@ export class CellService implements IDisposable {
       translator: options.translator
     });
     this._client.messageReceived.connect(this._onMessage, this);
+    this._deleted = new DeletedNotebooks(options.contents);
+    this._deleted.deleted.connect(this._onDeleted, this);
   }
 
   get isDisposed(): boolean {
@@ -70,8 +74,12 @@ export class CellService implements IDisposable {
    */
   async save(session: string): Promise<void> {
     const panel = notebookOfSession(this._tracker, this._model, session);
-    if (!panel || panel.isDisposed) {
-      return;
+    if (
+      !panel ||
+      panel.isDisposed ||
+      (await this._deleted.check(panel.context.path))
+    ) {
+      return; // A deleted notebook is never written back.
     }
     try {
       await this._saver.save(panel.context);
@@ -96,6 +104,18 @@ export class CellService implements IDisposable {
     }
     this._isDisposed = true;
     this._client.messageReceived.disconnect(this._onMessage, this);
+  }
+
+  /**
+   * A notebook was deleted: a request working in it stops at once (its
+   * running cell is interrupted; the server ends the request) and says so.
+   */
+  private _onDeleted(_: DeletedNotebooks, path: string): void {
+    const conversation = this._model.conversations.find(c => c.path === path);
+    if (conversation?.busy && !conversation.watching) {
+      conversation.notebookDeleted();
+      this._runner.cancel(conversation.session);
+    }
   }
 
   private _onMessage(_: ChatClient, message: ServerMessage): void {
@@ -124,11 +144,20 @@ export class CellService implements IDisposable {
    * `run_cell` (the step card exists) whichever listener heard it first.
    */
   private async _runCell(request: IRunCellMessage): Promise<void> {
-    const result = await this._runner.run(
-      notebookOfSession(this._tracker, this._model, request.session),
-      request,
-      this._queueListener(request.session, request.call_id)
+    const panel = notebookOfSession(
+      this._tracker,
+      this._model,
+      request.session
     );
+    // No cell goes into a notebook deleted on disk: it would be saved back.
+    const result =
+      panel && (await this._deleted.check(panel.context.path))
+        ? DELETED_RUN
+        : await this._runner.run(
+            panel,
+            request,
+            this._queueListener(request.session, request.call_id)
+          );
     const outputs = boundedOutputs(result.outputs);
     this._model.conversationOf(request.session)?.updateStep(request.call_id, {
       state: result.status,
@@ -206,8 +235,19 @@ export class CellService implements IDisposable {
   private _trans: TranslationBundle;
   private _runner: NotebookRunner;
   private _saver = new NotebookSaver();
+  private _deleted: DeletedNotebooks;
   private _isDisposed = false;
 }
+
+/** A step asked for in a notebook deleted on disk: nothing was placed or run. */
+const DELETED_RUN: IStepRun = {
+  status: 'notebook_deleted',
+  outputs: [],
+  executionCount: null,
+  durationMs: 0,
+  cellId: null,
+  before: null
+};
 
 export namespace CellService {
   export interface IOptions {
@@ -220,5 +260,7 @@ export namespace CellService {
     sessionDialogs?: ISessionContextDialogs;
     /** Lab's translator, for the dialogs of Lab's own cell actions. */
     translator?: ITranslator;
+    /** The server's files: a notebook deleted there is never saved back. */
+    contents: Contents.IManager;
   }
 }

@@ -15,7 +15,8 @@ export const EXECUTION_STATUSES = [
   'cancelled',
   'kernel_dead',
   'kernel_restarted',
-  'notebook_closed'
+  'notebook_closed',
+  'notebook_deleted'
 ] as const;
 
 export const RUN_STATUSES = [
@@ -26,6 +27,7 @@ export const RUN_STATUSES = [
   'kernel_dead',
   'kernel_restarted',
   'notebook_closed',
+  'notebook_deleted',
   'no_response'
 ] as const;
 

@@ -98,7 +98,8 @@ function activateCodeInterpreter(
     tracker,
     trans,
     sessionDialogs: sessionDialogs ?? undefined,
-    translator
+    translator,
+    contents: app.serviceManager.contents
   });
   const sync = new ConversationSync({ client, model, tracker, trans });
   new NotebookWatcher({ client, model, tracker, trans });

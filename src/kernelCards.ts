@@ -39,19 +39,23 @@ export function withoutClosingError(entries: ChatEntry[]): ChatEntry[] {
 
 /**
  * What a request that ended because of its kernel should show: `closed`
- * (its notebook was closed: a notice), a card's cause (the kernel was lost
+ * or `deleted` (its notebook was closed, or deleted: a notice), a card's
+ * cause (the kernel was lost
  * and no card is on offer for it yet), or null (the card the loss put on
  * offer says it already).
  */
 export function kernelEnding(
   entries: ReadonlyArray<ChatEntry>
-): KernelCause | 'closed' | null {
+): KernelCause | 'closed' | 'deleted' | null {
   const start = entries.map(entry => entry.kind).lastIndexOf('user');
   const since = entries.slice(Math.max(start, 0));
   const steps = since.filter(entry => entry.kind === 'step');
   const state = steps[steps.length - 1]?.state;
   if (state === 'notebook_closed') {
     return 'closed';
+  }
+  if (state === 'notebook_deleted') {
+    return 'deleted';
   }
   if (
     since.some(entry => entry.kind === 'kernel' && entry.state === 'offered')

@@ -411,6 +411,26 @@ export class Conversation {
     }
   }
 
+  /**
+   * The notebook was deleted under this conversation: said once. The
+   * panel writes nothing to it any more (see DeletedNotebooks).
+   */
+  notebookDeleted(): void {
+    if (this._deletedSaid) {
+      return;
+    }
+    this._deletedSaid = true;
+    this.addNotice(
+      this._trans.__(
+        '%1 was deleted while the assistant worked in it: the request stopped, and nothing was written back.',
+        this._path
+      ),
+      this._trans.__(
+        'Its cells are still open in this window: File ▸ Save Notebook As… keeps them.'
+      )
+    );
+  }
+
   /** A kernel card as the record kept it: shown as it was (see replayedCard). */
   private _showKernelCard(card: IKernelCard): void {
     const entry = replayedCard(this._session, card);
@@ -434,7 +454,9 @@ export class Conversation {
    */
   private _endedByKernel(): void {
     const ending = kernelEnding(this._entries);
-    if (ending === 'closed') {
+    if (ending === 'deleted') {
+      this.notebookDeleted();
+    } else if (ending === 'closed') {
       this.addNotice(
         this._trans.__(
           'The notebook was closed while the assistant’s cell ran, so the request stopped.'
@@ -783,6 +805,7 @@ export class Conversation {
   private _replaying = false;
   private _changed = new Signal<this, void>(this);
   private _kernelCardChanged = new Signal<this, IKernelEntry>(this);
+  private _deletedSaid = false;
 }
 
 /**

@@ -316,18 +316,18 @@ async def test_a_request_follows_its_notebook_when_it_is_renamed_mid_run(open_ch
     assert [s["id"] for s in listed["sessions"]] == ["s-1"]
 
 
-async def test_a_notebook_closed_or_deleted_mid_run_stops_the_request_and_says_so(open_chat, llm_server):
+async def test_a_notebook_closed_mid_run_stops_the_request_and_says_so(open_chat, llm_server):
     async with open_chat() as chat:
         llm_server.enqueue(run_cell("import time\ntime.sleep(30)"))
         await chat.send(type="user_message", text="Wait.", notebook=NOTEBOOK)
         request = await until(chat, "run_cell")
-        # the panel's runner answers so when the notebook's tab goes away (Lab closes it when it is deleted)
+        # the panel's runner answers so when the notebook's tab goes away
         await chat.send(type="execution_result", call_id=request["call_id"], status="notebook_closed", outputs=[])
         done = await until(chat, "done")
 
     assert done["reason"] == "kernel"
     [error] = [m for m in chat.received if m["type"] == "error"]
-    assert "closed or deleted" in error["message"]
+    assert error["message"] == "The notebook was closed while the cell ran."
     assert len(llm_server.chat_requests) == 1  # the model is not asked to fix a notebook that is gone
 
 
@@ -379,3 +379,45 @@ async def test_kernel_cards_are_kept_in_the_history_one_on_offer_and_each_in_its
         {"type": "kernel_card", **card("k-3", cause="restarted")},
     ]
     assert [event["type"] for event in record["events"]][-2:] == ["kernel_card", "kernel_card"]
+
+
+async def test_a_notebook_deleted_mid_request_stops_it_and_nothing_more_runs(open_chat, llm_server, jp_root_dir):
+    notebook = jp_root_dir / "work" / "a.ipynb"
+    notebook.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(), notebook)
+    deleting = f"import os\nos.remove({str(notebook)!r})\nprint('deleted')"
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell("x = 1"), run_cell(deleting), run_cell("print('never')"), answer("Never."))
+        messages = await chat.ask("Work, then delete the notebook.")
+
+    done = [(m["status"], m["outputs"]) for m in messages if m["type"] == "cell_done"]
+    assert [status for status, _ in done] == ["ok", "notebook_deleted"]
+    assert done[1][1][0]["text"] == "deleted\n"  # what it printed is kept
+    assert len([m for m in messages if m["type"] == "run_cell"]) == 2  # the third step was never sent
+    [error] = [m for m in messages if m["type"] == "error"]
+    assert error["message"] == "The notebook was deleted while the assistant worked in it."
+    assert "Nothing was written back" in error["hint"]
+    assert messages[-1]["reason"] == "kernel"
+    assert not notebook.exists()
+    # The model was not asked again after the deletion.
+    assert len(llm_server.chat_requests) == 2
+
+
+async def test_a_notebook_renamed_mid_request_is_not_taken_as_deleted(open_chat, llm_server, jp_root_dir):
+    notebook = jp_root_dir / "work" / "a.ipynb"
+    notebook.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(), notebook)
+    renamed = notebook.with_name("b.ipynb")
+    renaming = f"import os\nos.rename({str(notebook)!r}, {str(renamed)!r})"
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell(renaming), run_cell("print('still here')"), answer("Done."))
+        await chat.send(type="user_message", text="Rename it, then go on.", notebook=NOTEBOOK)
+        request = await until(chat, "run_cell")
+        result = await chat.kernel.run(cell_of(request))
+        # The panel follows the rename and tells the server, as its result goes back.
+        await chat.send(type="notebook_moved", path="work/b.ipynb")
+        await report(chat, request, result)
+        second = await until(chat, "run_cell")
+        await report(chat, second, await chat.kernel.run(cell_of(second)))
+        done = await until(chat, "done")
+    assert done["reason"] == "answered"

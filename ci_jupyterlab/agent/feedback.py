@@ -32,7 +32,8 @@ _STATUS_LINES = {
     "error": "The cell raised an error.",
     "kernel_dead": "The kernel died while the cell ran; its variables are lost.",
     "kernel_restarted": "The kernel restarted while the cell ran; its variables are lost.",
-    "notebook_closed": "The notebook was closed or deleted while the cell ran.",
+    "notebook_closed": "The notebook was closed while the cell ran.",
+    "notebook_deleted": "The notebook was deleted while the assistant worked in it.",
     "no_response": "The notebook never reported the cell's result.",
 }
 

@@ -692,6 +692,8 @@ _LOST_HINTS = {
     "kernel_dead": "Start the kernel again if it did not restart by itself, run the cells that define its variables "
     "(the chat's Restore state does it), then ask again.",
     "notebook_closed": "Reopen the notebook, then ask again; its kernel was left as it was.",
+    "notebook_deleted": "Nothing was written back: it stays deleted. Its cells are still open in the window: "
+    "File > Save Notebook As... keeps them.",
     "no_response": "Reload the page, then ask again.",
 }
 

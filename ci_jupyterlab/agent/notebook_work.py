@@ -110,7 +110,7 @@ class NotebookWork:
 
     def record(self, cell: RunCell, result: ExecutionResult) -> bool:
         """Note what the run changed in the notebook; True if the list of changes changed."""
-        if result.cell_id is None or result.status in ("notebook_closed", "no_response"):
+        if result.cell_id is None or result.status in ("notebook_closed", "notebook_deleted", "no_response"):
             return False
         if result.cell_id == self.cell_id:
             self._target_pending = False

@@ -65,6 +65,8 @@ export function stepStateLabel(
       return trans.__('The kernel died');
     case 'kernel_restarted':
       return trans.__('The kernel restarted');
+    case 'notebook_deleted':
+      return trans.__('The notebook was deleted');
     case 'notebook_closed':
       return trans.__('The notebook was closed');
     case 'no_response':

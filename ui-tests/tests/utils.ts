@@ -164,12 +164,18 @@ export async function savedAs(
   cells: { cell_type: string; source: string }[]
 ): Promise<void> {
   await expect
-    .poll(async () =>
-      (await savedCells(page, name)).map(({ cell_type, source }) => ({
-        cell_type,
-        source
-      }))
-    )
+    .poll(async () => {
+      try {
+        return (await savedCells(page, name)).map(({ cell_type, source }) => ({
+          cell_type,
+          source
+        }));
+      } catch {
+        // Read while a save wrote it: Jupyter writes the file in place (its
+        // "atomic" writing keeps a backup), so a reader can see it empty.
+        return null;
+      }
+    })
     .toEqual(cells);
 }
 

@@ -113,9 +113,13 @@ test('the notebook is saved after each step and when the request ends', async ({
   await expect(
     page.locator('.lm-TabBar-tab.jp-mod-dirty', { hasText: 'saved.ipynb' })
   ).toHaveCount(0);
-  const [saved] = taggedCells(await savedCells(page, 'saved.ipynb'));
-  expect(saved.source).toContain('value = 6 * 7');
-  expect(outputText(saved)).toContain('42');
+  // Read again if it was read mid-write (Jupyter writes the file in place).
+  const saved = async () =>
+    taggedCells(await savedCells(page, 'saved.ipynb').catch(() => []))[0];
+  await expect
+    .poll(async () => (await saved())?.source)
+    .toContain('value = 6 * 7');
+  expect(outputText((await saved())!)).toContain('42');
 });
 
 test('a reload shows everything again: text between steps and a stopped request', async ({

@@ -21,14 +21,15 @@ RunStatus = Literal[
     "timeout",  # interrupted after ``cell.timeout`` seconds
     "kernel_dead",
     "kernel_restarted",
-    "notebook_closed",  # closed or deleted while the cell ran
+    "notebook_closed",  # closed while the cell ran
+    "notebook_deleted",  # its file was deleted: nothing more is run in it or written to it
     "cancelled",  # the user stopped it
     "no_response",  # the front end never answered
 ]
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 
 #: Statuses after which no further code can run in this request.
-FATAL_STATUSES = frozenset({"kernel_dead", "kernel_restarted", "notebook_closed", "no_response"})
+FATAL_STATUSES = frozenset({"kernel_dead", "kernel_restarted", "notebook_closed", "notebook_deleted", "no_response"})
 
 
 @dataclass
