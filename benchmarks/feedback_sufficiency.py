@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dseval_data import dseval_dir
+from kernels import RESTORE, SNAPSHOT, pandas_version
 
 from ci_jupyterlab.agent.enrich import error_hint, subjects_of
 from ci_jupyterlab.agent.events import RunCell
@@ -168,26 +169,6 @@ def method_mutants(code: str) -> list[Mutant]:
     return mutants
 
 
-# A mutant may fail half-way, after changing variables (``df = df.set_index('Date')``):
-# each one starts from a copy of the variables as they were before the cell.
-SNAPSHOT = """
-import copy as __copy
-def __copied(value):
-    try:
-        return __copy.deepcopy(value)
-    except Exception:
-        return value
-__bench_snapshot = {k: __copied(v) for k, v in globals().items()
-                    if not k.startswith('_') and k not in ('In', 'Out', 'exit', 'quit', 'get_ipython')}
-"""
-RESTORE = """
-for __name in [k for k in globals() if not k.startswith('_') and k not in ('In', 'Out', 'exit', 'quit', 'get_ipython')]:
-    if __name not in __bench_snapshot:
-        del globals()[__name]
-globals().update({k: __copied(v) for k, v in __bench_snapshot.items()})
-"""
-
-
 async def run_mutant(kernel: KernelExecutor, mutant: Mutant) -> Outcome | None:
     """The mutant's feedback, plain and enriched; None if it did not fail."""
     if mutant.setup:
@@ -248,12 +229,6 @@ async def measure_set(task: dict, kernel_name: str, per_kind: int) -> tuple[list
                         outcomes.append(outcome)
                 await kernel.run(cell(code))
     return outcomes, ran_ok
-
-
-async def pandas_version(kernel_name: str) -> str:
-    """The pandas version a kernel runs: the error messages differ between 2.x and 3.x."""
-    async with KernelExecutor(kernel_name) as kernel:
-        return (await kernel.inspect("import pandas; print(pandas.__version__)", timeout=30) or "?").strip()
 
 
 def report(outcomes: list[Outcome], ran_ok: int, sets: int, where: str) -> str:

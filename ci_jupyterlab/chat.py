@@ -24,12 +24,14 @@ from .agent import (
     Assistant,
     Attachments,
     CodeInterpreter,
+    DataProfile,
     Done,
     Error,
     Event,
     KernelEnvironment,
     LiveKernelState,
     Status,
+    find_rules,
 )
 from .agent.events import ending
 from .agent.executors.browser import PendingReplies
@@ -403,20 +405,29 @@ class ChatConnection:
         # The user's own words are on their screen already; an outside agent's are not.
         session.emit(UserMessageShown(message.text, attached, client).to_message(), to_driver=client is not None)
         language = message.notebook.kernel_language
+        folder = self._notebook_dir(session.notebook_path)
         context = [
             Attachments(self.root, message.attachments),
             KernelEnvironment(language, message.text),
             LiveKernelState(language),
         ]
+        if folder is not None:
+            budget = self.settings.data_profile_budget
+            view = message.notebook.view
+            # In a process of its own: the server's event loop serves every window meanwhile.
+            profile = DataProfile(Path(folder), self.root, message.text, view, budget, message.attachments, True)
+            context.append(profile)
+        rules = await asyncio.to_thread(find_rules, Path(folder or self.root), self.root, self.settings.rules_budget)
         events = agent.run(
             message.text,
             notebook_path=session.notebook_path,
-            notebook_dir=self._notebook_dir(session.notebook_path),
+            notebook_dir=folder,
             context=context,
             notebook=message.notebook.view,
             intent=message.intent,
             cell_id=message.cell_id,
             client=client,
+            rules=rules,
         )
         await drive(session, self.store, agent, events, observe)
         return agent

@@ -25,19 +25,24 @@ from nbformat.sign import NotebookNotary
 from nbformat.v4 import new_markdown_cell
 
 from .agent import (
+    AnswerCheck,
     AnswerCutOff,
     ApprovalRequest,
     Assistant,
     Attachments,
     CellDone,
+    DataProfile,
     Done,
     Error,
     Event,
     FilesChanged,
     KernelEnvironment,
     LiveKernelState,
+    NotebookWarning,
     Question,
+    RulesUsed,
     RunCell,
+    find_rules,
     load_settings,
 )
 from .agent.executors.file_watch import FileWatchingExecutor
@@ -224,13 +229,16 @@ async def run_request(args: argparse.Namespace) -> int:
             if not args.no_run_existing:
                 await run_existing(kernel, existing, settings.cell_timeout)
             view = snapshot_of(existing, active=len(existing.cells) - 1 if existing.cells else None)
+        attached = [file.name for file in files]
         context = [
-            Attachments(workdir, [file.name for file in files]),
+            Attachments(workdir, attached),
             KernelEnvironment(kernel.language, request),
             LiveKernelState(kernel.language),
+            DataProfile(workdir, workdir, request, view, settings.data_profile_budget, attached),
         ]
+        rules = find_rules(workdir, None, settings.rules_budget)
         async for event in agent.run(
-            request, notebook_path=out.name, notebook_dir=str(workdir), context=context, notebook=view
+            request, notebook_path=out.name, notebook_dir=str(workdir), context=context, notebook=view, rules=rules
         ):
             report(event)
         if existing is None:
@@ -377,11 +385,25 @@ def report(event: Event) -> None:
     elif isinstance(event, CellDone):
         error = f": {event.error['ename']}: {event.error['evalue']}" if event.error else ""
         print(f"  -> {event.status}{error}", file=sys.stderr)
+        for line in event.checks:
+            print(f"  [check] {line}", file=sys.stderr)
     elif isinstance(event, FilesChanged):
         for file in event.files:
             print(f"  wrote {file['path']} ({file['change']}, {file['size']:,} bytes)", file=sys.stderr)
     elif isinstance(event, AnswerCutOff):
         print(f"note: {event.message}", file=sys.stderr)
+    elif isinstance(event, RulesUsed):
+        print(f"Rules: {', '.join(event.files)}", file=sys.stderr)
+    elif isinstance(event, AnswerCheck):
+        numbers = ", ".join(event.numbers)
+        if event.stage == "sent_back":
+            print(
+                f"note: the answer states {numbers}, which no output shows; asked the model to check", file=sys.stderr
+            )
+        else:
+            print(f"note: not found in any output: {numbers}", file=sys.stderr)
+    elif isinstance(event, NotebookWarning):
+        print(f"warning: {event.message}" + (f"\n  {event.hint}" if event.hint else ""), file=sys.stderr)
     elif isinstance(event, Error):
         print(f"error: {event.message}" + (f"\n  {event.hint}" if event.hint else ""), file=sys.stderr)
     elif isinstance(event, Done) and event.reason != "answered":

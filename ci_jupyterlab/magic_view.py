@@ -13,7 +13,21 @@ import time
 
 from IPython.display import display
 
-from .agent.events import AnswerCutOff, Done, Error, Event, Question, RunCell, Status, TextDelta, Usage
+from .agent.events import (
+    AnswerCheck,
+    AnswerCutOff,
+    CellDone,
+    Done,
+    Error,
+    Event,
+    NotebookWarning,
+    Question,
+    RulesUsed,
+    RunCell,
+    Status,
+    TextDelta,
+    Usage,
+)
 
 #: Seconds between redraws of streaming text; each redraw is a message to the browser.
 TEXT_REFRESH = 0.25
@@ -57,6 +71,21 @@ class MagicView:
         elif isinstance(event, Usage):
             self.total_tokens = event.total_tokens
         elif isinstance(event, Error):
+            self._end_text()
+            self.problem(event.message, event.hint)
+        elif isinstance(event, CellDone):
+            for line in event.checks:
+                self.note(f"[check] {line}")
+        elif isinstance(event, RulesUsed):
+            self.note("Rules: " + ", ".join(f"`{name}`" for name in event.files))
+        elif isinstance(event, AnswerCheck):
+            self._end_text()
+            numbers = ", ".join(event.numbers)
+            if event.stage == "sent_back":
+                self.note(f"The answer states {numbers}, which no output shows: the assistant checks it.")
+            else:
+                self.note(f"Not found in any output: {numbers}.")
+        elif isinstance(event, NotebookWarning):
             self._end_text()
             self.problem(event.message, event.hint)
         elif isinstance(event, Done):

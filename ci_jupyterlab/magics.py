@@ -27,12 +27,14 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from .agent import (
     ApprovalRequest,
     Assistant,
+    DataProfile,
     Done,
     Error,
     KernelEnvironment,
     NamespaceSummary,
     Question,
     RunCell,
+    find_rules,
     load_settings,
 )
 from .agent.executors.inkernel import InKernelRunner
@@ -111,9 +113,11 @@ class CodeInterpreterRequest:
         """Run the agent loop; cells run here, on the kernel's main thread."""
         # Summarised here, on the main thread, while no user code runs.
         context, history = self._variables(), self._history()
+        rules = find_rules(Path.cwd(), None, self.settings.rules_budget)
         working_code: dict[int, str] = {}  # step -> the code of its latest attempt, if it worked
         done = None
-        with closing(events_from_worker(lambda executor: self._agent_events(executor, context, history))) as items:
+        events = events_from_worker(lambda executor: self._agent_events(executor, context, history, rules))
+        with closing(events) as items:
             for item in items:
                 if isinstance(item, CellJob):
                     result = self.runner.run(item.cell.code, item.cell.timeout)
@@ -143,7 +147,7 @@ class CodeInterpreterRequest:
         elif done is not None and done.reason == "stopped":
             self.view.note("Stopped.")
 
-    async def _agent_events(self, executor, context: NamespaceSummary, history: NotebookSnapshot):
+    async def _agent_events(self, executor, context: NamespaceSummary, history: NotebookSnapshot, rules):
         """The agent's events, on the worker thread (the model client belongs to its loop)."""
         async with Assistant.from_settings(self.settings) as assistant:
             # A fresh conversation per cell: what a cell does must not depend on
@@ -156,8 +160,13 @@ class CodeInterpreterRequest:
                 self.request,
                 notebook_path=notebook,
                 notebook_dir=str(Path.cwd()),
-                context=[KernelEnvironment("python", self.request), context],
+                context=[
+                    KernelEnvironment("python", self.request),
+                    context,
+                    DataProfile(Path.cwd(), Path.cwd(), self.request, history, self.settings.data_profile_budget),
+                ],
                 notebook=history,
+                rules=rules,
             ):
                 yield event
 

@@ -87,12 +87,14 @@ export class ChangeReviewer {
    * Take back every change of the request not reverted yet. Cells the user
    * changed since are asked about once, for all of them: kept as they are
    * (reported `kept`), or reverted anyway; cancelling changes nothing.
+   * Resolves with whether the undo happened (not cancelled).
    */
-  async undo(set: IChangeSet): Promise<void> {
+  async undo(set: IChangeSet): Promise<boolean> {
     const panel = this._notebook(set);
     if (!panel) {
-      return;
+      return false;
     }
+    // A cell only run again gets its outputs from before back (its source is unchanged).
     const open = set.changes.filter(
       change => set.reviews[change.cell_id] !== 'reverted'
     );
@@ -103,7 +105,7 @@ export class ChangeReviewer {
     if (conflicts.length > 0) {
       const choice = await this._askAboutConflicts(conflicts.length);
       if (choice === 'cancel') {
-        return;
+        return false;
       }
       if (choice === 'keep') {
         kept = conflicts.map(change => change.cell_id);
@@ -125,6 +127,7 @@ export class ChangeReviewer {
       });
     }
     await this._save(set.session);
+    return true;
   }
 
   /** Run the cells the request's undo restored again, in notebook order. */

@@ -76,7 +76,8 @@ export const INTENTS = [
 
 export const CHANGE_KINDS = [
   'inserted',
-  'edited'
+  'edited',
+  'rerun'
 ] as const;
 
 export const REVIEW_ACTIONS = [
@@ -93,14 +94,21 @@ export const KERNEL_CAUSES = [
   'restarted',
   'died_restarted',
   'died',
-  'changed'
+  'changed',
+  'undo'
 ] as const;
 
 export const KERNEL_CARD_STATES = [
   'offered',
   'restoring',
   'restored',
-  'failed'
+  'failed',
+  'stopped'
+] as const;
+
+export const ANSWER_CHECK_STAGES = [
+  'sent_back',
+  'marked'
 ] as const;
 
 export const CLIENT_MESSAGE_TYPES = [
@@ -121,6 +129,7 @@ export const CLIENT_MESSAGE_TYPES = [
 ] as const;
 
 export const SERVER_MESSAGE_TYPES = [
+  'answer_check',
   'answer_cut_off',
   'approval_answer',
   'approval_details',
@@ -139,6 +148,7 @@ export const SERVER_MESSAGE_TYPES = [
   'question',
   'question_answer',
   'review',
+  'rules',
   'run_cell',
   'status',
   'text_delta',
@@ -146,7 +156,8 @@ export const SERVER_MESSAGE_TYPES = [
   'tool_result',
   'undo',
   'usage',
-  'user_message'
+  'user_message',
+  'warning'
 ] as const;
 
 export const SETTING_NAMES = [

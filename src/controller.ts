@@ -36,6 +36,7 @@ import type { ChatModel, Conversation, ISavedAttachment } from './model';
 import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
 import type { Preferences } from './preferences';
 import type { INotebookChange, Intent } from './protocol';
+import * as kernelRestore from './kernelRestore';
 import { restoreConversationState } from './stateRestorer';
 import { revealStepCell } from './stepCells';
 import type { ICodeInterpreter } from './tokens';
@@ -267,9 +268,50 @@ export class ChatController implements ICodeInterpreter {
     return this._reviewer.revert(set, change);
   }
 
-  /** Take a whole request back (see ChangeReviewer.undo). */
-  undoRequest(set: IChangeSet): Promise<void> {
-    return this._reviewer.undo(set);
+  /**
+   * Take a whole request back (see ChangeReviewer.undo); with
+   * `restoreKernel`, then restart the kernel and run the notebook's cells
+   * down to where the request worked (see kernelRestore.ts), with a card
+   * that shows the progress and offers Stop. The notebook is saved after.
+   */
+  async undoRequest(set: IChangeSet, restoreKernel = false): Promise<void> {
+    const panel = restoreKernel ? this._notebookOf(set.session) : null;
+    const cells = panel ? kernelRestore.cellsBeforeRequest(panel, set) : [];
+    if (!(await this._reviewer.undo(set)) || !panel) {
+      return;
+    }
+    const conversation = this.model.conversationOf(set.session);
+    if (!conversation) {
+      return;
+    }
+    const entryId = conversation.startKernelRestore(cells.length);
+    await kernelRestore.restoreKernel(
+      panel,
+      conversation,
+      entryId,
+      cells,
+      this._trans,
+      () => this._stoppedRestores.has(entryId)
+    );
+    this._stoppedRestores.delete(entryId);
+    await this._cells.save(set.session);
+  }
+
+  /** How many cells "Also restore the kernel" runs for an undo of `set` (null: its notebook is not open). */
+  kernelRestoreSize(set: IChangeSet): number | null {
+    const panel = this._notebookOf(set.session);
+    return panel ? kernelRestore.cellsBeforeRequest(panel, set).length : null;
+  }
+
+  /**
+   * Stop a restore of the kernel: no further cell runs, and the cell that
+   * runs is interrupted (its earlier outputs come back).
+   */
+  stopRestore(entry: IKernelEntry): void {
+    this._stoppedRestores.add(entry.id);
+    void this._notebookOf(entry.session)
+      ?.sessionContext.session?.kernel?.interrupt()
+      .catch(error => console.warn('ci-jupyterlab: interrupt', error));
   }
 
   /** Run the cells an undo restored again (see ChangeReviewer.rerunRestored). */
@@ -489,8 +531,10 @@ export class ChatController implements ICodeInterpreter {
       conversation,
       entry.id,
       withUserCells,
-      this._trans
+      this._trans,
+      () => this._stoppedRestores.has(entry.id)
     );
+    this._stoppedRestores.delete(entry.id);
     await this._cells.save(entry.session);
   }
 
@@ -608,6 +652,8 @@ export class ChatController implements ICodeInterpreter {
   private _trans: TranslationBundle;
   private _preferences: Preferences;
   private _reviewer: ChangeReviewer;
+  /** Kernel restores the user stopped (their cards' ids). */
+  private _stoppedRestores = new Set<string>();
   /** Sessions whose request waits for its kernel before it is sent. */
   private _unsent = new Set<string>();
   private _lastSent = new Map<string, SentRequest>();

@@ -34,6 +34,8 @@ export interface IUserEntry {
   attachments: string[];
   /** The outside agent (an MCP client) that sent it; null: the user. */
   client: string | null;
+  /** The project's rules files the model was given for it (server-root paths). */
+  rules: string[];
 }
 
 /** A block of assistant markdown, growing while it streams. */
@@ -41,6 +43,13 @@ export interface IAssistantEntry {
   kind: 'assistant';
   id: string;
   text: string;
+  /**
+   * An answer that stated numbers no output shows: the model was asked to
+   * check them and answered again, so this one shows folded.
+   */
+  firstAnswer: boolean;
+  /** Numbers (as written) that no output shows, marked in the text. */
+  unsupported: string[];
 }
 
 /** A step's state: running, or how its run ended. */
@@ -65,6 +74,10 @@ export interface IStepEntry {
   startedAt: number | null;
   /** How long the cell ran, once it ended (from the server). */
   durationMs: number | null;
+  /** What the silent-failure checks found wrong with a cell that ran without an error. */
+  checks: string[];
+  /** An existing cell run again unchanged: an earlier cell it depends on was edited. */
+  rerun: boolean;
 }
 
 /**
@@ -151,7 +164,8 @@ export interface IKernelEntry extends IKernelCard {
 export interface INoticeEntry {
   kind: 'notice';
   id: string;
-  level: 'error' | 'info';
+  /** `warning`: about the notebook the request leaves (e.g. it fails from the top). */
+  level: 'error' | 'warning' | 'info';
   message: string;
   hint: string | null;
   /**
@@ -191,6 +205,8 @@ export interface IChangeSet {
   undo: IUndoOutcome | null;
   /** The user dismissed the card: its cells are no longer marked. */
   dismissed: boolean;
+  /** A cell of the request defined or changed names in the kernel: undo may restore the kernel too. */
+  stateChanged: boolean;
 }
 
 /**
@@ -219,7 +235,9 @@ export function pendingChanges(set: IChangeSet): INotebookChange[] {
   if (set.undo || set.dismissed) {
     return [];
   }
-  return set.changes.filter(change => !set.reviews[change.cell_id]);
+  return set.changes.filter(
+    change => !set.reviews[change.cell_id] && change.kind !== 'rerun'
+  );
 }
 
 /** One item of a conversation. */
@@ -279,11 +297,17 @@ export function userEntry(
   attachments: string[],
   client: string | null = null
 ): IUserEntry {
-  return { kind: 'user', id: nextId(), text, attachments, client };
+  return { kind: 'user', id: nextId(), text, attachments, client, rules: [] };
 }
 
 export function assistantEntry(text: string): IAssistantEntry {
-  return { kind: 'assistant', id: nextId(), text };
+  return {
+    kind: 'assistant',
+    id: nextId(),
+    text,
+    firstAnswer: false,
+    unsupported: []
+  };
 }
 
 export function noticeEntry(
@@ -347,7 +371,9 @@ export function stepEntry(
     outputs: [],
     files: [],
     startedAt,
-    durationMs: null
+    durationMs: null,
+    checks: [],
+    rerun: message.rerun ?? false
   };
 }
 

@@ -124,7 +124,10 @@ function attemptEntry(
     outputs: recorded.outputs,
     files: [],
     startedAt: null,
-    durationMs: recorded.duration_ms ?? null
+    durationMs: recorded.duration_ms ?? null,
+    // Records of old sessions, without events: what they kept of the run.
+    checks: [],
+    rerun: false
   };
 }
 

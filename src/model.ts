@@ -81,7 +81,10 @@ export interface ICellReference {
 
 /** What may change in a step card after it was created. */
 export type StepUpdate = Partial<
-  Pick<IStepEntry, 'state' | 'error' | 'outputs' | 'files' | 'durationMs'>
+  Pick<
+    IStepEntry,
+    'state' | 'error' | 'outputs' | 'files' | 'durationMs' | 'checks'
+  >
 >;
 
 /**
@@ -372,8 +375,8 @@ export class Conversation {
    * history: its cards come as the record kept them.
    */
   offerRestore(cause: KernelCause): void {
-    if (this._replaying) {
-      return;
+    if (this._replaying || this.restoringKernel) {
+      return; // a restart of ours (Undo's "Also restore the kernel"): its card says it
     }
     this._entries = this._entries.filter(
       entry => !(entry.kind === 'kernel' && entry.state === 'offered')
@@ -389,6 +392,28 @@ export class Conversation {
    */
   get kernelCardChanged(): ISignal<this, IKernelEntry> {
     return this._kernelCardChanged;
+  }
+
+  /** Whether a restore of the kernel runs now (its card shows the progress). */
+  get restoringKernel(): boolean {
+    return this._entries.some(
+      entry => entry.kind === 'kernel' && entry.state === 'restoring'
+    );
+  }
+
+  /**
+   * Show the card of a kernel restore that starts now (Undo's "Also restore
+   * the kernel"), which will run `total` cells; returns its entry's id.
+   */
+  startKernelRestore(total: number): string {
+    const entry: IKernelEntry = {
+      ...kernelEntry(this._session, 'undo'),
+      state: 'restoring',
+      total
+    };
+    this._push(entry);
+    this._kernelCardChanged.emit(entry);
+    return entry.id;
   }
 
   /** Whether any step of this conversation ran (so there is state to restore). */
@@ -513,6 +538,7 @@ export class Conversation {
           state: message.status,
           ...(message.error && { error: message.error }),
           ...(message.outputs && { outputs: message.outputs }),
+          ...(message.checks && { checks: message.checks }),
           durationMs: message.duration_ms ?? null
         });
         break;
@@ -589,7 +615,27 @@ export class Conversation {
         this._showKernelCard(message);
         break;
       case 'notebook_changes':
-        this.updateChanges(message.request, message.changes);
+        this.updateChanges(
+          message.request,
+          message.changes,
+          message.state_changed ?? false
+        );
+        break;
+      case 'rules':
+        this._replaceLast('user', entry => ({
+          ...entry,
+          rules: message.files
+        }));
+        break;
+      case 'answer_check':
+        this._replaceLast('assistant', entry =>
+          message.stage === 'sent_back'
+            ? { ...entry, firstAnswer: true }
+            : { ...entry, unsupported: message.numbers }
+        );
+        break;
+      case 'warning':
+        this.addNotice(message.message, message.hint || null, 'warning');
         break;
       case 'review':
         this.recordReview(message.request, message.cell_id, message.action);
@@ -609,11 +655,16 @@ export class Conversation {
    */
   updateChanges(
     request: number,
-    changes: ReadonlyArray<INotebookChange>
+    changes: ReadonlyArray<INotebookChange>,
+    stateChanged = false
   ): void {
     const merged = mergeChanges(changes);
     if (this._changeSets.some(set => set.request === request)) {
-      this._updateChangeSet(request, set => ({ ...set, changes: merged }));
+      this._updateChangeSet(request, set => ({
+        ...set,
+        changes: merged,
+        stateChanged
+      }));
       return;
     }
     const users = this._entries.filter(entry => entry.kind === 'user');
@@ -625,7 +676,8 @@ export class Conversation {
       changes: merged,
       reviews: {},
       undo: null,
-      dismissed: false
+      dismissed: false,
+      stateChanged
     });
     this._changed.emit();
   }
@@ -752,10 +804,10 @@ export class Conversation {
     }
   }
 
-  /** Streamed text extends the last assistant block, or starts one. */
+  /** Streamed text extends the last assistant block, or starts one (a folded first answer ends one). */
   private _appendText(text: string): void {
     const last = this._entries[this._entries.length - 1];
-    if (last?.kind === 'assistant') {
+    if (last?.kind === 'assistant' && !last.firstAnswer) {
       this._entries[this._entries.length - 1] = {
         ...last,
         text: last.text + text
@@ -763,6 +815,21 @@ export class Conversation {
       this._changed.emit();
     } else {
       this._push(assistantEntry(text));
+    }
+  }
+
+  /** Change the last entry of a kind (the request's, the answer's); nothing happens when there is none. */
+  private _replaceLast<K extends ChatEntry['kind']>(
+    kind: K,
+    change: (entry: Extract<ChatEntry, { kind: K }>) => ChatEntry
+  ): void {
+    for (let index = this._entries.length - 1; index >= 0; index--) {
+      const entry = this._entries[index];
+      if (entry.kind === kind) {
+        this._entries[index] = change(entry as Extract<ChatEntry, { kind: K }>);
+        this._changed.emit();
+        return;
+      }
     }
   }
 

@@ -12,6 +12,7 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 
 import {
+  ANSWER_CHECK_STAGES,
   APPROVAL_KINDS,
   CELL_CHECK_STATUSES,
   CELL_STATES,
@@ -29,6 +30,7 @@ import {
 } from './contract';
 
 export {
+  ANSWER_CHECK_STAGES,
   APPROVAL_KINDS,
   CELL_CHECK_STATUSES,
   CELL_STATES,
@@ -458,6 +460,8 @@ export interface IRunCellMessage extends ISessionMessage {
   timeout: number;
   /** Put the code into this existing cell instead of a new one. */
   cell_id?: string | null;
+  /** The cell of `cell_id` is run again, unchanged: an earlier cell it depends on was edited. */
+  rerun?: boolean;
 }
 
 /** An error as the model sees it: `ename: evalue`. */
@@ -475,6 +479,8 @@ export interface ICellDoneMessage extends ISessionMessage {
   outputs?: nbformat.IOutput[];
   execution_count?: number | null;
   duration_ms?: number;
+  /** What the silent-failure checks found wrong with a cell that ran without an error. */
+  checks?: string[];
 }
 
 export interface IUsageMessage extends ISessionMessage {
@@ -674,6 +680,37 @@ export interface INotebookChangesMessage extends ISessionMessage {
   type: 'notebook_changes';
   request: number;
   changes: INotebookChange[];
+  /** A cell of the request defined or changed names in the kernel: its undo may restore the kernel. */
+  state_changed?: boolean;
+}
+
+/** The project's rules files the model was given for this request (paths from the server root). */
+export interface IRulesMessage extends ISessionMessage {
+  type: 'rules';
+  files: string[];
+}
+
+/** How the final answer was checked against the outputs. */
+export type AnswerCheckStage = (typeof ANSWER_CHECK_STAGES)[number];
+
+/**
+ * The final answer states numbers no output shows: `sent_back`, the model
+ * was asked to check them (its revised answer follows; the first is folded);
+ * `marked`, the revised answer still states them (they are marked in it).
+ */
+export interface IAnswerCheckMessage extends ISessionMessage {
+  type: 'answer_check';
+  stage: AnswerCheckStage;
+  /** The numbers as the answer writes them. */
+  numbers: string[];
+  message?: string;
+}
+
+/** Something to know about the notebook the request leaves (e.g. it would fail from the top). */
+export interface IWarningMessage extends ISessionMessage {
+  type: 'warning';
+  message: string;
+  hint: string;
 }
 
 /** A review of one change, as the server tells every window and the record. */
@@ -701,6 +738,9 @@ export interface IKernelCardEvent extends ISessionMessage, IKernelCard {
 export type ServerMessage =
   | IKernelCardEvent
   | INotebookChangesMessage
+  | IRulesMessage
+  | IAnswerCheckMessage
+  | IWarningMessage
   | IReviewEvent
   | IUndoEvent
   | IHelloMessage

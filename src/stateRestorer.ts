@@ -4,6 +4,10 @@
  * attempt that worked) are run again in the new kernel, in notebook order,
  * optionally with the user's own code cells above them, so that a request
  * can continue where the old kernel left off.
+ *
+ * A cell that fails here keeps the outputs it had: the restore stops there
+ * and says why, it never replaces a chart or a table with a traceback. The
+ * user can stop a restore between cells (the running cell is interrupted).
  */
 import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import * as nbformat from '@jupyterlab/nbformat';
@@ -28,7 +32,8 @@ export async function restoreConversationState(
   conversation: Conversation,
   entryId: string,
   withUserCells: boolean,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  stopped: () => boolean = () => false
 ): Promise<void> {
   const working = new Set(
     conversation.entries.flatMap(step =>
@@ -36,6 +41,21 @@ export async function restoreConversationState(
     )
   );
   const cells = cellsToRestore(panel, working, withUserCells);
+  await runForEntry(panel, conversation, entryId, cells, trans, stopped);
+}
+
+/**
+ * Run `cells` in order (see runInOrder), showing the progress and how it
+ * ended on the kernel card `entryId`.
+ */
+export async function runForEntry(
+  panel: NotebookPanel,
+  conversation: Conversation,
+  entryId: string,
+  cells: Cell[],
+  trans: TranslationBundle,
+  stopped: () => boolean
+): Promise<void> {
   conversation.updateKernelEntry(entryId, {
     state: 'restoring',
     ran: 0,
@@ -45,11 +65,16 @@ export async function restoreConversationState(
     panel,
     cells,
     ran => conversation.updateKernelEntry(entryId, { ran }),
-    trans
+    trans,
+    stopped
   );
   conversation.updateKernelEntry(entryId, {
     ...outcome,
-    state: outcome.failure === null ? 'restored' : 'failed'
+    state: outcome.stopped
+      ? 'stopped'
+      : outcome.failure === null
+        ? 'restored'
+        : 'failed'
   });
 }
 
@@ -59,6 +84,8 @@ interface IRestoreOutcome {
   total: number;
   /** The first failure, as `ename: evalue` with its cell's position; null if none. */
   failure: string | null;
+  /** The user stopped it before all cells ran. */
+  stopped?: boolean;
 }
 
 /**
@@ -85,13 +112,17 @@ function cellsToRestore(
 
 /**
  * Run the cells one by one; stops at the first that fails (what follows it
- * would likely fail too). `progress` hears how many ran, after each.
+ * would likely fail too), or once `stopped()` says so. A cell that fails
+ * gets its earlier outputs and execution count back: a restore reports a
+ * failure, it never puts one in place of a chart or a table. `progress`
+ * hears how many ran, after each.
  */
 async function runInOrder(
   panel: NotebookPanel,
   cells: Cell[],
   progress: (ran: number) => void,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  stopped: () => boolean
 ): Promise<IRestoreOutcome> {
   const total = cells.length;
   if (!(await waitForKernel(panel.sessionContext))) {
@@ -99,6 +130,9 @@ async function runInOrder(
   }
   let ran = 0;
   for (const cell of cells) {
+    if (stopped()) {
+      return { ran, total, failure: null, stopped: true };
+    }
     if (cell.isDisposed || panel.isDisposed) {
       return {
         ran,
@@ -106,18 +140,32 @@ async function runInOrder(
         failure: trans.__('The notebook or a cell was closed.')
       };
     }
+    const model = cell.model as ICodeCellModel;
+    const earlier = {
+      outputs: model.outputs.toJSON(),
+      count: model.executionCount
+    };
     // The kernel is there (see above): no dialog can be needed.
     await NotebookActions.runCells(panel.content, [cell], panel.sessionContext);
-    const error = (cell.model as ICodeCellModel).outputs
-      .toJSON()
-      .find(nbformat.isError);
+    const error = model.outputs.toJSON().find(nbformat.isError);
     if (error) {
+      const interrupted = stopped() && error.ename === 'KeyboardInterrupt';
+      if (!cell.isDisposed) {
+        const shared = model.sharedModel;
+        shared.transact(() => {
+          shared.setOutputs(earlier.outputs);
+          shared.execution_count = earlier.count;
+        });
+      }
+      if (interrupted) {
+        return { ran, total, failure: null, stopped: true };
+      }
       const position = panel.content.widgets.indexOf(cell) + 1;
       return {
         ran,
         total,
         failure: trans.__(
-          'Cell %1: %2: %3',
+          'Cell %1: %2: %3 (its earlier outputs were kept)',
           position,
           error.ename,
           error.evalue

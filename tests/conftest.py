@@ -12,6 +12,7 @@ import httpx2
 import pytest
 import pytest_asyncio
 from chat_client import Chat
+from jupyter_client.kernelspec import KernelSpecManager
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import Implementation
@@ -21,6 +22,24 @@ from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+#: The kernels that tests of pandas-facing features run on, and the pandas major version each must have:
+#: this venv's (pandas 3) and scripts/setup_pandas2_kernel.sh's (pandas 2), which word errors and warn differently.
+PANDAS_OF_KERNEL = {"python3": "3", "python3-pandas2": "2"}
+
+
+def require_kernel(name: str) -> None:
+    """Fail (or skip, if CI_SKIP_PANDAS2=1) when a kernel is not installed."""
+    if name in KernelSpecManager().find_kernel_specs():
+        return
+    if name == "python3-pandas2" and os.environ.get("CI_SKIP_PANDAS2") == "1":
+        pytest.skip("CI_SKIP_PANDAS2=1: the pandas 2 kernel is not tested")
+    pytest.fail(
+        f"kernel {name!r} is not installed: run `bash scripts/setup_pandas2_kernel.sh` "
+        "(or set CI_SKIP_PANDAS2=1 to skip its tests)",
+        pytrace=False,
+    )
+
 
 #: A key that must never show up anywhere but in the Authorization header.
 CANARY_KEY = "sk-canary-0123456789abcdefghijklmnop"

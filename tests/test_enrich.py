@@ -7,12 +7,11 @@ versions word their errors differently.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 import pytest_asyncio
-from jupyter_client.kernelspec import KernelSpecManager
+from conftest import PANDAS_OF_KERNEL, require_kernel
 
 from ci_jupyterlab.agent.enrich import Failure, closest, error_hint, failure_of, hint_for, question_for, subjects_of
 from ci_jupyterlab.agent.events import RunCell
@@ -29,23 +28,6 @@ import pandas as pd
 sales = pd.DataFrame({'Revenue': [10, 20], 'Month': ['Jan', 'Feb'], 'Region': ['N', 'S']})
 settings = {'alpha': 1, 'beta': 2}
 """
-
-
-#: The kernels the hints are tested on, and the pandas major version each must have.
-PANDAS_OF_KERNEL = {"python3": "3", "python3-pandas2": "2"}
-
-
-def require_kernel(name: str) -> None:
-    """Fail (or skip, if CI_SKIP_PANDAS2=1) when a kernel is not installed."""
-    if name in KernelSpecManager().find_kernel_specs():
-        return
-    if name == "python3-pandas2" and os.environ.get("CI_SKIP_PANDAS2") == "1":
-        pytest.skip("CI_SKIP_PANDAS2=1: the pandas 2 kernel is not tested")
-    pytest.fail(
-        f"kernel {name!r} is not installed: run `bash scripts/setup_pandas2_kernel.sh` "
-        "(or set CI_SKIP_PANDAS2=1 to skip its tests)",
-        pytrace=False,
-    )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=list(PANDAS_OF_KERNEL))

@@ -17,6 +17,7 @@ import importlib
 #: Public name -> the module of this package that defines it.
 _PUBLIC = {
     "Agent": "loop",
+    "AnswerCheck": "events",
     "AnswerCutOff": "events",
     "ApprovalMode": "approval",
     "ApprovalRequest": "events",
@@ -28,6 +29,7 @@ _PUBLIC = {
     "ContextProvider": "context_providers",
     "Conversation": "conversation",
     "CutOff": "model_client",
+    "DataProfile": "data_profile",
     "Done": "events",
     "Error": "events",
     "Event": "events",
@@ -41,14 +43,17 @@ _PUBLIC = {
     "LiveKernelState": "context_providers",
     "ModelClient": "model_client",
     "NamespaceSummary": "context_providers",
+    "NotebookWarning": "events",
     "Question": "events",
     "Reply": "model_client",
+    "RulesUsed": "events",
     "RunCell": "events",
     "SessionRecord": "record",
     "Status": "events",
     "TextDelta": "events",
     "UserAnswer": "questions",
     "Usage": "events",
+    "find_rules": "rules",
     "load_settings": "settings",
 }
 

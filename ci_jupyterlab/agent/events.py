@@ -60,6 +60,8 @@ class RunCell(Event):
     replaces: str | None
     timeout: float
     cell_id: str | None = None  # run in this existing cell (an edit) instead of a new one
+    #: Run again, unchanged, because an earlier cell it depends on was edited (``cell_id`` is set).
+    rerun: bool = False
 
 
 @dataclass
@@ -73,6 +75,8 @@ class CellDone(Event):
     outputs: list[dict] = field(default_factory=list)
     execution_count: int | None = None
     duration_ms: float = 0.0
+    #: What the silent-failure checks found wrong with a cell that ran without an error (``checks.py``).
+    checks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -175,6 +179,9 @@ class NotebookChanges(Event):
     type: ClassVar[str] = "notebook_changes"
     request: int  # the request's index in the session record
     changes: list[dict]
+    #: Whether a cell the request ran changed the kernel's state (defined or changed names): if so, its
+    #: undo can restore the kernel too (restart, re-run the notebook's cells).
+    state_changed: bool = False
 
 
 @dataclass
@@ -184,6 +191,36 @@ class Usage(Event):
     completion_tokens: int
     total_tokens: int
     cost: float | None = None  # US dollars so far in this request, when the price table knows the model
+
+
+@dataclass
+class RulesUsed(Event):
+    """The project's rules files the model was given for this request (``rules.py``), as front ends name them."""
+
+    type: ClassVar[str] = "rules"
+    files: list[str]
+
+
+@dataclass
+class AnswerCheck(Event):
+    """The final answer states numbers no output shows (``answer_check.py``). ``sent_back``: the model
+    was asked to check them, its revised answer follows (front ends fold the first one); ``marked``: the
+    revised answer still states them, front ends mark them in it."""
+
+    type: ClassVar[str] = "answer_check"
+    stage: Literal["sent_back", "marked"]
+    numbers: list[str]
+    message: str = ""  # what the model was told, when sent back
+
+
+@dataclass
+class NotebookWarning(Event):
+    """Something the user should know about the notebook the request leaves, e.g. that it would fail
+    when run from the top; said once, before the request's ending."""
+
+    type: ClassVar[str] = "warning"
+    message: str
+    hint: str = ""
 
 
 @dataclass
@@ -201,6 +238,8 @@ class Done(Event):
 
 #: The status a request ends on, by how it ended; every other ending is an error.
 _CLOSING_PHASE: dict[str, Phase] = {"answered": "done", "stopped": "stopped"}
+#: The phases of a request's closing ``Status``.
+CLOSING_PHASES: frozenset[str] = frozenset({"done", "stopped", "error"})
 
 
 def ending(reason: DoneReason, message: str = "", hint: str | None = None) -> list[Event]:

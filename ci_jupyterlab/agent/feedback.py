@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .executors import ExecutionResult
 from .text import joined
@@ -178,11 +178,14 @@ def status_line(result: ExecutionResult, timeout: float = 0.0) -> str:
     return _STATUS_LINES.get(result.status, f"The run ended with status {result.status}.")
 
 
-def feedback_for_model(result: ExecutionResult, *, timeout: float = 0.0, hint: str = "") -> str:
+def feedback_for_model(
+    result: ExecutionResult, *, timeout: float = 0.0, hint: str = "", checks: Sequence[str] = ()
+) -> str:
     """The text the model is sent about one run: status, outputs, error.
 
-    ``hint`` (from ``enrich.error_hint``) comes last, so the tail that
-    truncation keeps holds it.
+    ``hint`` (from ``enrich.error_hint``) and the ``[check]`` lines of a cell
+    that ran but looks wrong (``checks.py``) come last, so the tail that
+    truncation keeps holds them.
     """
     status = status_line(result, timeout)
     blocks = describe_outputs(result.outputs) or ["(no output)"]
@@ -191,4 +194,5 @@ def feedback_for_model(result: ExecutionResult, *, timeout: float = 0.0, hint: s
         blocks.append(f"[files written]\n{written}")
     if hint:
         blocks.append(f"[hint]\n{truncate_middle(hint, STREAM_LIMIT)}")
+    blocks += [f"[check] {line}" for line in checks]
     return truncate_middle("\n".join([status, *blocks]), TOTAL_LIMIT, max_lines=4 * MAX_LINES)

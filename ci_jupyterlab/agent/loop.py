@@ -16,7 +16,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .actions import (
     EDIT_CELL,
@@ -28,13 +28,17 @@ from .actions import (
     edit_from_arguments,
     fenced_code,
 )
+from .answer_check import AnswerReview
 from .approval import Answer, ApprovalMode, Approve, approval_kind, approval_summary
 from .bounds import bounded_outputs
 from .budget import fit_to_budget
+from .checks import arm_checks
 from .context_providers import ContextProvider, gather_context
 from .conversation import Conversation
+from .defuse import names_of
 from .enrich import error_hint
 from .events import (
+    CLOSING_PHASES,
     AnswerCutOff,
     ApprovalDetails,
     ApprovalRequest,
@@ -44,6 +48,7 @@ from .events import (
     FilesChanged,
     NotebookChanges,
     Question,
+    RulesUsed,
     RunCell,
     Status,
     TextDelta,
@@ -65,12 +70,14 @@ from .install import (
 from .limits import Limits
 from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying, ToolsRejected
 from .notebook_view import NotebookSnapshot
-from .notebook_work import Intent, NotebookWork
+from .notebook_work import CodeCell, Intent, NotebookWork
 from .prompts import notebook_context
 from .questions import ASK_USER, ASK_USER_TOOL, Ask, answer_for_model, first_option_or, question_from_arguments
 from .record import RequestRecord, SessionRecord
 from .redaction import Redactor
 from .risk import assess
+from .rules import ProjectRules
+from .run_all import RunAllGuard
 from .setting_rules import setting_name
 from .tokens import prompt_tokens
 
@@ -93,6 +100,13 @@ DECLINED_RESULT = (
 SKIPPED_IN_REVIEW = "the user reviews every cell before it runs, and skipped this one."
 SKIPPED_RESULT = "Not run: an earlier cell in this turn failed; fix that one first."
 WAITING_FOR_ANSWER = "Waiting for your answer."
+#: Headings of the cells run again around an edit of a cell of the notebook.
+RERUN_BEFORE = (
+    "Before it ran, the cells above it that make what it reads, run again in order (its old version had already "
+    "changed those values in the kernel)"
+)
+RERUN_AFTER = "The cells after it that use what it defines, run again in order"
+EDIT_NOT_RUN = "The edit was not run, since a cell it needs failed; fix that cell first."
 
 
 @dataclass
@@ -103,7 +117,13 @@ class _Attempts:
     last_failure: tuple | None = None
     failed_call: str | None = None  # the cell the next code replaces
     failed_cell_id: str | None = None  # its id in the notebook, when the executor knows it
+    failed_code: str | None = None  # its code, which the next attempt replaces
+    attempt: int = 0  # the number of the latest attempt at the current step
     bad_arguments_reported: bool = False
+
+    def replace_next(self, cell: RunCell, result: ExecutionResult) -> None:
+        """The model's next code is another attempt at this cell: it goes in its place."""
+        self.failed_call, self.failed_cell_id, self.failed_code = cell.call_id, result.cell_id, cell.code
 
 
 @dataclass
@@ -122,6 +142,10 @@ class RequestState:
     stop_requested: bool = False
     # The cell being run, its tool call and when it started: recorded if the run is cut short.
     in_flight: tuple[RunCell, str | None, float] | None = None
+    rules: str = ""  # the project's rules, redacted, for the system message
+    run_all: RunAllGuard | None = None  # whether the notebook still runs from the top
+    answer_review: AnswerReview = field(default_factory=AnswerReview)  # the answer's numbers vs the outputs
+    changed_state: bool = False  # a cell of the request defined or changed names in the kernel
 
     def add_usage(self, reply: Reply, price: tuple[float, float] | None) -> Usage:
         """Count one model call's tokens (and cost) into the request and its record."""
@@ -146,6 +170,25 @@ class _Action:
     feedback: str = ""  # what the model was told about it (redacted)
     cell: RunCell | None = None  # the cell it ran as; None if it did not run
     result: ExecutionResult | None = None  # how that run ended
+    replaced: str | None = None  # the code of the failed attempt it replaced, if it did
+    closing: list[Event] | None = None  # a cell run again around it ended the request
+
+
+@dataclass
+class _Reruns:
+    """Cells of the notebook run again around an edit: what the model is told of them, and how they went."""
+
+    reports: list[str] = field(default_factory=list)
+    failed: bool = False  # one failed (or was not run): what depends on it was not run
+    closing: list[Event] | None = None  # the request must end
+
+
+@dataclass
+class _Run:
+    """What running one cell gave: its result, and the feedback the model is told about it."""
+
+    result: ExecutionResult | None = None
+    feedback: str = ""
 
 
 @dataclass
@@ -202,6 +245,7 @@ class Agent:
     def _start(self, record: RequestRecord, work: NotebookWork, notebook_dir: str | None) -> None:
         self.record.requests.append(record)
         self.request = RequestState(record, work, notebook_dir, request_at=len(self.conversation.messages))
+        self.request.run_all = RunAllGuard(work, self.record)
 
     def request_stop(self) -> None:
         """Stop after the running cell (whose result the user sees and the model is told), or now if none runs.
@@ -227,6 +271,7 @@ class Agent:
         intent: Intent = "ask",
         cell_id: str | None = None,
         client: str | None = None,
+        rules: ProjectRules | None = None,
     ) -> AsyncIterator[Event]:
         """Work on ``request`` until done; yield events on the way.
 
@@ -239,6 +284,7 @@ class Agent:
         can then edit its cells); ``intent`` and ``cell_id`` say what the request
         is about: a cell to "fix" (the first code goes into it) or "explain"
         (nothing runs). ``client``: the outside agent (an MCP client) that sent it, if not the user.
+        ``rules``, the project's rules files, go into the system message.
         """
         convo = self.conversation
         work = NotebookWork(notebook, intent, cell_id, self.limits.view_budget)
@@ -250,6 +296,9 @@ class Agent:
         convo.messages.append({"role": "user", "content": f"{request}\n\n{self._for_model(about)}"})
         record = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id, client=client)
         self._start(record, work, notebook_dir)
+        if rules:
+            self.request.rules = self._for_model(rules.prompt_text())
+            yield RulesUsed(rules.shown)
         async for event in self._recorded(self._work(_Attempts())):
             yield event
 
@@ -290,10 +339,17 @@ class Agent:
         self.conversation.messages.append(
             {"role": "user", "content": self._for_model(f"{client} (MCP) ran this code in {where}:\n{code}")}
         )
-        async for event in self._run_action(action, _Attempts()):
+        attempts = _Attempts()
+        async for event in self._run_action(action, attempts):
             yield event
+        closing = action.closing
+        if closing is None and action.result is not None:
+            closing = self._after_run(action.cell, action.result, attempts)
+            if closing is None:
+                async for event in self._after_success(action, attempts):  # what the edit invalidates runs again
+                    yield event
+                closing = action.closing
         self.code_run = CodeRun(action.feedback, action.result)
-        closing = self._after_run(action.cell, action.result, _Attempts()) if action.result is not None else None
         for event in closing or ending("answered"):
             yield event
 
@@ -301,6 +357,9 @@ class Agent:
         """The request's events, its ending kept in the record, however it ends."""
         try:
             async for event in events:
+                if isinstance(event, Status) and event.phase in CLOSING_PHASES:
+                    for warning in self.request.run_all.warnings():  # what the notebook is left with
+                        yield warning
                 if isinstance(event, Done):
                     self.current.done_reason = event.reason
                 yield event
@@ -360,6 +419,12 @@ class Agent:
                     yield event
                 return
             if not actions and not reply.tool_calls:
+                check = self.request.answer_review.review(reply.text, convo.messages, self.current)
+                if check is not None:
+                    yield check
+                    if check.stage == "sent_back":
+                        convo.messages.append({"role": "user", "content": self._for_model(check.message)})
+                        continue  # its revised answer comes in the next round
                 self.current.answer = reply.text
                 for event in ending("answered"):
                     yield event
@@ -426,9 +491,12 @@ class Agent:
         return own + extra
 
     def _prompt(self, tools: list[dict] | None) -> list[dict]:
-        """The history as sent: system prompt first, within the prompt budget."""
+        """The history as sent: system prompt (with the project's rules) first, within the prompt budget."""
+        messages = self.conversation.with_system_prompt()
+        if self.request.rules:
+            messages[0] = {**messages[0], "content": f"{messages[0]['content']}\n\n{self.request.rules}"}
         return fit_to_budget(
-            self.conversation.with_system_prompt(),
+            messages,
             self.limits.prompt_budget - prompt_tokens([], tools),
             current_request=self.request.request_at,
         )
@@ -493,9 +561,13 @@ class Agent:
                 continue
             async for event in self._run_action(action, attempts):
                 yield event
-            if action.result is None:
+            if action.result is None and action.closing is None:
                 continue
-            closing = self._after_run(action.cell, action.result, attempts)
+            closing = action.closing or self._after_run(action.cell, action.result, attempts)
+            if closing is None:
+                async for event in self._after_success(action, attempts):
+                    yield event
+                closing = action.closing
             if closing is not None:
                 for rest in actions[index + 1 :]:
                     if rest.tool_call_id is not None:
@@ -511,23 +583,46 @@ class Agent:
         if action.declined:
             return
         action.code, packages = checked_installs(action.code)
-        cell = action.cell = self._next_cell(action.code, attempts, self.work.target_for(action.cell_id))
+        target = self.work.target_for(action.cell_id)
+        reruns = _Reruns()
+        if target is not None and attempts.failed_call is None:
+            async for event in self._rerun(self.work.stale_inputs(target, action.code), attempts, reruns, RERUN_BEFORE):
+                yield event
+        if reruns.failed:
+            self._answer(action, "\n".join([*reruns.reports, EDIT_NOT_RUN]))
+            action.closing = reruns.closing
+            return
+        replaced = attempts.failed_code
+        cell = action.cell = self._next_cell(action.code, attempts, target)
+        action.replaced = replaced if cell.replaces else None
+        run = _Run()
+        async for event in self._run_cell(cell, run, attempts, action.tool_call_id, packages):
+            yield event
+        self._answer(action, "\n".join([*reruns.reports, run.feedback]))
+        action.result = run.result
+
+    async def _run_cell(
+        self, cell: RunCell, run: _Run, attempts: _Attempts, tool_call_id: str | None, packages=()
+    ) -> AsyncIterator[Event]:
+        """Run one cell, checked after it ran (``checks.py``); its events on the way, its result and the
+        feedback for the model in ``run``."""
+        checks = await arm_checks(self.executor, cell.code, self.conversation.language)
         if isinstance(self.executor, Preparer):
             await self.executor.prepare(cell)  # before anyone can run it
         yield cell
         yield Status("running" if not attempts.failures else "fixing", *self._attempt(attempts))
         started = time.perf_counter()
-        self.request.in_flight = (cell, action.tool_call_id, started)
+        self.request.in_flight = (cell, tool_call_id, started)
         result = await self.executor.run(cell)
         self.request.in_flight = None
         if packages:
             result = await failed_install(self.executor, result, VERSIONS_TIMEOUT)
         result.duration_ms = result.duration_ms or (time.perf_counter() - started) * 1000
         hint = await error_hint(self.executor, result, language=self.conversation.language)
-        feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint)
+        found = await checks.findings(self.executor, result)
+        feedback = feedback_for_model(result, timeout=cell.timeout, hint=hint, checks=found)
         where = self.work.where(cell, result)
-        self._answer(action, f"{where}\n{feedback}" if where else feedback)
-        action.result = result
+        run.result, run.feedback = result, f"{where}\n{feedback}" if where else feedback
         self.current.add_attempt(cell, result)
         if wants_images(self.limits.send_images, self.model.model_name):
             self.request.images += image_parts(result.outputs)
@@ -540,24 +635,91 @@ class Agent:
             bounded_outputs(result.outputs),
             result.execution_count,
             result.duration_ms,
+            found,
         )
         if result.files:
             yield FilesChanged(cell.call_id, result.files)
+        names = names_of(cell.code)
+        self.request.changed_state = self.request.changed_state or bool(names.provides) or names.opaque
         if self.work.record(cell, result):
             self.current.changes = self.work.summary()
-            yield NotebookChanges(len(self.record.requests) - 1, self.current.changes)
+            yield NotebookChanges(len(self.record.requests) - 1, self.current.changes, self.request.changed_state)
+
+    async def _after_success(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
+        """After a run that worked: whether the notebook still runs from the top (a replacement that
+        relies on what only the replaced attempt defined goes back to the model), and after an edit of a
+        cell of the notebook, the later cells it invalidates, run again. Said in the action's feedback."""
+        cell, result = action.cell, action.result
+        notes = self.request.run_all.after_replacement(cell, result, action.replaced)
+        if notes:  # incomplete: the model's next code replaces this cell again
+            attempts.replace_next(cell, result)
+            self._add_to_answer(action, notes)
+        if not (result.ok and self.work.edited_in_place(cell, result)):
+            return
+        later, broken = self.work.invalidated_by(result.cell_id, result.before)
+        self.request.run_all.resolved(result.cell_id)
+        reruns = _Reruns()
+        async for event in self._rerun(later, attempts, reruns, RERUN_AFTER):
+            yield event
+        if not reruns.failed:
+            reruns.reports += self.request.run_all.after_edit(broken, {cell.id: cell.ref for cell in later})
+        self._add_to_answer(action, reruns.reports)
+        action.closing = reruns.closing
+
+    async def _rerun(
+        self, cells: list[CodeCell], attempts: _Attempts, reruns: _Reruns, heading: str
+    ) -> AsyncIterator[Event]:
+        """Run cells of the notebook again, unchanged, in order, as steps (each through the approval gate);
+        stop at the first that fails. Their feedback goes into ``reruns.reports``."""
+        if cells:
+            reruns.reports.append(f"[re-run] {heading}:")
+        for number, dependent in enumerate(cells):
+            rerun = _Action(dependent.source, None, dependent.id)
+            async for event in self._approval(rerun, tell_model=False):  # the user's code, run by us: same gate
+                yield event
+            if self.request.stop_requested or rerun.declined:
+                why = "the user stopped" if self.request.stop_requested else "the user did not approve running it"
+                reruns.reports.append(f"{', '.join(cell.ref for cell in cells[number:])}: not run ({why}).")
+                reruns.failed = True
+                return
+            cell = self._next_cell(rerun.code, attempts, dependent.id)
+            cell = replace(cell, rerun=rerun.code == dependent.source)
+            run = _Run()
+            async for event in self._run_cell(cell, run, attempts, None):
+                yield event
+            reruns.reports.append(f"{dependent.ref} (id {dependent.id}): {run.feedback}")
+            reruns.closing = self._after_run(cell, run.result, attempts)
+            if reruns.closing is not None or not run.result.ok:
+                rest = ", ".join(cell.ref for cell in cells[number + 1 :])
+                if rest:
+                    reruns.reports.append(f"{rest}: not run, since {dependent.ref} failed; fix it first.")
+                reruns.failed = True
+                return
 
     def _answer(self, action: _Action, text: str) -> None:
         """Tell the model how the action went, and keep it with the action."""
         action.feedback = self._for_model(text)
         self.conversation.add_result(action.tool_call_id, action.feedback)
 
-    async def _approval(self, action: _Action) -> AsyncIterator[ApprovalRequest]:
+    def _add_to_answer(self, action: _Action, lines: list[str]) -> None:
+        """Say more in the answer already given to the action (one answer per tool call)."""
+        if not lines:
+            return
+        more = self._for_model("\n".join(lines))
+        for message in reversed(self.conversation.messages):
+            if message.get("tool_call_id") == action.tool_call_id or (
+                action.tool_call_id is None and message["role"] == "user"
+            ):
+                message["content"] = f"{message['content']}\n{more}"
+                break
+        action.feedback = f"{action.feedback}\n{more}"
+
+    async def _approval(self, action: _Action, *, tell_model: bool = True) -> AsyncIterator[ApprovalRequest]:
         """Ask the user about the action's code while it needs approval.
 
         Afterwards ``action.code`` is what runs (the user may have edited it:
         assessed again in "risky" mode, run as written in "always" mode), or
-        ``action.declined`` is set and the model has been told why.
+        ``action.declined`` is set and (with ``tell_model``) the model has been told why.
         """
         while True:
             risks = assess(action.code, self.request.notebook_dir)
@@ -599,8 +761,9 @@ class Agent:
                 self.request.approved_packages.update(risks.installs)  # exactly those shown
                 return
             action.declined = True
-            reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
-            self._answer(action, DECLINED_RESULT.format(reasons=reasons))
+            if tell_model:
+                reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
+                self._answer(action, DECLINED_RESULT.format(reasons=reasons))
             return
 
     async def _ask_user(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
@@ -641,11 +804,12 @@ class Agent:
         retry = attempts.failed_call is not None and cell_id in (None, attempts.failed_cell_id)
         if not retry:
             self.conversation.step += 1
+        attempts.attempt = attempts.attempt + 1 if retry else 1
         return RunCell(
             call_id=f"cell-{uuid.uuid4().hex[:12]}",
             code=code,
             step=self.conversation.step,
-            attempt=attempts.failures + 1,
+            attempt=attempts.attempt,
             replaces=attempts.failed_call if retry else None,
             timeout=self.limits.cell_timeout,
             cell_id=None if retry else cell_id,
@@ -663,17 +827,13 @@ class Agent:
         ):
             return _stopped()
         if result.ok:
-            attempts.failures, attempts.last_failure, attempts.failed_call, attempts.failed_cell_id = (
-                0,
-                None,
-                None,
-                None,
-            )
+            attempts.failures, attempts.last_failure = 0, None
+            attempts.failed_call = attempts.failed_cell_id = attempts.failed_code = None
             return None
         if result.status in FATAL_STATUSES:
             return ending("kernel", status_line(result), _LOST_HINTS[result.status])
         attempts.failures += 1
-        attempts.failed_call, attempts.failed_cell_id = cell.call_id, result.cell_id
+        attempts.replace_next(cell, result)
         signature = (" ".join(cell.code.split()), summary.get("ename"), summary.get("evalue"))
         if signature == attempts.last_failure:
             message = f"Stopped: the same code failed twice with {summary.get('ename')}: {summary.get('evalue')}"

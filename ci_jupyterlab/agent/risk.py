@@ -109,7 +109,7 @@ _ESCAPED = re.compile(r"^(?P<indent>[ \t]*)(?:(?P<target>[\w.]+)[ \t]*=[ \t]*)?(
 _AUTOMAGIC = re.compile(r"^(pip|conda|mamba|micromamba|uv)\s+\w")
 
 
-def _to_python(source: str) -> str:
+def to_python(source: str) -> str:
     """The Python that IPython runs for ``source``."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -374,7 +374,7 @@ class _Findings:
     def cell(self, source: str) -> None:
         """Read a cell, or the body of a cell magic, in IPython syntax."""
         try:
-            tree = ast.parse(_to_python(source))
+            tree = ast.parse(to_python(source))
         except (SyntaxError, ValueError):  # ValueError: a null byte
             self.escaped_lines(source)
         else:

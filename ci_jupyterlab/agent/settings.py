@@ -23,10 +23,12 @@ from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
 from .connection import LOCAL_SERVERS
+from .data_profile import DEFAULT_BUDGET as DEFAULT_PROFILE_BUDGET
 from .limits import Limits
 from .mcp_config import allowed, masked, server_problem, unmasked
 from .notebook_view import DEFAULT_VIEW_BUDGET
 from .redaction import environment_secrets
+from .rules import DEFAULT_BUDGET as DEFAULT_RULES_BUDGET
 from .setting_rules import FORM_LABELS, RANGES, value_problem
 from .user_settings import USER_SETTABLE, UserSettings, key_summary
 
@@ -236,6 +238,19 @@ class CodeInterpreter(Configurable):
         DEFAULT_VIEW_BUDGET,
         help="Tokens of each prompt the notebook view may take (every cell, compact; cells near the "
         "active one and cells with errors in full, far ones in one line).",
+    ).tag(config=True)
+
+    data_profile_budget = Int(
+        DEFAULT_PROFILE_BUDGET,
+        help="Tokens of each request the data profile may take: the data files in the notebook's folder (and "
+        "those the request or the notebook names), with their columns, types, rows and a few values, read "
+        "from a sample and ranked by the request's words. 0: no data profile.",
+    ).tag(config=True)
+
+    rules_budget = Int(
+        DEFAULT_RULES_BUDGET,
+        help="Tokens of the project's rules (AGENTS.md and .ci-jupyterlab/rules.md in the notebook's folder "
+        "and the folders above it) the model is given; 0: none are read.",
     ).tag(config=True)
 
     @default("model")

@@ -32,9 +32,13 @@ export const ChangesCard = React.memo(function ChangesCard({
   trans
 }: IChangesCardProps): JSX.Element | null {
   const [reviewing, setReviewing] = useState(false);
+  const [restoreKernel, setRestoreKernel] = useState(false);
+  const [kernelRestored, setKernelRestored] = useState(false);
   if (set.dismissed || set.changes.length === 0) {
     return null;
   }
+  // Offered only when the request changed the kernel's state (not for a plot or a print).
+  const kernelCells = set.stateChanged ? actions.kernelRestoreSize(set) : null;
   return (
     <div
       className="jp-ci-Changes"
@@ -48,6 +52,7 @@ export const ChangesCard = React.memo(function ChangesCard({
         <UndoOutcome
           set={set}
           undo={set.undo}
+          kernelRestored={kernelRestored}
           busy={busy}
           actions={actions}
           trans={trans}
@@ -68,16 +73,41 @@ export const ChangesCard = React.memo(function ChangesCard({
               type="button"
               className="jp-ci-Button"
               aria-label={trans.__('Undo request')}
-              title={trans.__(
-                'Give the edited cells their source back and remove the added ones. The kernel keeps what the code did.'
-              )}
+              title={
+                restoreKernel
+                  ? trans.__(
+                      'Give the edited cells their source back, remove the added ones, then restart the kernel and run the notebook down to where the request worked.'
+                    )
+                  : trans.__(
+                      'Give the edited cells their source back and remove the added ones. The kernel keeps what the code did.'
+                    )
+              }
               disabled={busy}
-              onClick={() => void actions.undoRequest(set)}
+              onClick={() => {
+                const withKernel = restoreKernel && kernelCells !== null;
+                setKernelRestored(withKernel);
+                void actions.undoRequest(set, withKernel);
+              }}
             >
               {trans.__('Undo request')}
             </button>
             <DismissButton set={set} actions={actions} trans={trans} />
           </div>
+          {kernelCells !== null && (
+            <label className="jp-ci-Checkbox">
+              <input
+                type="checkbox"
+                checked={restoreKernel}
+                disabled={busy}
+                onChange={event => setRestoreKernel(event.target.checked)}
+              />
+              {trans._n(
+                'Also restore the kernel (restart it, then run %1 cell)',
+                'Also restore the kernel (restart it, then run %1 cells)',
+                kernelCells
+              )}
+            </label>
+          )}
           {reviewing &&
             set.changes.map(change => (
               <ChangeReview
@@ -115,11 +145,24 @@ function ChangeReview({
   trans
 }: IChangeReviewProps): JSX.Element {
   const step = firstStep === null ? change.step : change.step - firstStep + 1;
-  const title =
-    change.kind === 'inserted'
-      ? trans.__('Step %1 · new cell', step)
-      : trans.__('Step %1 · edited cell', step);
+  const title = {
+    inserted: trans.__('Step %1 · new cell', step),
+    edited: trans.__('Step %1 · edited cell', step),
+    rerun: trans.__('Step %1 · cell run again', step)
+  }[change.kind];
   const review = set.reviews[change.cell_id];
+  if (change.kind === 'rerun') {
+    return (
+      <div className="jp-ci-ChangeReview" role="group" aria-label={title}>
+        <div className="jp-ci-ChangeTitle">{title}</div>
+        <div className="jp-ci-Hint">
+          {trans.__(
+            'Its source is unchanged: it ran again because an earlier cell it uses was edited. Undo gives it back its outputs from before.'
+          )}
+        </div>
+      </div>
+    );
+  }
   return (
     <div className="jp-ci-ChangeReview" role="group" aria-label={title}>
       <div className="jp-ci-ChangeTitle">{title}</div>
@@ -163,6 +206,8 @@ function ChangeReview({
 interface IUndoOutcomeProps {
   set: IChangeSet;
   undo: IUndoOutcome;
+  /** The user asked to restore the kernel too (its own card shows how that goes). */
+  kernelRestored: boolean;
   busy: boolean;
   actions: IEntryActions;
   trans: TranslationBundle;
@@ -172,6 +217,7 @@ interface IUndoOutcomeProps {
 function UndoOutcome({
   set,
   undo,
+  kernelRestored,
   busy,
   actions,
   trans
@@ -182,9 +228,13 @@ function UndoOutcome({
         {undoSummary(undo, trans)}
       </div>
       <div className="jp-ci-Hint">
-        {trans.__(
-          'Undo changed the notebook, not the kernel: what the code did (its variables, its files) is still there.'
-        )}
+        {kernelRestored
+          ? trans.__(
+              'The kernel restarts and the notebook runs again down to where the request worked; files the code wrote are still there.'
+            )
+          : trans.__(
+              'Undo changed the notebook, not the kernel: what the code did (its variables, its files) is still there.'
+            )}
       </div>
       <div className="jp-ci-Buttons">
         {undo.restored.length > 0 && (

@@ -20,6 +20,7 @@ import type { IProblem } from '../protocol';
 import type { IEntryActions } from './actions';
 import { notebookRendermime } from '../chatRendermime';
 import { ApprovalCard } from './ApprovalCard';
+import { AssistantMessage } from './AssistantMessage';
 import { ToolCard } from './ToolCard';
 import { QuestionCard } from './QuestionCard';
 import { Attachments } from './Attachments';
@@ -29,8 +30,8 @@ import { Composer } from './Composer';
 import { ExportCard } from './ExportCard';
 import { KernelCard } from './KernelCard';
 import { baseName } from './labels';
-import { Markdown } from './Markdown';
 import { NoticeCard } from './NoticeCard';
+import { RulesLine } from './RulesLine';
 import { SettingsView } from './SettingsView';
 import { StatusLine } from './StatusLine';
 import { StepCard } from './StepCard';
@@ -514,13 +515,14 @@ function Entry({
               {trans.__('Attached: %1', entry.attachments.join(', '))}
             </div>
           )}
+          {entry.rules.length > 0 && (
+            <RulesLine files={entry.rules} actions={actions} trans={trans} />
+          )}
         </div>
       );
     case 'assistant':
       return (
-        <div className="jp-ci-Message jp-ci-Message-assistant">
-          <Markdown source={entry.text} rendermime={rendermime} trans={trans} />
-        </div>
+        <AssistantMessage entry={entry} rendermime={rendermime} trans={trans} />
       );
     case 'step':
       return (

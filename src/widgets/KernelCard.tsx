@@ -61,9 +61,33 @@ export const KernelCard = React.memo(function KernelCard({
         </>
       )}
       {entry.state === 'restoring' && (
+        <>
+          <div role="status">
+            <span className="jp-ci-Spinner" />{' '}
+            {trans.__('Restoring: %1 of %2 cells run…', entry.ran, entry.total)}
+          </div>
+          <div className="jp-ci-Buttons">
+            <button
+              type="button"
+              className="jp-ci-Button"
+              aria-label={trans.__('Stop restoring')}
+              title={trans.__(
+                'Run no further cell; the cell that runs is interrupted and keeps its earlier outputs'
+              )}
+              onClick={() => actions.stopRestore(entry)}
+            >
+              {trans.__('Stop')}
+            </button>
+          </div>
+        </>
+      )}
+      {entry.state === 'stopped' && (
         <div role="status">
-          <span className="jp-ci-Spinner" />{' '}
-          {trans.__('Restoring: %1 of %2 cells run…', entry.ran, entry.total)}
+          {trans.__(
+            'Restore stopped by you after %1 of %2 cells.',
+            entry.ran,
+            entry.total
+          )}
         </div>
       )}
       {entry.state === 'restored' && (
@@ -107,6 +131,10 @@ function lossLabel(cause: KernelCause, trans: TranslationBundle): string {
     case 'changed':
       return trans.__(
         "The notebook has another kernel now: this conversation's variables are not in it."
+      );
+    case 'undo':
+      return trans.__(
+        'Restoring the kernel after the undo: it restarts, then the notebook runs again down to where the request worked.'
       );
   }
 }

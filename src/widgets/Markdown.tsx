@@ -5,6 +5,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useEffect, useLayoutEffect, useRef } from 'react';
 
+import { markNumbers } from '../numberMarks';
 import { loadRemoteImage, safeRendermime } from '../safeMarkdown';
 
 export interface IMarkdownProps {
@@ -13,6 +14,8 @@ export interface IMarkdownProps {
   rendermime: IRenderMimeRegistry;
   /** For the notes that stand in for what was not loaded. */
   trans: TranslationBundle;
+  /** Numbers to mark in the text as found in no output (see numberMarks.ts). */
+  marks?: ReadonlyArray<string>;
 }
 
 /**
@@ -27,7 +30,8 @@ export interface IMarkdownProps {
 export const Markdown = React.memo(function Markdown({
   source,
   rendermime,
-  trans
+  trans,
+  marks
 }: IMarkdownProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const renderer = useRef<IRenderMime.IRenderer | null>(null);
@@ -68,9 +72,16 @@ export const Markdown = React.memo(function Markdown({
       // Chained, so a slow render never lands after a newer one.
       rendering.current = rendering.current
         .then(() => widget.renderModel(model))
+        .then(() =>
+          markNumbers(
+            widget.node,
+            marks ?? [],
+            trans.__('Not found in any output')
+          )
+        )
         .catch(error => console.warn('ci-jupyterlab: markdown', error));
     });
-  }, [source, rendermime]);
+  }, [source, rendermime, marks]);
 
   return (
     <div

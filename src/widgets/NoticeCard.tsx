@@ -10,8 +10,15 @@ export interface INoticeCardProps {
   trans: TranslationBundle;
 }
 
+/** How a notice looks, by its level. */
+const NOTICE_CLASSES: Record<INoticeEntry['level'], string> = {
+  error: 'jp-ci-Error',
+  warning: 'jp-ci-Notice jp-ci-Warning',
+  info: 'jp-ci-Notice'
+};
+
 /**
- * An error, or how a request ended; for a request that failed where sending
+ * An error, a warning about the notebook a request leaves, or how a request ended; for a request that failed where sending
  * it again may work, a Retry button that sends its text again.
  */
 export const NoticeCard = React.memo(function NoticeCard({
@@ -19,11 +26,10 @@ export const NoticeCard = React.memo(function NoticeCard({
   actions,
   trans
 }: INoticeCardProps): JSX.Element {
-  const error = entry.level === 'error';
   return (
     <div
-      className={error ? 'jp-ci-Error' : 'jp-ci-Notice'}
-      role={error ? 'alert' : undefined}
+      className={NOTICE_CLASSES[entry.level]}
+      role={entry.level === 'info' ? undefined : 'alert'}
     >
       <div className="jp-ci-NoticeMessage">{entry.message}</div>
       {entry.hint && <div className="jp-ci-Hint">{entry.hint}</div>}

@@ -5,6 +5,7 @@ import React, { useState } from 'react';
 import type { IStepEntry } from '../entries';
 import type { IEntryActions } from './actions';
 import { ChangedFiles } from './ChangedFiles';
+import { CheckList } from './CheckList';
 import { durationLabel, stepStateLabel } from './labels';
 import { fencedCode, Markdown } from './Markdown';
 import { StepOutputs } from './StepOutputs';
@@ -44,8 +45,9 @@ export const StepCard = React.memo(function StepCard({
   const [showTraceback, setShowTraceback] = useState(false);
   const running = step.state === 'running';
   const runningFor = useElapsed(step.startedAt, running);
-  const title =
-    step.attempt > 1
+  const title = step.rerun
+    ? trans.__('Step %1 · run again', number)
+    : step.attempt > 1
       ? trans.__('Step %1 · attempt %2', number, step.attempt)
       : trans.__('Step %1', number);
   const lines = step.code.split('\n');
@@ -107,6 +109,16 @@ export const StepCard = React.memo(function StepCard({
           </span>
         )}
       </div>
+      {step.rerun && (
+        <div className="jp-ci-Hint">
+          {trans.__(
+            'Run again, unchanged: an earlier cell it depends on was edited.'
+          )}
+        </div>
+      )}
+      {step.checks.length > 0 && (
+        <CheckList checks={step.checks} trans={trans} />
+      )}
       {errors.length > 0 && (
         <FoldToggle
           expanded={showTraceback}

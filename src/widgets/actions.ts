@@ -33,12 +33,20 @@ export interface IEntryActions {
   answerQuestion(entry: IQuestionEntry, answer: number | string): void;
   /** Run the conversation's cells again in a new kernel (see KernelCard). */
   restoreState(entry: IKernelEntry, withUserCells: boolean): Promise<void>;
+  /** Stop a restore of the kernel after the cell that runs (it is interrupted). */
+  stopRestore(entry: IKernelEntry): void;
   /** Keep one change of a request (the server is told). */
   acceptChange(set: IChangeSet, change: INotebookChange): void;
   /** Take one change of a request back in the notebook. */
   revertChange(set: IChangeSet, change: INotebookChange): Promise<void>;
-  /** Take every change of a request back in the notebook. */
-  undoRequest(set: IChangeSet): Promise<void>;
+  /**
+   * Take every change of a request back in the notebook; with
+   * `restoreKernel`, restart the kernel and run the notebook again down to
+   * where the request worked.
+   */
+  undoRequest(set: IChangeSet, restoreKernel?: boolean): Promise<void>;
+  /** How many cells restoring the kernel after an undo of `set` runs; null when its notebook is not open. */
+  kernelRestoreSize(set: IChangeSet): number | null;
   /** Run the cells an undo restored again, in order. */
   rerunRestored(set: IChangeSet): Promise<void>;
   /** Hide a request's card and the markers of its cells. */

@@ -195,19 +195,26 @@ export function changesSummary(
   changes: ReadonlyArray<INotebookChange>,
   trans: TranslationBundle
 ): string {
-  const added = changes.filter(change => change.kind === 'inserted').length;
-  const changed = changes.length - added;
-  if (changed === 0) {
-    return trans._n('%1 cell added', '%1 cells added', added);
-  }
-  if (added === 0) {
-    return trans._n('%1 cell changed', '%1 cells changed', changed);
-  }
-  return trans.__(
-    '%1, %2',
-    trans._n('%1 cell added', '%1 cells added', added),
-    trans._n('%1 changed', '%1 changed', changed)
-  );
+  const count = (kind: INotebookChange['kind']) =>
+    changes.filter(change => change.kind === kind).length;
+  const [added, changed, rerun] = [
+    count('inserted'),
+    count('edited'),
+    count('rerun')
+  ];
+  // "cells" once: "1 cell added, 2 changed, 1 run again".
+  const parts = [
+    added > 0 && trans._n('%1 cell added', '%1 cells added', added),
+    changed > 0 &&
+      (added > 0
+        ? trans._n('%1 changed', '%1 changed', changed)
+        : trans._n('%1 cell changed', '%1 cells changed', changed)),
+    rerun > 0 &&
+      (added + changed > 0
+        ? trans._n('%1 run again', '%1 run again', rerun)
+        : trans._n('%1 cell run again', '%1 cells run again', rerun))
+  ].filter((part): part is string => typeof part === 'string');
+  return parts.join(', ');
 }
 
 /** How an undo went, e.g. "Undone: 1 cell restored, 2 cells removed." */
