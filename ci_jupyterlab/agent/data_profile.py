@@ -184,11 +184,15 @@ class DataProfile:
             blocks.append(block)
             used += tokens
         lines = [intro, *blocks]
+        # What is left of the budget, less a margin: the lines' joins count too.
+        room = self.budget - count_tokens("\n".join(lines)) - 8
         if left:
-            lines.append(self._named_only(left, "Other data files", (self.budget - used) // (2 if already else 1)))
+            lines.append(self._named_only(left, "Other data files", room // (2 if already else 1)))
+            room -= count_tokens(lines[-1])
         if already:
-            label = "Already read by the notebook's code (see the kernel's variables)"
-            lines.append(self._named_only(already, label, self.budget - used - count_tokens(lines[-1])))
+            lines.append(
+                self._named_only(already, "Already read by the notebook's code (see the kernel's variables)", room)
+            )
         return "\n".join(line for line in lines if line)
 
     def _named_only(self, paths: list[Path], label: str, room: int) -> str:

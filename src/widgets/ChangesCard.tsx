@@ -101,11 +101,13 @@ export const ChangesCard = React.memo(function ChangesCard({
                 disabled={busy}
                 onChange={event => setRestoreKernel(event.target.checked)}
               />
-              {trans._n(
-                'Also restore the kernel (restart it, then run %1 cell)',
-                'Also restore the kernel (restart it, then run %1 cells)',
-                kernelCells
-              )}
+              {kernelCells === 0
+                ? trans.__('Also restore the kernel (restart it)')
+                : trans._n(
+                    'Also restore the kernel (restart it, then run %1 cell)',
+                    'Also restore the kernel (restart it, then run %1 cells)',
+                    kernelCells
+                  )}
             </label>
           )}
           {reviewing &&

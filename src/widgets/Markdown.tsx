@@ -36,6 +36,7 @@ export const Markdown = React.memo(function Markdown({
   const host = useRef<HTMLDivElement>(null);
   const renderer = useRef<IRenderMime.IRenderer | null>(null);
   const pending = useRef(source);
+  const pendingMarks = useRef(marks);
   const frame = useRef(0);
   const rendering = useRef<Promise<void>>(Promise.resolve());
 
@@ -57,6 +58,7 @@ export const Markdown = React.memo(function Markdown({
 
   useEffect(() => {
     pending.current = source;
+    pendingMarks.current = marks;
     if (frame.current) {
       return;
     }
@@ -75,7 +77,7 @@ export const Markdown = React.memo(function Markdown({
         .then(() =>
           markNumbers(
             widget.node,
-            marks ?? [],
+            pendingMarks.current ?? [],
             trans.__('Not found in any output')
           )
         )
