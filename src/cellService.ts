@@ -3,8 +3,8 @@
  * server asks of a notebook.
  *
  * - `run_cell`: the cell is placed in the session's notebook and run in its
- *   kernel (see NotebookRunner); the answer is an `execution_result`, and the
- *   notebook is saved.
+ *   kernel (see NotebookRunner), its outputs streaming into its step card;
+ *   the answer is an `execution_result`, and the notebook is saved.
  * - `inspect`: the code runs silently in the notebook's kernel (see
  *   inspectSilently): the notebook gets no cell and no output; the answer is
  *   an `inspect_result`.
@@ -16,7 +16,8 @@
  * session runs its cells.
  */
 import type { ISessionContextDialogs } from '@jupyterlab/apputils';
-import type { INotebookTracker } from '@jupyterlab/notebook';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents } from '@jupyterlab/services';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
@@ -25,11 +26,13 @@ import type { ChatClient } from './chatClient';
 import { DeletedNotebooks } from './deletedNotebooks';
 import type { IQueueListener } from './executionStart';
 import { inspectSilently } from './kernelInspector';
+import { LiveOutputs } from './liveOutputs';
 import type { ChatModel } from './model';
 import { IStepRun, NotebookRunner } from './notebookRunner';
 import { NotebookSaver } from './notebookSaver';
 import { notebookOfSession } from './notebooks';
 import { boundedOutputs } from './outputBounds';
+import { RunningCellView } from './runningCellView';
 import type {
   CellState,
   IInspectMessage,
@@ -137,11 +140,13 @@ export class CellService implements IDisposable {
 
   /**
    * Run one cell and answer with its result, whatever happens; then save
-   * the notebook. The answer's outputs (and the step card's) are bounded
+   * the notebook. While it runs, its outputs so far show in its step card
+   * (see _runLive). The answer's outputs (and the step card's) are bounded
    * (see boundedOutputs); the notebook keeps them whole.
    *
-   * The model changes only after the run, so it has already applied this
-   * `run_cell` (the step card exists) whichever listener heard it first.
+   * The model changes only once the cell is placed, after the kernel is
+   * ready, so it has already applied this `run_cell` (the step card exists)
+   * whichever listener heard it first.
    */
   private async _runCell(request: IRunCellMessage): Promise<void> {
     const panel = notebookOfSession(
@@ -153,13 +158,10 @@ export class CellService implements IDisposable {
     const result =
       panel && (await this._deleted.check(panel.context.path))
         ? DELETED_RUN
-        : await this._runner.run(
-            panel,
-            request,
-            this._queueListener(request.session, request.call_id)
-          );
+        : await this._runLive(panel, request);
+    const conversation = this._model.conversationOf(request.session);
     const outputs = boundedOutputs(result.outputs);
-    this._model.conversationOf(request.session)?.updateStep(request.call_id, {
+    conversation?.updateStep(request.call_id, {
       state: result.status,
       outputs
     });
@@ -179,6 +181,34 @@ export class CellService implements IDisposable {
       })
     });
     await this.save(request.session);
+  }
+
+  /**
+   * Run one cell in its notebook (see NotebookRunner.run); meanwhile its
+   * outputs so far show in its step card (see LiveOutputs) and the notebook
+   * keeps it in view (see RunningCellView).
+   */
+  private async _runLive(
+    panel: NotebookPanel | null,
+    request: IRunCellMessage
+  ): Promise<IStepRun> {
+    const live: IDisposable[] = [];
+    try {
+      return await this._runner.run(panel, request, {
+        ...this._queueListener(request.session, request.call_id),
+        placed: (cell, notebook) =>
+          live.push(
+            new LiveOutputs(cell.model as ICodeCellModel, outputs =>
+              this._model
+                .conversationOf(request.session)
+                ?.updateStep(request.call_id, { outputs })
+            ),
+            new RunningCellView(notebook, cell)
+          )
+      });
+    } finally {
+      live.forEach(part => part.dispose());
+    }
   }
 
   /**

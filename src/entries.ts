@@ -66,7 +66,7 @@ export interface IStepEntry {
   code: string;
   state: StepState;
   error: ICellError | null;
-  /** The cell's outputs once the run ended (empty while it runs). */
+  /** The cell's outputs: so far while it runs, bounded (see boundedOutputs). */
   outputs: nbformat.IOutput[];
   /** Files the step created or modified. */
   files: IChangedFile[];

@@ -8,7 +8,7 @@ import type {
 } from '@jupyterlab/apputils';
 import type { Cell, CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import * as nbformat from '@jupyterlab/nbformat';
-import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 import type { ITranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
@@ -18,6 +18,14 @@ import { IKernelLossWatch, KernelLoss, watchKernelLoss } from './kernelLoss';
 import type { ExecutionStatus, IRunCellMessage } from './protocol';
 import { ICellBefore, placeStepCell } from './stepCells';
 import { Timer } from './timer';
+
+/**
+ * Who hears how a run goes: when it waits behind the user's cell and
+ * starts, and the cell its code was put in, just before it runs.
+ */
+export interface IRunListener extends IQueueListener {
+  placed?(cell: Cell, notebook: Notebook): void;
+}
 
 /** How a step's run ended, with what the cell holds at that moment. */
 export interface IStepRun {
@@ -73,7 +81,7 @@ export class NotebookRunner {
   async run(
     panel: NotebookPanel | null,
     request: IRunCellMessage,
-    queue?: IQueueListener
+    queue?: IRunListener
   ): Promise<IStepRun> {
     const started = performance.now();
     if (!panel || panel.isDisposed) {
@@ -139,7 +147,7 @@ export class NotebookRunner {
     request: IRunCellMessage,
     watch: RunWatch,
     placed: IPlacement,
-    queue?: IQueueListener
+    queue?: IRunListener
   ): Promise<ExecutionStatus> {
     const { sessionContext, content: notebook } = panel;
     const ready = await Promise.race([
@@ -162,6 +170,7 @@ export class NotebookRunner {
     if (!notebook.node.contains(document.activeElement)) {
       notebook.activeCellIndex = notebook.widgets.indexOf(cell);
     }
+    queue?.placed?.(cell, notebook);
 
     const start = new ExecutionStart(
       kernel,

@@ -96,6 +96,7 @@ export const StepCard = React.memo(function StepCard({
           rendermime={rendermime}
           trans={trans}
           collapsedHeight={collapsedHeight}
+          tail={running}
         />
       )}
       <div className="jp-ci-StepState" role="status">

@@ -11,19 +11,23 @@ export interface IStepOutputsProps {
   trans: TranslationBundle;
   /** The height, in pixels, above which the outputs are collapsed. */
   collapsedHeight: number;
+  /** Collapsed, show the newest lines rather than the first (a cell still running). */
+  tail?: boolean;
 }
 
 /**
  * A step's outputs rendered as the notebook renders them (images, tables,
  * Plotly, Vega: whatever renderers JupyterLab has), but untrusted, so HTML is
  * sanitized and no script runs. Outputs taller than `collapsedHeight` are
- * cut there, with a "Show more" toggle.
+ * cut there, with a "Show more" toggle; while `tail`, the cut keeps the
+ * newest lines.
  */
 export const StepOutputs = React.memo(function StepOutputs({
   outputs,
   rendermime,
   trans,
-  collapsedHeight
+  collapsedHeight,
+  tail = false
 }: IStepOutputsProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const [height, setHeight] = useState(0);
@@ -49,13 +53,23 @@ export const StepOutputs = React.memo(function StepOutputs({
 
   const tall = height > collapsedHeight;
   const collapsed = tall && !expanded;
+  const showTail = collapsed && tail;
+  useLayoutEffect(() => {
+    if (showTail) {
+      host.current!.scrollTop = host.current!.scrollHeight;
+    }
+  });
   return (
     <div className="jp-ci-StepOutputs">
       <div
         ref={host}
-        className={
-          collapsed ? 'jp-ci-OutputsHost jp-mod-collapsed' : 'jp-ci-OutputsHost'
-        }
+        className={[
+          'jp-ci-OutputsHost',
+          collapsed && 'jp-mod-collapsed',
+          showTail && 'jp-mod-tail'
+        ]
+          .filter(Boolean)
+          .join(' ')}
         style={collapsed ? { maxHeight: collapsedHeight } : undefined}
       />
       {tall && (
