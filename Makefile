@@ -49,10 +49,6 @@ lab: setup os-programs
 
 test: lint-ts test-python test-ui test-ui-collab test-package test-deploy
 
-# Every environment `make test` uses. They are mostly downloads, so CI builds them side by side
-# (`make -j4 envs`) before the tests, which then use both cores each (pytest-xdist, two Galata workers).
-envs: setup os-programs $(PANDAS2_KERNEL) ui-tests/node_modules/.installed $(VENV_COLLAB)/.installed $(DEPLOY_VENV)/.installed
-
 # The error hints are tested on pandas 3 (.venv) and on pandas 2 (a kernel of its own).
 PANDAS2_KERNEL := $(VENV)/share/jupyter/kernels/python3-pandas2/kernel.json
 
@@ -142,3 +138,8 @@ test-notebook7:
 
 clean:
 	rm -rf $(VENV) $(VENV_COLLAB) $(DEPLOY_VENV) .venv-pandas2 node_modules ui-tests/node_modules deploy-tests/node_modules tests/npm/node_modules lib ci_jupyterlab/labextension
+
+# Every environment `make test` uses. They are mostly downloads, so CI builds them side by side
+# (`make -j4 envs`) before the tests, which then use both cores each (pytest-xdist, two Galata
+# workers). Last in the file: make expands a rule's prerequisites as it reads them.
+envs: setup $(MCP_NPM) os-programs $(PANDAS2_KERNEL) ui-tests/node_modules/.installed $(VENV_COLLAB)/.installed $(DEPLOY_VENV)/.installed
