@@ -291,7 +291,8 @@ class Agent:
         if self.tools is not None:
             await self.tools.ready()  # their servers connected, before the model is offered their tools
         gathered = await gather_context(context, self.executor)
-        parts = (gathered, work.context(), notebook_context(notebook_path, convo.language))
+        # In a thread: the view of a notebook of hundreds of cells, and the def-use pass over them, take a while.
+        parts = (gathered, await asyncio.to_thread(work.context), notebook_context(notebook_path, convo.language))
         about = "\n\n".join(part for part in parts if part)
         convo.messages.append({"role": "user", "content": f"{request}\n\n{self._for_model(about)}"})
         record = RequestRecord(request, notebook_path, intent=intent, cell_id=cell_id, client=client)
@@ -419,7 +420,9 @@ class Agent:
                     yield event
                 return
             if not actions and not reply.tool_calls:
-                check = self.request.answer_review.review(reply.text, convo.messages, self.current)
+                # In a thread: a request's outputs may hold hundreds of thousands of numbers.
+                review = self.request.answer_review.review
+                check = await asyncio.to_thread(review, reply.text, list(convo.messages), self.current)
                 if check is not None:
                     yield check
                     if check.stage == "sent_back":
