@@ -26,11 +26,13 @@ async def export_next_to(
     keep_attempts: bool = False,
     verify: bool = True,
     kernel_manager_class: type | None = None,
+    sessions: tuple[str, ...] = (),
 ) -> dict:
     """Export the notebook at ``path`` (relative to ``root``); ``ExportError`` says why not.
 
     ``notary`` signs an export whose outputs all come from the verification's
-    run, so that it opens trusted.
+    run, so that it opens trusted. ``sessions``: chats whose every request the
+    story tells (see ``export_notebook``).
     """
     export = await export_notebook(
         root / path,
@@ -42,6 +44,7 @@ async def export_next_to(
         secrets=interpreter.secrets(),
         kernel_manager_class=kernel_manager_class,
         kernel_env=verification_env(interpreter),
+        sessions=sessions,
     )
     if export.trusted:
         notary.sign(export.notebook)  # its database: this thread's

@@ -117,6 +117,8 @@ class ExportHandler(ExtensionHandlerMixin, APIHandler):
                 kernel_manager_class=(
                     remote_kernel_manager_class(interpreter.api_key) if self.extensionapp.remote_kernels else None
                 ),
+                # The chat that asked: all of its requests are the story, those that left no cell too.
+                sessions=(body["session"],) if valid_id(body.get("session")) else (),
             )
         except ExportError as exc:
             self._log_to_session(body.get("session"), None, exc.message)

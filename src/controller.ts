@@ -464,9 +464,10 @@ export class ChatController implements ICodeInterpreter {
 
   /**
    * Export the shown conversation's notebook as a reproducible notebook
-   * (see exportReproducible): the notebook is saved first, the export opens
-   * to its right, and the notebook is activated again, so the chat keeps
-   * showing its conversation, where the verification shows.
+   * (see exportReproducible): the notebook is saved first, and the export
+   * opens to its right while the chat keeps showing the notebook's
+   * conversation (see ConversationSync.keepShowing), where it was scrolled,
+   * with the verification in it; the notebook stays the active one.
    */
   async exportNotebook(): Promise<void> {
     const conversation = this.model.target;
@@ -474,10 +475,13 @@ export class ChatController implements ICodeInterpreter {
     if (!conversation || !panel || !this.canExport) {
       return;
     }
-    await exportReproducible(panel, conversation, async path => {
-      await this._open(path, { mode: 'split-right' });
-      this._app.shell.activateById(panel.id);
-    });
+    await exportReproducible(panel, conversation, path =>
+      this._sync.keepShowing(panel.context.path, async () => {
+        await this._open(path, { mode: 'split-right', activate: false });
+        // The notebook, not its export, is the active one again.
+        this._app.shell.activateById(panel.id);
+      })
+    );
   }
 
   /**

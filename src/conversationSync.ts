@@ -106,8 +106,50 @@ export class ConversationSync implements IDisposable {
     this._client.send({ type: 'attach', session });
   }
 
+  /**
+   * Keep the chat on the notebook at `path` while `opening` opens another
+   * one beside it (an export) and gives `path` the focus back: Lab makes a
+   * notebook opened while the focus is in the sidebar the current one, and
+   * the chat would show its (empty) conversation meanwhile, and come back
+   * scrolled to the top. The current notebook's conversation is followed
+   * again once `path` is current (or after a second, whatever happened).
+   */
+  async keepShowing(path: string, opening: () => Promise<void>): Promise<void> {
+    this._holding += 1;
+    try {
+      await opening();
+      await this._current(path, 1000);
+    } finally {
+      this._holding -= 1;
+      this._onCurrentChanged();
+    }
+  }
+
+  /** Resolves once the notebook at `path` is the current one, or after `ms`. */
+  private _current(path: string, ms: number): Promise<void> {
+    return new Promise(resolve => {
+      const timer = window.setTimeout(done, ms);
+      const tracker = this._tracker;
+      function check(): void {
+        if (tracker.currentWidget?.context.path === path) {
+          done();
+        }
+      }
+      function done(): void {
+        window.clearTimeout(timer);
+        tracker.currentChanged.disconnect(check);
+        resolve();
+      }
+      tracker.currentChanged.connect(check);
+      check();
+    });
+  }
+
   /** Show the active notebook's conversation, restored once per page load. */
   private _onCurrentChanged(): void {
+    if (this._holding > 0) {
+      return;
+    }
     const path = this._tracker.currentWidget?.context.path ?? null;
     this._model.activePath = path;
     if (path !== null) {
@@ -120,6 +162,7 @@ export class ConversationSync implements IDisposable {
   private _tracker: INotebookTracker;
   private _trans: TranslationBundle;
   private _isDisposed = false;
+  private _holding = 0;
   /** The restoration of each conversation's saved session. */
   private _restored = new WeakMap<Conversation, Promise<void>>();
 }

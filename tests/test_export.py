@@ -398,3 +398,85 @@ def test_element_ids_a_library_generates_each_run_do_not_make_outputs_differ():
     first, second = "3f1a" * 8, "9c0b" * 8
     assert normalised(folium_output(first, "Oslo")) == normalised(folium_output(second, "Oslo"))
     assert normalised(folium_output(first, "Oslo")) != normalised(folium_output(second, "Lima"))
+
+
+def edit_cell(cell: str, code: str) -> dict:
+    return {"tool_calls": [{"name": "edit_cell", "arguments": {"cell": cell, "code": code}}]}
+
+
+async def test_the_story_is_the_session_in_order_with_every_request_and_files_told_apart(
+    open_chat, llm_server, jp_fetch, jp_root_dir
+):
+    """Six requests as a user makes them: two that add cells, a Fix of the user's own cell above them, an
+    Explain, an edit of the first request's cell, one more. The export tells all six in the order they were
+    asked, its code runs in the notebook's order, and the CSV the code writes is an output, not an input."""
+    work = jp_root_dir / "work"
+    work.mkdir()
+    (work / "sales.csv").write_text("month,Revenue\n1,10\n1,5\n2,27\n")
+    user_cells = ["import pandas as pd\nsales = pd.read_csv('sales.csv')", "print(sales['revenue'].sum())"]
+    async with open_chat(cwd=work) as chat:
+        chat.notebook = json.loads(json.dumps(new_notebook(cells=[new_code_cell(c) for c in user_cells])))
+        await chat.run_user_cells()
+        broken = chat.notebook["cells"][1]["id"]
+        for text, script, fields in [
+            ("Show the first rows.", [run_cell("head = sales.head()\nprint(head)"), answer("Here they are.")], {}),
+            (
+                "Save the monthly totals.",
+                [
+                    run_cell("monthly = sales.groupby('month').Revenue.sum()\nmonthly.to_csv('monthly.csv')"),
+                    answer("Saved in monthly.csv."),
+                ],
+                {},
+            ),
+            (
+                "Fix the error in cell [2].",
+                [run_cell("print(sales['Revenue'].sum())"), answer("The column is 'Revenue'.")],
+                {"intent": "fix", "cell_id": broken},
+            ),
+            ("Explain cell [2].", [answer("It adds up the revenue.")], {"intent": "explain", "cell_id": broken}),
+            ("Only three rows.", [edit_cell("#3", "head = sales.head(3)\nprint(head)"), answer("Three.")], {}),
+            ("Read the totals back.", [run_cell("print(pd.read_csv('monthly.csv'))"), answer("42 in all.")], {}),
+        ]:
+            llm_server.enqueue(*script)
+            messages = await chat.ask(text, **fields)
+            assert messages[-1]["reason"] == "answered", text
+    nbformat.write(nbformat.from_dict(chat.notebook), work / "a.ipynb")
+
+    answered = await jp_fetch(
+        "ci-jupyterlab", "export", method="POST", body=json.dumps({"path": "work/a.ipynb", "session": "s-1"})
+    )
+    exported = nbformat.read(jp_root_dir / json.loads(answered.body)["path"], as_version=4)
+
+    provenance = exported.metadata["ci_jupyterlab_export"]
+    assert provenance["requests"] == 6
+    quotes = [cell.source for cell in exported.cells if cell.source.startswith("> ")]
+    assert quotes == [
+        "> Show the first rows.",
+        "> Save the monthly totals.",
+        "> Fix the error in cell [2].",
+        "> Explain cell [2].",
+        "> Only three rows.",
+        "> Read the totals back.",
+    ]
+    # The code runs as the notebook does: the user's cells (the fixed one in place), then the assistant's.
+    assert code_sources(exported) == [
+        user_cells[0],
+        "print(sales['Revenue'].sum())",
+        "head = sales.head(3)\nprint(head)",
+        "monthly = sales.groupby('month').Revenue.sum()\nmonthly.to_csv('monthly.csv')",
+        "print(pd.read_csv('monthly.csv'))",
+    ]
+    sources = [cell.source for cell in exported.cells]
+    # The Fix and the edit are told in their turn, naming the cells they changed above.
+    fix_answer = sources[sources.index("> Fix the error in cell [2].") + 1]
+    assert fix_answer == "*This request changed cell [2], above.*\n\nThe column is 'Revenue'."
+    edit_answer = sources[sources.index("> Only three rows.") + 1]
+    assert edit_answer == "*This request changed cell [3], above.*\n\nThree."
+    assert sources[sources.index("> Explain cell [2].") + 1] == "It adds up the revenue."
+    assert sources.index("> Show the first rows.") < sources.index("head = sales.head(3)\nprint(head)")
+    # What the code reads is an input; what it writes (and later reads back) an output.
+    assert [f["name"] for f in provenance["input_files"]] == ["sales.csv"]
+    assert provenance["output_files"] == [{"name": "monthly.csv", "size": (work / "monthly.csv").stat().st_size}]
+    assert "**Output files** (the code writes them): `monthly.csv`" in exported.cells[0].source
+    verification = provenance["verification"]
+    assert verification["reproduced"] == verification["total"] == 5
