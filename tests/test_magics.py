@@ -521,7 +521,7 @@ def test_describe_namespace_dataframe_columns_and_dtypes():
 
 def test_describe_namespace_respects_the_budget():
     wide = pd.DataFrame({f"column_{i}": [i] for i in range(500)})
-    namespace = {"wide": wide, **{f"v{i}": i for i in range(300)}}
+    namespace = {"wide": wide, **{f"count_{i}": i for i in range(300)}}
     for budget in (100, 600, 3000):
         summary = describe_namespace(namespace, budget)
         assert len(summary) <= budget

@@ -6,11 +6,19 @@ Plain Python, no IPython: any front end that can hand over a namespace dict
 
 from __future__ import annotations
 
+import numbers
+import re
 import sys
 import types
 
 #: Names IPython puts in every user namespace; they say nothing about the user's work.
 IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
+#: Names a chart or a loop uses for its layout numbers (with any one-letter name, see ``is_helper``).
+LAYOUT_NAMES = frozenset(
+    {"pad", "padding", "margin", "gap", "dpi", "width", "height", "ncols", "nrows", "fontsize", "alpha", "lw", "idx"}
+)
+#: One letter, perhaps numbered: ``w``, ``h``, ``i``, ``x1``.
+_ONE_LETTER = re.compile(r"[A-Za-z]\d*")
 #: Characters of one variable's line; long column lists are cut to fit.
 LINE_LIMIT = 800
 #: Characters of a scalar's repr.
@@ -82,18 +90,33 @@ def describe_value(name: str, value, limit: int = LINE_LIMIT) -> str:
     return line[:limit]
 
 
-def _is_user_name(name: str) -> bool:
-    return not name.startswith("_") and name not in IPYTHON_NAMES
+def is_helper(name: str, value) -> bool:
+    """A number (numpy's too) with a one-letter or layout name (``w``, ``h``, ``pad``, ``i``): scaffolding, not data.
+
+    The model reads the code that set it in the notebook; listed, it only
+    crowds out the tables and the names the user chose for their results.
+    """
+    return isinstance(value, numbers.Real) and (_ONE_LETTER.fullmatch(name) is not None or name.lower() in LAYOUT_NAMES)
+
+
+def user_variables(namespace: dict) -> list[tuple[str, object]]:
+    """The user's variables: not IPython's, not private (``_x``), not helper numbers."""
+    return [
+        (name, value)
+        for name, value in namespace.items()
+        if not name.startswith("_") and name not in IPYTHON_NAMES and not is_helper(name, value)
+    ]
 
 
 def describe_namespace(namespace: dict, budget_chars: int = 3000) -> str:
     """The user's variables, one compact line each, in at most ``budget_chars``.
 
     Tables and arrays come first (the model needs their columns most), then
-    everything else in definition order; imported modules share one line.
-    Names that do not fit are counted, not dropped silently.
+    everything else in definition order; imported modules share one line;
+    helper numbers (``is_helper``) are left out. Names that do not fit are
+    counted, not dropped silently.
     """
-    variables = [(name, value) for name, value in namespace.items() if _is_user_name(name)]
+    variables = user_variables(namespace)
     modules = [
         name if value.__name__ == name else f"{name} ({value.__name__})"
         for name, value in variables

@@ -31,7 +31,7 @@ print(f"Kernel: Python {{_sys.version.split()[0]}}")
 if _files:  # nothing is said of what is not there: small models take every line as a cue
     _more = f", … {{len(_files) - {FILES_LISTED}}} more" if len(_files) > {FILES_LISTED} else ""
     print("Files in the working directory: " + ", ".join(_files[:{FILES_LISTED}]) + _more)
-if any(_is_user_name(_n) for _n in _names):
+if user_variables(_names):
     print("Variables in the kernel:")
     print(describe_namespace(_names, {VARIABLES_BUDGET}))
 """
