@@ -36,6 +36,7 @@ import { SettingsView } from './SettingsView';
 import { StatusLine } from './StatusLine';
 import { StepCard } from './StepCard';
 import { useFollow } from './useFollow';
+import { useScrollCues } from './useScrollCues';
 
 /** Marks the panel while files are dragged over it. */
 const DROP_TARGET_CLASS = 'jp-mod-dropTarget';
@@ -370,6 +371,7 @@ function Messages({
     content,
     conversation
   );
+  useScrollCues(content, trans);
 
   const language = conversation.language ?? 'python';
   const notebookOutputs = useMemo(

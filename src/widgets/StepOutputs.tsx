@@ -39,6 +39,7 @@ export const StepOutputs = React.memo(function StepOutputs({
     const model = new OutputAreaModel({ values: outputs, trusted: false });
     const area = new SimplifiedOutputArea({ model, rendermime });
     Widget.attach(area, host.current!);
+    markTracebacks(area, model);
     // Images and plots take their size after they load.
     const observer = new ResizeObserver(() =>
       setHeight(area.node.scrollHeight)
@@ -85,3 +86,18 @@ export const StepOutputs = React.memo(function StepOutputs({
     </div>
   );
 });
+
+/**
+ * Mark the outputs that are errors: a traceback keeps its lines (its dashed
+ * rule is one) and scrolls sideways, where other text wraps (style/base.css).
+ */
+function markTracebacks(
+  area: SimplifiedOutputArea,
+  model: OutputAreaModel
+): void {
+  for (let index = 0; index < model.length; index++) {
+    if (model.get(index).type === 'error') {
+      area.widgets[index]?.addClass('jp-ci-Traceback');
+    }
+  }
+}
