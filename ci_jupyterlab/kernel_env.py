@@ -3,9 +3,10 @@
 The model's code runs in the user's kernels; a key in their environment is
 one ``print(os.environ)`` (or a reversed print, past any redaction) away from
 the notebook and the model. So every kernel this server starts gets the
-server's environment minus ``OPENAI_API_KEY`` and any variable holding the
-configured key. ``c.CodeInterpreter.share_key_with_kernels = True`` is the
-escape hatch for users who want ``%%ci`` to find the key in its kernel.
+server's environment minus ``OPENAI_API_KEY`` and any variable whose value
+holds the configured key (``HTTP_AUTH_HEADER="Bearer <key>"`` too).
+``c.CodeInterpreter.share_key_with_kernels = True`` is the escape hatch for
+users who want ``%%ci`` to find the key in its kernel.
 
 With ``--gateway-url`` the kernels run on a Kernel or Enterprise Gateway, and
 what they get of this server's environment is decided by jupyter_server's
@@ -25,13 +26,21 @@ import functools
 import os
 from collections.abc import Callable
 
+from .agent.redaction import MIN_SECRET_LENGTH
+
 #: The variable the openai client, and so our configuration, reads the key from.
 KEY_VARIABLE = "OPENAI_API_KEY"
 
 
 def key_variables(environ: dict[str, str], key: str) -> set[str]:
-    """The key variable, and any variable whose value is the key."""
-    return {KEY_VARIABLE} | {name for name, value in environ.items() if key and value == key}
+    """The key variable, and any variable whose value holds the key (``Bearer <key>``), or the key reversed."""
+    return {KEY_VARIABLE} | {name for name, value in environ.items() if key and _holds(value, key)}
+
+
+def _holds(value: str, key: str) -> bool:
+    if len(key) < MIN_SECRET_LENGTH:  # too short to look for inside other values: only the value itself
+        return value == key
+    return key in value or key[::-1] in value
 
 
 def without_key(environ: dict[str, str], key: str) -> dict[str, str]:

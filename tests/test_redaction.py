@@ -74,3 +74,38 @@ def test_shapes_are_found_as_the_full_pattern_finds_them_but_fast_on_long_output
     started = time.perf_counter()
     assert _replace_shapes(big).endswith(" " + REDACTED)
     assert time.perf_counter() - started < 0.05  # the full pattern alone takes about 150 ms here
+
+
+SECRET = "Wq7Zp3Lx-warehouse-token-9f8e7d"
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        f"token = '{SECRET[:20]}…",  # our cuts
+        f"token = '{SECRET[:12]}...",  # pandas'
+        f"line one\n{SECRET[:9]}\nline three",  # a line cut to its width
+        f"the end: {SECRET[:8]}",  # the text cut to its budget
+        f"… [300 characters omitted] …{SECRET[-10:]} and on",  # the tail of a head-and-tail cut
+        f"{SECRET[-8:]} was the start of the text",
+    ],
+)
+def test_a_piece_of_a_secret_cut_off_is_the_secret(cut):
+    text = Redactor([SECRET], environment=False).text(cut)
+    assert REDACTED in text
+    assert not any(SECRET[i : i + 8] in text for i in range(len(SECRET) - 7)), text
+
+
+def test_a_piece_of_a_secret_that_goes_on_otherwise_is_left_alone():
+    """Only a cut makes a piece the secret: text that merely starts alike is kept."""
+    redactor = Redactor(["https://vault.example/token-9f8e7d6c"], environment=False)
+    text = "see https://vault.example/docs for more; and Wq7Zp3Lx-other-text"
+    assert redactor.text(text) == text
+
+
+@pytest.mark.parametrize("secret", ["back\\slash-secret-1", "new\nline-secret-22", "quote'and\"both-33"])
+def test_a_secret_is_found_as_repr_and_json_write_it(secret):
+    redactor = Redactor([secret], environment=False)
+    for written in (repr(secret), json.dumps(secret), repr(secret)[:12] + "…"):
+        shown = redactor.text(written)
+        assert REDACTED in shown and written[1:9] not in shown, shown

@@ -40,6 +40,66 @@ async def test_variables_and_attachments_reach_the_model_redacted_on_the_panels_
     assert told.count("[redacted]") >= 4
 
 
+#: An 88-character secret of no known shape, and one that ``repr`` writes differently (``\\``, a newline).
+LONG_SECRET = "Wq7Zp3Lx" * 11
+ESCAPED_SECRET = "Vn4\\Kp9\nTr6Yw2Qs"
+
+
+def pieces_of(secret: str, text: str) -> list[str]:
+    """Every 8 characters of ``secret``, or of its ``repr``, that ``text`` holds."""
+    found = []
+    for form in (secret, repr(secret)[1:-1]):
+        found += [form[i : i + 8] for i in range(len(form) - 7) if form[i : i + 8] in text]
+    return found
+
+
+async def test_cut_off_and_escaped_secrets_do_not_reach_the_model(open_chat, llm_server, jp_root_dir, monkeypatch):
+    """The variables list cuts a value at 80 characters, the notebook view an output line at 600, the
+    attachment preview a table's cell at 40 (each with "…" or "..."); ``repr`` escapes ``\\`` and newlines."""
+    monkeypatch.setenv("WAREHOUSE_TOKEN", LONG_SECRET)
+    monkeypatch.setenv("WAREHOUSE_PASSWORD", ESCAPED_SECRET)
+    (jp_root_dir / "work").mkdir()
+    (jp_root_dir / "work" / "accounts.csv").write_text(f"service,token\nwarehouse,{LONG_SECRET}\n")
+    printed = "." * 580 + LONG_SECRET
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "id": "c1",
+                "cell_type": "code",
+                "source": "print(banner)",
+                "metadata": {},
+                "execution_count": 1,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": printed + "\n"}],
+            }
+        ],
+    }
+    async with open_chat() as chat:
+        chat.notebook, chat.active = notebook, 0
+        await chat.kernel.inspect(f"token = {LONG_SECRET!r}\npassword = {ESCAPED_SECRET!r}", 10)
+        llm_server.enqueue(answer("Noted."))
+        await chat.ask("What is in accounts.csv?", attachments=["work/accounts.csv"])
+
+    [told] = [m["content"] for m in llm_server.chat_requests[0]["messages"] if m["role"] == "user"]
+    assert "- token: str" in told and "- password: str" in told  # the variables were listed,
+    assert "accounts.csv" in told and "print(banner)" in told  # the file and the notebook shown...
+    assert pieces_of(LONG_SECRET, told) == [] and pieces_of(ESCAPED_SECRET, told) == []  # ...without a piece
+    assert told.count("[redacted]") >= 4
+
+
+async def test_a_variable_that_contains_the_key_is_not_passed_to_kernels(jp_fetch, jp_serverapp, monkeypatch):
+    monkeypatch.setenv("HTTP_AUTH_HEADER", f"Bearer {CANARY_KEY}")
+    monkeypatch.setenv("REVERSED_ALIAS", f"x{CANARY_KEY[::-1]}")
+    monkeypatch.setenv("HARMLESS_SETTING", "kept")
+    names = ["HTTP_AUTH_HEADER", "REVERSED_ALIAS", "HARMLESS_SETTING"]
+
+    seen = await kernel_environment(jp_fetch, jp_serverapp, names)
+
+    assert seen == {"HTTP_AUTH_HEADER": None, "REVERSED_ALIAS": None, "HARMLESS_SETTING": "kept"}
+
+
 async def kernel_environment(jp_fetch, serverapp, names: list[str]) -> dict:
     """Start a kernel through the server's REST API, as Lab does, and read these variables in it."""
     kernel = json.loads((await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))).body)
