@@ -18,9 +18,16 @@ from .mcp_server.http import McpHandler, McpService
 from .mcp_server.notebooks import Notebooks
 from .mcp_server.tools import build_server
 from .mcp_tools import McpToolbox
+from .page_key import PageKey
 from .session_files import SessionFiles
 from .sessions import SessionStore
-from .settings_handlers import ConnectionTestHandler, KeyHandler, LocalServersHandler, SettingsHandler
+from .settings_handlers import (
+    ConnectionTestHandler,
+    KeyHandler,
+    LocalServersHandler,
+    PageKeyHandler,
+    SettingsHandler,
+)
 from .windows import Windows
 
 
@@ -32,6 +39,7 @@ class CodeInterpreterApp(ExtensionApp):
     def initialize_settings(self):
         self.interpreter = CodeInterpreter(parent=self)
         self.interpreter.apply_user_settings()  # what the user set from the panel, where allowed
+        self.page_key = PageKey()  # proves a guarded settings change comes from the panel's page
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
         self._retired: list[Assistant] = []  # built before a settings change; requests may still use them
@@ -114,6 +122,7 @@ class CodeInterpreterApp(ExtensionApp):
                 (r"/ci-jupyterlab/settings/test", ConnectionTestHandler),
                 (r"/ci-jupyterlab/settings/local-servers", LocalServersHandler),
                 (r"/ci-jupyterlab/mcp", McpHandler),
+                (r"/ci-jupyterlab/settings/page-key", PageKeyHandler),
             ]
         )
 

@@ -270,7 +270,7 @@ class ChatConnection:
                 "Wait for it to finish, or stop it there.",
                 message.session,
             )
-        problem = self.settings.problem() or (self.settings.not_allowed(message.model) if message.model else None)
+        problem = self.settings.problem() or self.settings.model_problem(message.model)
         if problem is not None:
             self._send_error(message.session, problem.message, problem.hint)
             self._send(message.session, Done("error").to_message())

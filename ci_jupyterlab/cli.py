@@ -197,8 +197,8 @@ async def run_request(args: argparse.Namespace) -> int:
     request = args.request.strip()
     if not request:
         raise UsageError("the request is empty")
-    settings = load_settings(model=args.model, max_attempts=args.max_attempts, cell_timeout=args.timeout)
-    problem = settings.problem()
+    settings = load_settings(max_attempts=args.max_attempts, cell_timeout=args.timeout)
+    problem = settings.problem() or settings.model_problem(args.model)
     if problem is not None:
         raise UsageError(f"{problem.message} {problem.hint}")
     existing = read_existing(args.notebook) if args.notebook else None
@@ -223,6 +223,7 @@ async def run_request(args: argparse.Namespace) -> int:
             language=kernel.language,
             approve=approver(allow_install=args.allow_install, yes=args.yes),
             ask=chooser(args.choose),
+            model=args.model,
         )
         view = None
         if existing is not None:

@@ -68,7 +68,7 @@ class CodeInterpreterRequest:
         self.view = MagicView()
         self.runner = InKernelRunner(shell)
         self.journal = Journal(Path.cwd() / JOURNAL_NAME)
-        self.settings = load_settings(model=options.model, max_attempts=options.max_attempts)
+        self.settings = load_settings(max_attempts=options.max_attempts)
 
     def run(self) -> None:
         recording = None if self.options.fresh else self.journal.find(self.request, recording_options(self.options))
@@ -76,7 +76,7 @@ class CodeInterpreterRequest:
         if recording is not None:
             self.replay(recording)
             return
-        problem = self.settings.problem()
+        problem = self.settings.problem() or self.settings.model_problem(self.options.model)
         if problem is not None:
             self.view.problem(problem.message, problem.hint)
             return
@@ -153,7 +153,11 @@ class CodeInterpreterRequest:
             # A fresh conversation per cell: what a cell does must not depend on
             # which cells ran before it, or replay and a fresh run would disagree.
             agent = assistant.agent(
-                executor, language="python", approve=_cannot_ask, ask=first_option_or(self.options.choose, "--choose")
+                executor,
+                language="python",
+                approve=_cannot_ask,
+                ask=first_option_or(self.options.choose, "--choose"),
+                model=self.options.model,
             )
             notebook = os.environ.get("JPY_SESSION_NAME")
             async for event in agent.run(
@@ -199,7 +203,7 @@ class CodeInterpreterRequest:
             model_option=recording_options(self.options),
             steps=steps,
             answer=self.view.answer,
-            model=self.settings.model,
+            model=self.options.model or self.settings.model,
         )
         try:
             self.journal.save(recording)

@@ -8,7 +8,13 @@
 - ``POST ci-jupyterlab/settings/test``: Test connection (models, the chosen one answers, tool calls, time),
   with a key typed but not saved yet if one is sent (used for that test only); ``{quick: true}``: only
   whether the server answers and lists the model, no tokens spent (the panel's check when it opens);
-- ``GET  ci-jupyterlab/settings/local-servers``: OpenAI-compatible servers answering on this machine.
+- ``GET  ci-jupyterlab/settings/local-servers``: OpenAI-compatible servers answering on this machine;
+- ``POST ci-jupyterlab/settings/page-key``: the page's key (page_key.py), to the first page that asks.
+
+Reading the settings needs ``read``; everything that changes them, or sends a request to a model server
+or probes this machine's ports, needs ``execute``, as the chat does. Changing a guarded setting (approval
+turned down, the base URL, the key) also needs the page's key. The stored key goes only to the server it
+was kept for (``CodeInterpreter.key_for``): testing another one needs a key typed for the test.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from tornado import web
 
 from .agent.connection import check_connection, find_local_servers
 from .agent.settings import Problem
+from .page_key import ALREADY_CLAIMED, GUARDED, HEADER, NOT_FROM_THE_PAGE, guarded_changes
 
 AUTH_RESOURCE = "ci_jupyterlab"
 
@@ -33,11 +40,25 @@ class _SettingsBase(ExtensionHandlerMixin, APIHandler):
     def interpreter(self):
         return self.extensionapp.interpreter
 
+    def refuse(self, problem: Problem, status: int = 403, **more) -> None:
+        self.set_status(status)
+        self.finish(json.dumps({**problem.to_dict(), **more}))
+
+    def require_page_key(self, guarded: list[str]) -> bool:
+        """Whether the request may change these guarded settings (none: yes); refused if not.
+
+        The one check of the page's key (page_key.py), for every route that changes guarded state.
+        """
+        if not guarded or self.extensionapp.page_key.proves(self.request.headers.get(HEADER)):
+            return True
+        self.log.warning("Code interpreter: refused a change of %s without the panel's page key", ", ".join(guarded))
+        self.refuse(NOT_FROM_THE_PAGE, reason="page_key")
+        return False
+
     def _answer(self, problem: Problem | None) -> None:
         if problem is not None:
             # A value that is wrong (400, naming its field) or one the user may not set (403).
-            self.set_status(400 if problem.field else 403)
-            self.finish(json.dumps(problem.to_dict()))
+            self.refuse(problem, 400 if problem.field else 403)
             return
         self.extensionapp.settings_changed()
         self.finish(json.dumps(self.interpreter.settings_view()))
@@ -50,27 +71,44 @@ class SettingsHandler(_SettingsBase):
         self.finish(json.dumps(self.interpreter.settings_view()))
 
     @web.authenticated
-    @authorized
+    @authorized("execute")
     def put(self):
         values = (self.get_json_body() or {}).get("values")
         if not isinstance(values, dict):
             raise web.HTTPError(400, "Send {values: {name: value}}.")
-        self._answer(self.interpreter.update_user_settings(values))
+        current = {name: getattr(self.interpreter, name) for name in GUARDED & values.keys() - {"api_key"}}
+        if self.require_page_key(guarded_changes(current, values)):
+            self._answer(self.interpreter.update_user_settings(values))
 
 
 class KeyHandler(_SettingsBase):
     @web.authenticated
-    @authorized
+    @authorized("execute")
     def put(self):
         key = (self.get_json_body() or {}).get("key")
         if not isinstance(key, str) or not key.strip() or len(key) > 4096:
             raise web.HTTPError(400, "Send {key: '<the API key>'}.")
-        self._answer(self.interpreter.set_user_key(key))
+        if self.require_page_key(["api_key"]):
+            self._answer(self.interpreter.set_user_key(key))
 
     @web.authenticated
-    @authorized
+    @authorized("execute")
     def delete(self):
-        self._answer(self.interpreter.set_user_key(None))
+        if self.require_page_key(["api_key"]):
+            self._answer(self.interpreter.set_user_key(None))
+
+
+class PageKeyHandler(_SettingsBase):
+    """The page's key, to the first page that asks (and again to one that already holds it)."""
+
+    @web.authenticated
+    @authorized("execute")
+    def post(self):
+        key = self.extensionapp.page_key.claim(self.request.headers.get(HEADER))
+        if key is None:
+            self.refuse(ALREADY_CLAIMED, 409)
+            return
+        self.finish(json.dumps({"key": key}))
 
 
 class ConnectionTestHandler(_SettingsBase):
@@ -80,18 +118,18 @@ class ConnectionTestHandler(_SettingsBase):
     """
 
     @web.authenticated
-    @authorized
+    @authorized("execute")
     async def post(self):
         body = self.get_json_body() or {}
         base_url = body.get("base_url") if isinstance(body.get("base_url"), str) else self.interpreter.base_url
         model = body.get("model") if isinstance(body.get("model"), str) else self.interpreter.chosen_model
         typed_key = body.get("api_key")
         typed = typed_key.strip() if isinstance(typed_key, str) else ""
-        key = typed or self.interpreter.api_key
+        # The stored key goes only where it belongs: another server is tested with a key typed for it.
+        key = typed or self.interpreter.key_for(base_url)
         problem = self.interpreter.not_allowed(model, base_url)
         if problem is not None:
-            self.set_status(403)
-            self.finish(json.dumps(problem.to_dict()))
+            self.refuse(problem)
             return
         client = self.interpreter.model_client_class(
             base_url=base_url or None,
@@ -108,6 +146,6 @@ class ConnectionTestHandler(_SettingsBase):
 
 class LocalServersHandler(_SettingsBase):
     @web.authenticated
-    @authorized
+    @authorized("execute")
     async def get(self):
         self.finish(json.dumps({"servers": await find_local_servers(self.interpreter.local_servers)}))

@@ -78,6 +78,8 @@ export interface IStepEntry {
   checks: string[];
   /** An existing cell run again unchanged: an earlier cell it depends on was edited. */
   rerun: boolean;
+  /** The reasons the user approved it for before it ran; null when it ran unasked. */
+  approved: string[] | null;
 }
 
 /**
@@ -373,7 +375,8 @@ export function stepEntry(
     startedAt,
     durationMs: null,
     checks: [],
-    rerun: message.rerun ?? false
+    rerun: message.rerun ?? false,
+    approved: message.approved ?? null
   };
 }
 

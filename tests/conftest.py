@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from mcp_types import Implementation
 
 from ci_jupyterlab.agent import Agent, Assistant, CodeInterpreter, Done, Event, Limits
 from ci_jupyterlab.agent.executors.kernel import KernelExecutor
+from ci_jupyterlab.page_key import HEADER as PAGE_KEY_HEADER
 from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -157,6 +159,38 @@ def jp_server_config(llm_server, sessions_dir):
             "user_settings_dir": str(sessions_dir.parent / "user-settings"),
         },
     }
+
+
+async def run_in_a_server_kernel(jp_fetch, serverapp, code: str) -> str:
+    """Run ``code`` in a kernel the server starts through its REST API, as Lab does; what it printed."""
+    kernel = json.loads((await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))).body)
+    client = serverapp.kernel_manager.get_kernel(kernel["id"]).client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        printed = []
+        reply = await client.execute_interactive(
+            code, output_hook=lambda msg: printed.append(msg["content"].get("text", "")), timeout=60
+        )
+        assert reply["content"]["status"] == "ok", "".join(printed)
+        return "".join(printed)
+    finally:
+        client.stop_channels()
+        await serverapp.kernel_manager.shutdown_kernel(kernel["id"], now=True)
+
+
+async def claim_page_key(jp_fetch) -> dict:
+    """The header that proves a request comes from the panel's page: the server's page key, claimed as the
+    panel claims it when the page loads (the first caller gets it; a holder gets it again)."""
+    global _page_key
+    response = await jp_fetch(
+        "ci-jupyterlab", "settings", "page-key", method="POST", body="{}", headers={PAGE_KEY_HEADER: _page_key}
+    )
+    _page_key = json.loads(response.body)["key"]
+    return {PAGE_KEY_HEADER: _page_key}
+
+
+_page_key = ""  # the last one claimed: a new test server gives it to its first caller whatever is sent
 
 
 @pytest.fixture

@@ -77,14 +77,18 @@ def test_which_cells_wait_in_each_mode(cell, kind):
     assert approval_kind(risks, "never") is None
 
 
-def test_approval_covers_exactly_the_packages_shown():
-    approved = {"a", "b"}
-    assert approval_kind(assess("%pip install a"), "risky", approved) is None
-    assert approval_kind(assess("%pip install -q b a"), "risky", approved) is None
-    assert approval_kind(assess("!pip install c"), "risky", approved) == "install"
-    assert approval_kind(assess("%pip install a c"), "risky", approved) == "install"
-    assert approval_kind(assess("%pip install a\n!rm -rf build"), "risky", approved) == "risky"
-    assert approval_kind(assess("%pip install a"), "always", approved) == "install"  # always means every cell
+def test_approval_covers_exactly_the_command_shown():
+    approved = set(assess("%pip install a b").install_commands)
+    assert approved == {"pip install a b"}
+    assert approval_kind(assess("%pip install a b"), "risky", approved) is None
+    assert approval_kind(assess("!pip   install a b"), "risky", approved) is None  # the same command as a shell line
+    assert approval_kind(assess("%pip install a"), "risky", approved) == "install"  # another command
+    assert approval_kind(assess("%pip install b a"), "risky", approved) == "install"
+    index = "--force-reinstall --pre --index-url https://pypi.example/simple"
+    assert approval_kind(assess(f"!pip install {index} a b"), "risky", approved) == "install"
+    assert approval_kind(assess("!sudo pip install a b"), "risky", approved) == "install"
+    assert approval_kind(assess("%pip install a b\n!rm -rf build"), "risky", approved) == "risky"
+    assert approval_kind(assess("%pip install a b"), "always", approved) == "install"  # always means every cell
 
 
 def answering(chat, extension, *answers):
@@ -182,13 +186,15 @@ async def test_edited_code_is_assessed_again_in_risky_mode(open_chat, llm_server
     assert [m["code"] for m in of(messages, "run_cell")] == ["print('safe')"]
 
 
-async def test_approving_one_install_does_not_cover_another(open_chat, llm_server, extension):
+async def test_approving_one_install_covers_that_command_only(open_chat, llm_server, extension):
+    forced = "!pip install --force-reinstall --pre --index-url https://pypi.invalid/simple traitlets"
     async with open_chat() as chat:
-        answering(chat, extension, True, False)
+        answering(chat, extension, True, False, False)
         llm_server.enqueue(
             run_cell("%pip install traitlets"),  # already there: pip says so, without the network
             run_cell("!pip install ci-jupyterlab-no-such-package-b"),
-            run_cell("%pip install -q traitlets"),  # approved already in this request
+            run_cell("%pip install traitlets"),  # approved already in this request: the same command
+            run_cell(forced),  # the same package, another command: asked again
             answer("Done."),
         )
         messages = await chat.ask("Install what you need.")
@@ -197,14 +203,18 @@ async def test_approving_one_install_does_not_cover_another(open_chat, llm_serve
     assert [(m["kind"], m["packages"]) for m in requests] == [
         ("install", ["traitlets"]),
         ("install", ["ci-jupyterlab-no-such-package-b"]),
+        ("install", ["traitlets"]),
     ]
     assert requests[0]["reasons"] == ["It installs traitlets with %pip."]
+    assert requests[2]["code"] == forced
     cells = of(messages, "run_cell")
     assert len(cells) == 2 and all(cell["code"] == "%pip install traitlets" for cell in cells)
+    assert cells[0]["approved"] == ["It installs traitlets with %pip."] and cells[1]["approved"] is None
     assert [m["status"] for m in of(messages, "cell_done")] == ["ok", "ok"]
     assert told(llm_server, 2).startswith(
         "Not run: the user did not approve: It installs ci-jupyterlab-no-such-package-b with !pip."
     )
+    assert told(llm_server, 4).startswith("Not run: the user did not approve: It installs traitlets with !pip.")
 
 
 async def test_never_mode_runs_everything_without_asking(open_chat, llm_server, extension, tmp_path):

@@ -153,3 +153,30 @@ def test_run_in_a_notebook_needs_an_output_or_force(run_ci, llm_server):
     assert [cell.source for cell in cells[:2]] == ["x = 1", "print(x + 1)"]
     assert cells[0].outputs == []  # --no-run-existing: the user's cell did not run
     assert cells[1].outputs[0]["ename"] == "NameError"  # ...so x was never defined
+
+
+def test_model_option_cannot_override_the_administrators_model(run_ci, llm_server, tmp_path):
+    (tmp_path / "config" / "jupyter_server_config.json").write_text('{"CodeInterpreter": {"model": "scripted-model"}}')
+    llm_server.models = ["scripted-model", "expensive-model"]
+    done = run_ci("run", "Say hi.", "--model", "expensive-model")
+    assert done.returncode == 2
+    assert "The model 'expensive-model' is not allowed on this server." in done.stderr
+    assert llm_server.chat_requests == []
+
+
+def test_without_yes_no_form_of_rmtree_deletes_a_folder_outside_the_work_dir(run_ci, llm_server, tmp_path):
+    """The audit's cell deleted this folder through ``__import__``; built at run time it is declined too."""
+    outside = tmp_path / "outside"
+    (outside / "keep").mkdir(parents=True)
+    llm_server.enqueue(
+        run_cell(f"__import__('shutil').rmtree({str(outside)!r})"),
+        run_cell(f"getattr(__import__('shu' + 'til'), 'rmtree')({str(outside)!r})"),
+        run_cell(f"import sys\nsys.modules['shutil'].rmtree({str(outside)!r})"),
+        answer("I could not delete it."),
+    )
+    done = run_ci("run", "Delete the outside folder.")
+    assert done.returncode == 0, done.stderr
+    assert (outside / "keep").is_dir()
+    told = [m["content"] for r in llm_server.chat_requests[1:] for m in r["messages"][-1:]]
+    assert len(told) == 3 and all(text.startswith("Not run: the user did not approve") for text in told)
+    assert "deletes" in told[0] and "cannot be checked first" in told[1]

@@ -438,6 +438,15 @@ async def test_model_option_is_part_of_the_recording_key(kernel, llm_server):
 
 
 @pytest.mark.asyncio
+async def test_model_option_cannot_override_the_administrators_model(kernel, llm_server, config_dir):
+    (config_dir / "jupyter_server_config.json").write_text('{"CodeInterpreter": {"model": "scripted-model"}}')
+    llm_server.models = ["scripted-model", "expensive-model"]
+    result = await run(kernel, "%%ci --model expensive-model\nSay hi.")
+    assert "The model 'expensive-model' is not allowed on this server." in text(result)
+    assert llm_server.chat_requests == []
+
+
+@pytest.mark.asyncio
 async def test_replay_stops_at_a_failing_step(kernel, llm_server, work_dir):
     Journal(work_dir / JOURNAL_NAME).save(Recording("Use data.", "", ["print(data_from_elsewhere)", "print('after')"]))
     result = await run(kernel, "%%ci\nUse data.")

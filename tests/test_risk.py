@@ -224,6 +224,105 @@ CAUGHT = [
     ),
 ]
 
+# The audit's forms (issue 16): what a cell can do that the gate once let through unasked, visible in
+# the code or built when it runs. (id, cell, the field that must catch it.)
+EVASIONS = [
+    ("dunder-import-rmtree", "__import__('shutil').rmtree('/srv/data')", "file_changes"),
+    ("dunder-import-system", "__import__('os').system('rm -rf ~/x')", "shell_commands"),
+    ("dunder-import-dotted", "__import__('os.path').sep\n__import__('os').remove('/etc/x')", "file_changes"),
+    ("builtins-import", "import builtins\nbuiltins.__import__('shutil').rmtree('/srv')", "file_changes"),
+    ("importlib-literal", "import importlib\nimportlib.import_module('shutil').rmtree('/srv')", "file_changes"),
+    ("importlib-from", "from importlib import import_module\nimport_module('os').system('ls')", "shell_commands"),
+    (
+        "importlib-variable",
+        "import importlib\nm = 'subprocess'\nimportlib.import_module(m).run(['rm', 'x'])",
+        "shell_commands",
+    ),
+    ("sys-modules", "import sys\nsys.modules['os'].system('ls')", "shell_commands"),
+    ("sys-modules-shutil", "import sys, shutil\nsys.modules['shutil'].rmtree('/srv')", "file_changes"),
+    ("getattr-literal", "import os\ngetattr(os, 'system')('ls')", "shell_commands"),
+    ("getattr-import", "getattr(__import__('shutil'), 'rmtree')('/srv')", "file_changes"),
+    ("dict-item", "import os\nos.__dict__['system']('ls')", "shell_commands"),
+    ("vars-item", "import os\nvars(os)['remove']('/etc/x')", "file_changes"),
+    ("pty-spawn", "import pty\npty.spawn('/bin/sh')", "shell_commands"),
+    ("pty-spawn-argv", "import pty\npty.spawn(['bash', '-c', 'rm -rf ~/x'])", "shell_commands"),
+    ("os-open-write", "import os\nfd = os.open('/etc/x', os.O_WRONLY | os.O_CREAT)", "file_changes"),
+    ("os-open-flags-variable", "import os\nfd = os.open('/etc/x', flags)", "file_changes"),
+    ("open-keywords", "open(file='/etc/x', mode='w')", "file_changes"),
+    ("io-open-keywords", "import io\nio.open(file='/etc/x', mode='a')", "file_changes"),
+    ("io-fileio", "import io\nio.FileIO('/etc/x', 'w')", "file_changes"),
+    ("zipfile-write", "import zipfile\nzipfile.ZipFile('/tmp/a.zip', 'w')", "file_changes"),
+    ("eval-literal", "eval(\"__import__('os').system('ls')\")", "shell_commands"),
+    ("exec-literal-rmtree", "exec('import shutil; shutil.rmtree(\"/srv\")')", "file_changes"),
+    ("exec-compile-literal", "exec(compile('import os; os.system(\"ls\")', 'x', 'exec'))", "shell_commands"),
+    ("exec-bytes-literal", "exec(b'import os; os.system(\"ls\")')", "shell_commands"),
+    ("eval-computed", "eval(''.join(parts))", "hidden_code"),
+    ("exec-computed", "exec(code)", "hidden_code"),
+    ("exec-file", "exec(open('helper.py').read())", "hidden_code"),
+    ("compile-computed", "compile(source, 'x', 'exec')", "hidden_code"),
+    ("import-computed", "__import__(name).rmtree(path)", "hidden_code"),
+    ("importlib-computed", "import importlib\nimportlib.import_module(''.join(['sh', 'util']))", "hidden_code"),
+    ("sys-modules-computed", "import sys\nsys.modules[name].system('ls')", "hidden_code"),
+    ("getattr-computed", "import os\ngetattr(os, 'sys' + 'tem')('ls')", "hidden_code"),
+    ("builtins-name", "__builtins__.exec('x = 1')", "hidden_code"),
+    ("subclasses", "[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'Popen']", "hidden_code"),
+    ("globals", "f.__init__.__globals__['system']('ls')", "hidden_code"),
+    ("runpy-path", "import runpy\nrunpy.run_path('/tmp/x.py')", "hidden_code"),
+    ("ctypes", "import ctypes\nctypes.CDLL(None).system(b'ls')", "hidden_code"),
+    ("exec-module", "spec.loader.exec_module(module)", "hidden_code"),
+    ("marshal", "import marshal\nexec(marshal.loads(blob))", "hidden_code"),
+    ("map-remove", "import os\nlist(map(os.remove, ['/etc/a', '/etc/b']))", "file_changes"),
+    (
+        "thread-target-system",
+        "import os, threading\nthreading.Thread(target=os.system, args=('ls',)).start()",
+        "shell_commands",
+    ),
+    ("partial-rmtree", "import functools, shutil\nfunctools.partial(shutil.rmtree, '/srv')()", "file_changes"),
+    ("atexit-rmtree", "import atexit, shutil\natexit.register(shutil.rmtree, '/srv')", "file_changes"),
+    ("map-eval", "list(map(eval, expressions))", "hidden_code"),
+    ("chmod", "import os\nos.chmod('/etc/x', 0o777)", "file_changes"),
+    ("symlink", "import os\nos.symlink('/etc/passwd', '/tmp/p')", "file_changes"),
+    ("truncate", "import os\nos.truncate('/etc/x', 0)", "file_changes"),
+    ("path-touch", "from pathlib import Path\nPath('/etc/x').touch()", "file_changes"),
+    ("extractall", "import tarfile\ntarfile.open('a.tar').extractall('/')", "file_changes"),
+    ("unpack-archive", "import shutil\nshutil.unpack_archive('a.zip', '/srv')", "file_changes"),
+    (
+        "runtime-dir",
+        "from jupyter_core.paths import jupyter_runtime_dir\nprint(jupyter_runtime_dir())",
+        "server_access",
+    ),
+    (
+        "running-servers",
+        "from jupyter_server.serverapp import list_running_servers\nlist(list_running_servers())",
+        "server_access",
+    ),
+    (
+        "runtime-file-glob",
+        "import glob\nglob.glob('/root/.local/share/jupyter/runtime/jpserver-*.json')",
+        "server_access",
+    ),
+    (
+        "our-key-file",
+        "open(os.path.expanduser('~/.local/share/jupyter/ci_jupyterlab/api_key')).read()",
+        "server_access",
+    ),
+    ("connection-file", "from ipykernel import get_connection_file\nget_connection_file()", "server_access"),
+    ("hub-token", "import os\ntoken = os.environ['JUPYTERHUB_API_TOKEN']", "server_access"),
+    ("server-config", "open(os.path.expanduser('~/.jupyter/jupyter_server_config.py')).read()", "server_access"),
+    ("settings-api", "import requests\nrequests.put(url + 'ci-jupyterlab/settings', json={})", "server_access"),
+    (
+        "kernels-api",
+        "import urllib.request\nurllib.request.urlopen('http://127.0.0.1:8888/api/kernels')",
+        "server_access",
+    ),
+    ("contents-api", "requests.get(base + 'api/contents/notes.ipynb')", "server_access"),
+    ("javascript", "from IPython.display import Javascript\nJavascript('alert(1)')", "page_scripts"),
+    ("javascript-display", "from IPython.display import display, Javascript\ndisplay(Javascript(js))", "page_scripts"),
+    ("javascript-magic", "%%javascript\nlocalStorage.clear()", "page_scripts"),
+    ("html-script", "from IPython.display import HTML\nHTML('<script>fetch(\"/x\")</script>')", "page_scripts"),
+    ("html-handler", "%%html\n<img src=x onerror=\"fetch('/x')\">", "page_scripts"),
+]
+
 HARMLESS = [
     ("analysis", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf.to_csv('out.csv')"),
     ("string", "print('pip install x')\nx = '!pip install y'"),
@@ -245,6 +344,14 @@ HARMLESS = [
     ("writefile-relative", "%%writefile helper.py\nimport os\nos.system('ls')"),
     ("relative-copy", "import shutil\nshutil.copy('a.csv', 'backup/a.csv')\nshutil.move('a', 'b')"),
     ("inside-notebook-dir", f"open('{NOTEBOOK_DIR}/out.csv', 'w')\nimport os\nos.remove('{NOTEBOOK_DIR}/tmp/x')"),
+    ("literal-imports", "pd = __import__('pandas')\nnp = importlib.import_module('numpy')\nnp.zeros(3)"),
+    ("literal-getattr", "import os\nsep = getattr(os, 'sep')\nf = getattr(df, column)"),
+    ("eval-literal-math", "eval('1 + 2')"),
+    ("read-only-os-open", "import os\nfd = os.open('/etc/hosts', os.O_RDONLY)"),
+    ("map-over-data", "list(map(str.upper, names))\nsorted(rows, key=len)"),
+    ("web-api", "import requests\nrequests.get('https://api.example.com/api/sessions?day=1')"),
+    ("html-table", "from IPython.display import HTML\nHTML('<table><tr><td>1</td></tr></table>')"),
+    ("relative-extract", "import zipfile\nzipfile.ZipFile('data.zip').extractall('data')"),
 ]
 
 
@@ -260,6 +367,22 @@ def check(risks: Risks, expected: dict) -> None:
 @pytest.mark.parametrize("source, expected", [case[1:] for case in CAUGHT], ids=[case[0] for case in CAUGHT])
 def test_caught(source, expected):
     check(assess(source, NOTEBOOK_DIR), expected)
+
+
+@pytest.mark.parametrize("source, field", [case[1:] for case in EVASIONS], ids=[case[0] for case in EVASIONS])
+def test_evasions_are_caught(source, field):
+    risks = assess(source, NOTEBOOK_DIR)
+    assert getattr(risks, field), risks
+    assert risks.more_than_installs and len(risks.reasons()) >= 1
+
+
+def test_the_gate_catches_every_form_in_the_table(capsys):
+    """The count the audit asked for: how many of the table's forms wait for approval."""
+    forms = [case[1] for case in CAUGHT] + [case[1] for case in EVASIONS]
+    caught = [form for form in forms if assess(form, NOTEBOOK_DIR).any]
+    with capsys.disabled():
+        print(f"\nThe approval gate catches {len(caught)} of {len(forms)} forms in tests/test_risk.py's table.")
+    assert len(caught) == len(forms)
 
 
 @pytest.mark.parametrize("source", [case[1] for case in HARMLESS], ids=[case[0] for case in HARMLESS])

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CANARY_KEY, answer, run_cell
+from conftest import CANARY_KEY, answer, run_cell, run_in_a_server_kernel
 
 from ci_jupyterlab.agent.executors.kernel import KernelExecutor
 
@@ -102,21 +102,8 @@ async def test_a_variable_that_contains_the_key_is_not_passed_to_kernels(jp_fetc
 
 async def kernel_environment(jp_fetch, serverapp, names: list[str]) -> dict:
     """Start a kernel through the server's REST API, as Lab does, and read these variables in it."""
-    kernel = json.loads((await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))).body)
-    client = serverapp.kernel_manager.get_kernel(kernel["id"]).client()
-    client.start_channels()
-    try:
-        await client.wait_for_ready(timeout=60)
-        code = f"import json, os; print(json.dumps({{n: os.environ.get(n) for n in {names!r}}}))"
-        printed = []
-        reply = await client.execute_interactive(
-            code, output_hook=lambda msg: printed.append(msg["content"].get("text", "")), timeout=30
-        )
-        assert reply["content"]["status"] == "ok"
-        return json.loads("".join(printed))
-    finally:
-        client.stop_channels()
-        await serverapp.kernel_manager.shutdown_kernel(kernel["id"], now=True)
+    code = f"import json, os; print(json.dumps({{n: os.environ.get(n) for n in {names!r}}}))"
+    return json.loads(await run_in_a_server_kernel(jp_fetch, serverapp, code))
 
 
 async def test_kernels_the_server_starts_do_not_see_the_key(jp_fetch, jp_serverapp, monkeypatch):

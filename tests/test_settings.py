@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import answer, run_cell
+from conftest import answer, claim_page_key, run_cell
 from tornado.httpclient import HTTPClientError
 
 from ci_jupyterlab.agent.user_settings import UserSettings
@@ -34,19 +34,23 @@ def user_dir(tmp_path):
 
 @pytest.fixture
 def jp_server_config(jp_server_config, user_dir, request, monkeypatch):
-    """A server whose config sets no model, key or server (the user does), plus what a test's parameter adds."""
+    """A server whose config sets no model, key or server (the user does), plus what a test's parameter adds
+    (to the ``CodeInterpreter`` section; a ``ServerApp`` entry to that section)."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CI_JUPYTERLAB_MODEL"):
         monkeypatch.delenv(name, raising=False)
     config = copy.deepcopy(jp_server_config)
     for name in ("base_url", "api_key", "model"):
         config["CodeInterpreter"].pop(name)
     config["CodeInterpreter"]["user_settings_dir"] = str(user_dir)
-    config["CodeInterpreter"].update(getattr(request, "param", {}))
+    extra = dict(getattr(request, "param", {}))
+    config["ServerApp"].update(extra.pop("ServerApp", {}))
+    config["CodeInterpreter"].update(extra)
     return config
 
 
-async def call(jp_fetch, *path, method="GET", body=None):
-    kwargs = {"method": method}
+async def call(jp_fetch, *path, method="GET", body=None, page=True):
+    """A settings route called as the panel calls it: with the page's key, unless ``page`` is False."""
+    kwargs = {"method": method, "headers": await claim_page_key(jp_fetch) if page else {}}
     if body is not None:
         kwargs["body"] = json.dumps(body)
     elif method in ("PUT", "POST"):
@@ -55,9 +59,9 @@ async def call(jp_fetch, *path, method="GET", body=None):
     return json.loads(response.body) if response.body else None
 
 
-async def refused(jp_fetch, *path, method="PUT", body=None) -> tuple[int, dict]:
+async def refused(jp_fetch, *path, method="PUT", body=None, page=True) -> tuple[int, dict]:
     with pytest.raises(HTTPClientError) as caught:
-        await call(jp_fetch, *path, method=method, body=body)
+        await call(jp_fetch, *path, method=method, body=body, page=page)
     return caught.value.code, json.loads(caught.value.response.body)
 
 
@@ -66,7 +70,14 @@ async def test_a_fresh_server_is_set_up_from_the_panel_and_used_without_a_restar
 ):
     view = await call(jp_fetch)
     assert view["values"]["base_url"] == {"value": "", "source": "default", "locked": False}
-    assert view["key"] == {"set": False, "last4": "", "source": "default", "locked": False}
+    assert view["key"] == {
+        "set": False,
+        "last4": "",
+        "source": "default",
+        "locked": False,
+        "endpoint": "api.openai.com",
+        "sent": False,
+    }
     assert (await jp_fetch("ci-jupyterlab", "config")).body and json.loads(
         (await jp_fetch("ci-jupyterlab", "config")).body
     )["configured"] is False
@@ -76,7 +87,14 @@ async def test_a_fresh_server_is_set_up_from_the_panel_and_used_without_a_restar
     )
     assert view["values"]["base_url"]["source"] == "user"
     view = await call(jp_fetch, "key", method="PUT", body={"key": USER_KEY})
-    assert view["key"] == {"set": True, "last4": USER_KEY[-4:], "source": "user", "locked": False}
+    assert view["key"] == {
+        "set": True,
+        "last4": USER_KEY[-4:],
+        "source": "user",
+        "locked": False,
+        "endpoint": llm_server.base_url.split("/")[2],  # kept for the model server then configured
+        "sent": True,
+    }
     assert USER_KEY not in json.dumps(view)
 
     async with open_chat() as chat:

@@ -42,6 +42,7 @@ _PUBLIC = {
     "Limits": "limits",
     "LiveKernelState": "context_providers",
     "ModelClient": "model_client",
+    "ModelNotAllowed": "assistant",
     "NamespaceSummary": "context_providers",
     "NotebookWarning": "events",
     "Question": "events",

@@ -23,21 +23,22 @@ Answer = bool | str
 Approve = Callable[[ApprovalRequest], Awaitable[Answer]]
 
 
-def approval_kind(risks: Risks, mode: str, approved_packages: Set[str] = frozenset()) -> ApprovalKind | None:
+def approval_kind(risks: Risks, mode: str, approved_installs: Set[str] = frozenset()) -> ApprovalKind | None:
     """The approval a cell with ``risks`` waits for before it runs; None if it runs unasked.
 
     "install" if installing packages is all it does that needs approval,
     "risky" if it does more, "review" if nothing (asked only in "always"
-    mode). In "risky" mode a cell that only installs packages the user already
-    approved in this request runs unasked; any other package is asked again.
+    mode). In "risky" mode a cell whose install commands the user already
+    approved in this request, each exactly as written (``risks.install_commands``),
+    runs unasked; any other command is asked again, even for the same packages
+    (``pip install --pre --index-url … x`` after ``%pip install x``).
     """
     if mode == "never":
         return None
-    only_installs = not (risks.uninstalls or risks.shell_commands or risks.file_changes)
-    kind: ApprovalKind = "review" if not risks.any else "install" if only_installs else "risky"
+    kind: ApprovalKind = "review" if not risks.any else "risky" if risks.more_than_installs else "install"
     if mode == "always":
         return kind
-    if kind == "review" or (kind == "install" and set(risks.installs) <= approved_packages):
+    if kind == "review" or (kind == "install" and set(risks.install_commands) <= approved_installs):
         return None
     return kind
 
@@ -53,6 +54,9 @@ def approval_summary(kind: ApprovalKind, risks: Risks) -> str:
         (risks.uninstalls, "uninstalls packages"),
         (risks.shell_commands, "runs shell commands"),
         (risks.file_changes, "changes files outside the notebook's folder"),
+        (risks.hidden_code, "runs code that cannot be checked first"),
+        (risks.server_access, "reaches into the Jupyter server"),
+        (risks.page_scripts, "runs JavaScript in your page"),
     )
     parts = [text for present, text in found if present]
     listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]

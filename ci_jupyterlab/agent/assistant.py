@@ -23,7 +23,15 @@ from .loop import Agent
 from .model_client import ModelClient
 from .questions import Ask
 from .record import SessionRecord
-from .settings import CodeInterpreter
+from .settings import CodeInterpreter, Problem
+
+
+class ModelNotAllowed(ValueError):
+    """A request chose a model the administrator does not allow (``CodeInterpreter.model_problem``)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class Assistant:
@@ -35,18 +43,22 @@ class Assistant:
         limits: Limits = Limits(),
         approval: ApprovalMode = "risky",
         clients: Callable[[str], ModelClient] | None = None,
+        model_problem: Callable[[str | None], Problem | None] | None = None,
     ):
         self.model = model
         self.limits = limits
         self.approval = approval
         self._make_client = clients  # a client of another model, for requests that choose one
+        self._model_problem = model_problem  # why a request may not choose a model, if so
         self._others: dict[str, ModelClient] = {}
         #: Tools beside run_cell that every agent it builds offers (the MCP servers' tools), if any.
         self.tools: ExtraTools | None = None
 
     @classmethod
     def from_settings(cls, settings: CodeInterpreter) -> Assistant:
-        return cls(settings.model_client(), settings.limits(), settings.approval, settings.model_client)
+        return cls(
+            settings.model_client(), settings.limits(), settings.approval, settings.model_client, settings.model_problem
+        )
 
     def client_of(self, model: str | None) -> ModelClient:
         """The client of ``model`` (None: the configured one), made once and kept for this assistant's life."""
@@ -72,8 +84,12 @@ class Assistant:
         ``approve`` answers the cells that wait for approval; None: nobody can
         be asked, so they are not run. ``ask`` answers the model's ``ask_user``
         questions; None: the first option is taken. ``model`` picks another model than the
-        configured one (allowed by the caller).
+        configured one; ``ModelNotAllowed`` if the administrator does not allow
+        it (front ends check ``CodeInterpreter.model_problem`` first, to say so).
         """
+        problem = self._model_problem(model) if self._model_problem is not None else None
+        if problem is not None:
+            raise ModelNotAllowed(problem)
         conversation = conversation if conversation is not None else Conversation(language=language)
         return Agent(
             self.client_of(model),

@@ -31,6 +31,8 @@ LOCAL_SERVERS = {
 #: Seconds each local server has to answer.
 PROBE_TIMEOUT = 0.5
 QUESTION = [{"role": "user", "content": "Reply with the single word OK."}]
+#: What a test says of a server that answered, but not as an OpenAI-compatible one: never what it sent.
+NO_SERVER = "No OpenAI-compatible server answered at {endpoint}."
 
 
 async def _answer(client, tools: list[dict] | None) -> Reply:
@@ -45,7 +47,8 @@ async def check_connection(client, *, quick: bool = False) -> dict:
     """What the model server behind ``client`` (an ``OpenAICompatibleClient``) can do, and how fast.
 
     ``quick``: only whether it answers and lists the chosen model, which spends
-    no tokens (the panel checks so each time it opens).
+    no tokens (the panel checks so each time it opens). A failure never quotes
+    what the server sent: the base URL may be any port of this machine.
     """
     started = time.perf_counter()
     result: dict = {"ok": False, "endpoint": client.endpoint, "models": [], "model": None, "tools": None}
@@ -58,7 +61,8 @@ async def check_connection(client, *, quick: bool = False) -> dict:
             await _check_answers(client, result)
         result["ok"] = True
     except LLMError as exc:
-        result["error"] = {"message": exc.message, "hint": exc.hint}
+        message = NO_SERVER.format(endpoint=client.endpoint) if exc.quotes_server else exc.message
+        result["error"] = {"message": message, "hint": exc.hint}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     return result
 

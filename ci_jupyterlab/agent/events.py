@@ -62,6 +62,9 @@ class RunCell(Event):
     cell_id: str | None = None  # run in this existing cell (an edit) instead of a new one
     #: Run again, unchanged, because an earlier cell it depends on was edited (``cell_id`` is set).
     rerun: bool = False
+    #: Why the user was asked before it ran (the reasons they approved); None: it ran unasked. Restore
+    #: state asks again before running such a cell again.
+    approved: list[str] | None = None
 
 
 @dataclass

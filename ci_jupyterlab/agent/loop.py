@@ -134,7 +134,7 @@ class RequestState:
     work: NotebookWork  # its notebook: the view, the cell it is about, what it changed
     notebook_dir: str | None  # absolute; files changed inside it need no approval. None: unknown
     request_at: int = 0  # the request's index in the prompt, once the system prompt is put first
-    approved_packages: set[str] = field(default_factory=set)  # approved in this request, as shown
+    approved_installs: set[str] = field(default_factory=set)  # install commands approved in this request, as written
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = None  # US dollars, when the price table knows the model
@@ -165,6 +165,7 @@ class _Action:
     tool_call_id: str | None  # None for fenced code
     cell_id: str | None = None  # edit_cell: the existing cell it goes into
     declined: bool = False  # the user did not approve it: it is not run
+    approved: list[str] | None = None  # the reasons the user approved it for, if asked
     question: tuple[str, list[str]] | None = None  # ask_user: the question and its options; nothing runs
     tool: tuple[str, dict] | None = None  # a tool of an MCP server: its name and arguments; nothing runs
     feedback: str = ""  # what the model was told about it (redacted)
@@ -597,6 +598,7 @@ class Agent:
             return
         replaced = attempts.failed_code
         cell = action.cell = self._next_cell(action.code, attempts, target)
+        cell.approved = action.approved
         action.replaced = replaced if cell.replaces else None
         run = _Run()
         async for event in self._run_cell(cell, run, attempts, action.tool_call_id, packages):
@@ -726,7 +728,7 @@ class Agent:
         """
         while True:
             risks = assess(action.code, self.request.notebook_dir)
-            kind = approval_kind(risks, self.approval, self.request.approved_packages)
+            kind = approval_kind(risks, self.approval, self.request.approved_installs)
             if kind is None:
                 return
             target = self.work.target_for(action.cell_id)
@@ -757,11 +759,13 @@ class Agent:
                     answering.cancel()
             if isinstance(answer, str):
                 action.code = answer
+                action.approved = request.reasons or [request.reason]
                 if self.approval == "risky":
                     continue
                 return
             if answer is True:
-                self.request.approved_packages.update(risks.installs)  # exactly those shown
+                self.request.approved_installs.update(risks.install_commands)  # exactly as shown
+                action.approved = request.reasons or [request.reason]
                 return
             action.declined = True
             if tell_model:

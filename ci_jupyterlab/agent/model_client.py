@@ -40,12 +40,17 @@ class CutOff:
 
 
 class LLMError(Exception):
-    """A failure to tell the user about, with what to do about it."""
+    """A failure to tell the user about, with what to do about it.
 
-    def __init__(self, message: str, hint: str = ""):
+    ``quotes_server``: the message quotes what the server sent (an error's body, a stream's bytes), which
+    is fine for the server the user chose, not for one a caller merely names (``settings/test``).
+    """
+
+    def __init__(self, message: str, hint: str = "", *, quotes_server: bool = False):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.quotes_server = quotes_server
 
 
 class ToolsRejected(LLMError):

@@ -222,6 +222,7 @@ class OpenAICompatibleClient:
         return LLMError(
             redact(message, [self._key]),  # the detail quotes what the server sent
             f"Check that {setting_name('base_url')} points at an OpenAI-compatible API, usually ending in /v1.",
+            quotes_server=True,
         )
 
     def _not_a_stream(self, content_type: str) -> LLMError:
@@ -279,7 +280,7 @@ class OpenAICompatibleClient:
             )
         else:
             detail = getattr(exc, "message", "") or str(exc)
-            error = LLMError(f"The model server at {where} answered with an error: {detail}")
+            error = LLMError(f"The model server at {where} answered with an error: {detail}", quotes_server=True)
         error.message = redact(error.message, [self._key])
         return error
 

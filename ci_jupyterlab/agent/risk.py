@@ -1,9 +1,17 @@
 """What in a notebook cell needs the user's approval before it runs.
 
-The agent may write cells that install packages, run shell commands, or delete
-and overwrite files outside the notebook's folder; the user sees and approves
-those first. Matching lines with regular expressions misses most ways of doing
-it (``subprocess``, ``os.system``, ``%%bash`` cells, chained shell commands)
+The agent may write cells that install packages, run shell commands, delete
+and overwrite files outside the notebook's folder, run code made when they run
+(``eval`` of computed text: nothing can be checked before), reach into the
+Jupyter server (its runtime and credential files, its API: the server's token
+is there) or run JavaScript in the page; the user sees and approves those
+first. Names are followed where the cell spells them out:
+``__import__("shutil").rmtree``, ``importlib.import_module("os")``,
+``sys.modules["os"]``, ``getattr(os, "system")``, ``eval``/``exec`` of a literal,
+a risky function handed on as a value (``map(os.remove, paths)``).
+
+Matching lines with regular expressions misses most ways of doing it
+(``subprocess``, ``os.system``, ``%%bash`` cells, chained shell commands)
 and flags strings and comments that only mention them. So the cell is read the
 way the kernel reads it: IPython's input transformers turn magics and ``!``
 escapes into plain calls (``get_ipython().system(...)``), ``ast`` parses the
@@ -24,7 +32,7 @@ import posixpath
 import re
 import shlex
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import reduce
 
 
@@ -36,28 +44,53 @@ class Risks:
     uninstalls: tuple[str, ...] = ()
     shell_commands: tuple[str, ...] = ()  # as written, other than commands that only (un)install Python packages
     file_changes: tuple[str, ...] = ()  # "deletes /etc/x (shutil.rmtree)"
+    hidden_code: tuple[str, ...] = ()  # code built when the cell runs: "eval({source})", "__import__({name})"
+    server_access: tuple[str, ...] = ()  # Jupyter's runtime or credential files, the server's API
+    page_scripts: tuple[str, ...] = ()  # JavaScript run in the JupyterLab page: "IPython.display.Javascript"
     installers: tuple[str, ...] = ()  # how packages are (un)installed: "%pip", "!pip", "subprocess", ...
+    #: Each install command as written (words joined by one space): what an approval binds to.
+    install_commands: tuple[str, ...] = ()
 
     @property
     def any(self) -> bool:
-        return bool(self.installs or self.uninstalls or self.shell_commands or self.file_changes)
+        return bool(self.installs or self.more_than_installs)
+
+    @property
+    def more_than_installs(self) -> bool:
+        """Whether the cell does anything needing approval besides installing packages."""
+        return bool(
+            self.uninstalls
+            or self.shell_commands
+            or self.file_changes
+            or self.hidden_code
+            or self.server_access
+            or self.page_scripts
+        )
 
     def reasons(self) -> list[str]:
         """One plain sentence per kind of risk, for the approval card and the model."""
         how = f" with {', '.join(self.installers)}" if self.installers else ""
-        sentences = []
-        if self.installs:
-            sentences.append(f"It installs {', '.join(self.installs)}{how}.")
-        if self.uninstalls:
-            sentences.append(f"It uninstalls {', '.join(self.uninstalls)}{how}.")
-        if self.shell_commands:
-            sentences.append(f"It runs shell commands: {'; '.join(self.shell_commands)}.")
-        if self.file_changes:
-            sentences.append(
+        found = (
+            (self.installs, f"It installs {', '.join(self.installs)}{how}."),
+            (self.uninstalls, f"It uninstalls {', '.join(self.uninstalls)}{how}."),
+            (self.shell_commands, f"It runs shell commands: {'; '.join(self.shell_commands)}."),
+            (
+                self.file_changes,
                 "It changes files outside the notebook's folder, or at paths known only when it runs: "
-                f"{'; '.join(self.file_changes)}."
-            )
-        return sentences
+                f"{'; '.join(self.file_changes)}.",
+            ),
+            (
+                self.hidden_code,
+                f"It runs code made when it runs, which cannot be checked first: {'; '.join(self.hidden_code)}.",
+            ),
+            (
+                self.server_access,
+                "It reaches into the Jupyter server itself (its runtime or credential files, or its API): "
+                f"{'; '.join(self.server_access)}.",
+            ),
+            (self.page_scripts, f"It runs JavaScript in your JupyterLab page: {'; '.join(self.page_scripts)}."),
+        )
+        return [sentence for present, sentence in found if present]
 
 
 def assess(source: str, notebook_dir: str | None = None) -> Risks:
@@ -336,7 +369,65 @@ _EXECS = {
 } | {"os.posix_spawn", "os.posix_spawnp", "asyncio.create_subprocess_exec"}
 _PIP_MAINS = {"pip.main", "pip._internal.main", "pip._internal.cli.main.main"}
 _DELETES = {"shutil.rmtree", "os.remove", "os.unlink", "os.rmdir", "os.removedirs"}
-_OPENS = {"open", "io.open", "codecs.open", "builtins.open"}
+_OPENS = {
+    "open", "io.open", "codecs.open", "builtins.open", "io.FileIO", "gzip.open", "bz2.open", "lzma.open",
+    "tarfile.open", "zipfile.ZipFile",
+}  # fmt: skip
+#: Calls that change a file's metadata or make one where the path (first argument) says.
+_CHANGES = {
+    "os.chmod", "os.lchmod", "os.chown", "os.lchown", "shutil.chown", "os.truncate", "os.utime", "os.mkfifo",
+    "os.mknod", "os.link", "os.symlink",
+}  # fmt: skip
+#: Calls that run code given as text or bytes; a literal is read like a cell, anything else cannot be.
+_CODE_RUNNERS = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+#: Calls that import a module named by their first argument.
+_IMPORTERS = {"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"}
+#: Calls that run code that cannot be read here at all: a file's, another module's, native code, pickled code.
+_OPAQUE_CALLS = {
+    "runpy.run_path", "code.interact", "ctypes.CDLL", "ctypes.PyDLL", "ctypes.cdll.LoadLibrary",
+    "ctypes.CDLL.LoadLibrary", "marshal.loads", "types.FunctionType", "types.CodeType",
+}  # fmt: skip
+#: Methods that run code they were given: ``spec.loader.exec_module(m)``, ``interpreter.runsource(text)``.
+_OPAQUE_METHODS = {"exec_module", "runsource", "runcode"}
+#: Attributes that reach past every name the cell shows: ``().__class__.__base__.__subclasses__()``.
+_INTERNALS = {"__globals__", "__subclasses__", "__builtins__", "__code__", "__closure__", "__import__"}
+#: Modules whose functions ``getattr(module, name)`` with a computed name could be any of.
+_SENSITIVE_MODULES = {"os", "shutil", "subprocess", "pty", "builtins", "sys", "importlib", "ctypes", "posix", "io"}
+#: Programs run without a shell (argv) through the pseudo-terminal module.
+_PTY_SPAWNS = {"pty.spawn", "os.forkpty", "pty.fork"}
+#: ``os.open`` flags that write.
+_WRITE_FLAGS = re.compile(r"O_(WRONLY|RDWR|CREAT|TRUNC|APPEND)")
+#: Calls that find Jupyter's runtime, data and config files (the server's token, kernels' keys, our key).
+_JUPYTER_FILES = {
+    "jupyter_core.paths.jupyter_runtime_dir", "jupyter_core.paths.jupyter_data_dir",
+    "jupyter_core.paths.jupyter_config_dir", "jupyter_core.paths.jupyter_path",
+    "jupyter_core.paths.jupyter_config_path", "jupyter_server.serverapp.list_running_servers",
+    "notebook.notebookapp.list_running_servers", "jupyter_client.find_connection_file",
+    "jupyter_client.connect.find_connection_file", "ipykernel.get_connection_file",
+    "ipykernel.connect.get_connection_file", "ipykernel.get_connection_info", "ipykernel.connect.get_connection_info",
+}  # fmt: skip
+#: Text that names Jupyter's runtime or credential files, or the variables that hold the server's token.
+_JUPYTER_SECRETS = re.compile(
+    r"jpserver-|nbserver-|jupyter[/\\]runtime|share[/\\]jupyter|Library[/\\]Jupyter|\.jupyter[/\\]|"
+    r"jupyter_(server|notebook)_config|ci_jupyterlab[/\\](api_key|settings\.json)|kernel-[\w-]+\.json|"
+    r"^(JUPYTER_TOKEN|JUPYTERHUB_API_TOKEN|JPY_API_TOKEN|JUPYTER_RUNTIME_DIR|JUPYTER_DATA_DIR|JUPYTER_CONFIG_DIR)$"
+)
+#: Text that names a route only the Jupyter server (or JupyterHub) has, or the variables that locate it.
+_JUPYTER_API = re.compile(
+    r"ci-jupyterlab/|lab/api/|hub/api\b|^(JUPYTERHUB_API_URL|JUPYTERHUB_SERVICE_URL|JUPYTER_SERVER_URL)$"
+)
+#: A route the Jupyter server has, like other web services: the server's if on this machine or relative.
+_SERVER_ROUTE = re.compile(r"(?:^|/)api/(?:kernels|sessions|contents|terminals|kernelspecs|shutdown)\b")
+_ELSEWHERE = re.compile(r"://(?!(?:localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)[:/]|$)")
+#: Calls that show JavaScript (or HTML that may hold some) in the page.
+_PAGE_SCRIPTS = {
+    "IPython.display.Javascript", "IPython.core.display.Javascript", "IPython.display.display_javascript",
+    "IPython.core.display.display_javascript",
+}  # fmt: skip
+_HTML_CALLS = {"IPython.display.HTML", "IPython.core.display.HTML", "IPython.display.display_html"}
+_HTML_MAGICS = {"html", "HTML", "svg", "markdown"}
+#: HTML that runs script: a script element, an event handler, a javascript: URL.
+_SCRIPT_IN_HTML = re.compile(r"<script|\son\w+\s*=|javascript:", re.IGNORECASE)
 _MOVES = {"shutil.move", "os.rename", "os.replace", "os.renames"}
 _COPIES = {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree"}
 #: Methods that write their first argument: ``df.to_csv(path)``, ``plt.savefig(path)``, ``np.save(path, a)``.
@@ -361,15 +452,19 @@ class _Findings:
 
     def __init__(self, notebook_dir: str | None):
         self.notebook_dir = notebook_dir
-        self.installs: list[str] = []
-        self.uninstalls: list[str] = []
-        self.shell_commands: list[str] = []
-        self.file_changes: list[str] = []
-        self.installers: list[str] = []
+        self.found: dict[str, list[str]] = {field.name: [] for field in fields(Risks)}
+        self.installs = self.found["installs"]
+        self.uninstalls = self.found["uninstalls"]
+        self.shell_commands = self.found["shell_commands"]
+        self.file_changes = self.found["file_changes"]
+        self.hidden_code = self.found["hidden_code"]
+        self.server_access = self.found["server_access"]
+        self.page_scripts = self.found["page_scripts"]
+        self.installers = self.found["installers"]
+        self.install_commands = self.found["install_commands"]
 
     def risks(self) -> Risks:
-        fields = (self.installs, self.uninstalls, self.shell_commands, self.file_changes, self.installers)
-        return Risks(*(tuple(dict.fromkeys(found)) for found in fields))
+        return Risks(**{name: tuple(dict.fromkeys(found)) for name, found in self.found.items()})
 
     def cell(self, source: str) -> None:
         """Read a cell, or the body of a cell magic, in IPython syntax."""
@@ -393,6 +488,13 @@ class _Findings:
                 continue
             _Walk(self, tree).visit(tree)
 
+    def text(self, text: str) -> None:
+        """A string of the cell: does it name Jupyter's runtime or credential files, or the server's API?"""
+        if _JUPYTER_SECRETS.search(text):
+            self.server_access.append(f"reads Jupyter's runtime or credential files ({_short(text)!r})")
+        elif _JUPYTER_API.search(text) or (_SERVER_ROUTE.search(text) and not _ELSEWHERE.search(text)):
+            self.server_access.append(f"calls the Jupyter server's API ({_short(text)!r})")
+
     def shell(self, text: str, via: str, shown: str | None = None) -> None:
         """Shell text run by ``via``; it is a shell command to show unless it only (un)installs packages."""
         commands = [words for separator, words in _commands(text) if not _is_filter(separator, words)]
@@ -412,6 +514,8 @@ class _Findings:
         tool, action, packages = found
         (self.installs if action == "install" else self.uninstalls).extend(packages)
         self.installers.append(via + tool if via in ("!", "%") else via)
+        if action == "install":
+            self.install_commands.append(" ".join(words))
         return tool not in _SYSTEM_MANAGERS
 
     def line_magic(self, name: str, line: str) -> None:
@@ -445,6 +549,8 @@ class _Findings:
             self.change(f"{verb} {path[0]} (%%{name})", [path[0]])
         elif name in _SCRIPTS:
             self.shell_commands.append(f"%%{name} {line}".strip())
+        elif name in ("javascript", "js") or (name in _HTML_MAGICS and _SCRIPT_IN_HTML.search(body)):
+            self.page_scripts.append(f"%%{name}")
 
     def change(self, what: str, paths: list[str], unknown_is_risky: bool = False) -> None:
         """A file change to show if one of its paths is outside the notebook's folder."""
@@ -486,12 +592,47 @@ class _Walk(ast.NodeVisitor):
         self.aliases = _aliases(tree)
         self.values = _single_assignments(tree)
         self.sys_argv = _sys_argv(tree)
+        self.called: set[int] = set()  # the nodes called as functions (the others are handed on as values)
+        self.named: set[int] = {id(value) for value in self.values.values()}  # "run = subprocess.run"
 
     def visit_Call(self, node: ast.Call) -> None:
+        self.called.add(id(node.func))
         name = self.name(node.func)
         if not (name and self.call(name, node)) and isinstance(node.func, ast.Attribute):
             self.method(node.func.attr, node.func.value, node)
         self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in _INTERNALS:
+            self.findings.hidden_code.append(_shown(node))
+        self.handed_on(node)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "__builtins__":
+            self.findings.hidden_code.append(node.id)
+        self.handed_on(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if self.name(node.value) == "sys.modules" and self.literal(node.slice) is None:
+            self.findings.hidden_code.append(_shown(node))
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self.findings.text(node.value)
+
+    def handed_on(self, node: ast.Name | ast.Attribute) -> None:
+        """A risky function handed on rather than called: ``map(os.remove, paths)``, ``Thread(target=os.system)``."""
+        if id(node) in self.called or id(node) in self.named or not isinstance(node.ctx, ast.Load):
+            return
+        name = self.name(node)
+        if name in _DELETES | _MOVES | _COPIES | _CHANGES:
+            self.findings.file_changes.append(f"{name} (handed on as a function)")
+        elif name in _SUBPROCESS | _SHELL_CALLS.keys() | _EXECS | _PTY_SPAWNS:
+            self.findings.shell_commands.append(f"{name} (handed on as a function)")
+        elif name in _CODE_RUNNERS | _IMPORTERS | _OPAQUE_CALLS:
+            self.findings.hidden_code.append(f"{name} (handed on as a function)")
 
     def call(self, name: str, node: ast.Call) -> bool:
         """Note a call by its dotted name; False if the name means nothing here."""
@@ -519,14 +660,40 @@ class _Walk(ast.NodeVisitor):
             findings.line_magic(magic, line)
         elif name == "get_ipython().run_cell_magic" and len(node.args) == 3:
             findings.cell_magic(*(self.text(argument) for argument in node.args))
-        elif name in ("get_ipython().run_cell", "exec", "builtins.exec") and first is not None:
-            code = self.resolve(first)
-            if isinstance(code, ast.Constant) and isinstance(code.value, str):
-                findings.cell(code.value)
+        elif name in _CODE_RUNNERS or name == "get_ipython().run_cell":
+            self.run_code(name, _argument(node, 0, "source"))
+        elif name in _IMPORTERS:
+            if self.literal(_argument(node, 0, "name")) is None:
+                findings.hidden_code.append(f"{name}({_shown(first)})")
+        elif name == "getattr" and second is not None:
+            owner = self.name(first) or ""
+            if self.literal(second) is None and owner.split(".")[0] in _SENSITIVE_MODULES:
+                findings.hidden_code.append(f"getattr({owner}, {_shown(second)})")
+        elif name in _OPAQUE_CALLS:
+            findings.hidden_code.append(f"{name}(…)")
+        elif name in _PTY_SPAWNS:
+            findings.argv(self.words(first) if first is not None else ["{a new process}"], "pty")
         elif name in _DELETES and first is not None:
             self.delete(first, name)
-        elif name in _OPENS and first is not None:
-            self.open(first, _argument(node, 1, "mode"), "open")
+        elif name in _OPENS and _argument(node, 0, "file") is not None:
+            self.open(_argument(node, 0, "file"), _argument(node, 1, "mode"), "open")
+        elif name == "os.open" and first is not None:
+            flags = _argument(node, 1, "flags")
+            if flags is None or _WRITE_FLAGS.search(ast.unparse(flags)) or "O_RDONLY" not in ast.unparse(flags):
+                path = self.path(first)
+                findings.change(f"writes to {path} (os.open)", [path])
+        elif name in _CHANGES and first is not None:
+            path = self.path(second if name in ("os.link", "os.symlink") and second is not None else first)
+            findings.change(f"changes {path} ({name})", [path])
+        elif name == "shutil.unpack_archive":
+            target = self.path(second) if second is not None else "."
+            findings.change(f"extracts into {target} ({name})", [target])
+        elif name in _JUPYTER_FILES:
+            findings.server_access.append(f"finds Jupyter's files ({name})")
+        elif name in _PAGE_SCRIPTS or (
+            name in _HTML_CALLS and first is not None and _SCRIPT_IN_HTML.search(self.text(first))
+        ):
+            findings.page_scripts.append(name)
         elif name in _MOVES and second is not None:
             self.move(first, second, name)
         elif name in _COPIES and second is not None:
@@ -550,6 +717,15 @@ class _Walk(ast.NodeVisitor):
         elif method in _WRITERS and node.args:
             path = self.path(node.args[0])
             self.findings.change(f"overwrites {path} ({method})", [path])
+        elif method in ("chmod", "touch", "symlink_to", "hardlink_to") and self.is_path(owner):
+            path = self.path(owner)
+            self.findings.change(f"changes {path} (Path.{method})", [path])
+        elif method == "extractall":
+            target = _argument(node, 0, "path")
+            path = self.path(target) if target is not None else "."
+            self.findings.change(f"extracts into {path} (extractall)", [path])
+        elif method in _OPAQUE_METHODS:
+            self.findings.hidden_code.append(f"{_shown(owner)}.{method}(…)")
 
     def delete(self, target: ast.expr, how: str) -> None:
         path = self.path(target)
@@ -566,6 +742,16 @@ class _Walk(ast.NodeVisitor):
     def move(self, source: ast.expr, target: ast.expr, how: str) -> None:
         paths = [self.path(source), self.path(target)]
         self.findings.change(f"moves {paths[0]} to {paths[1]} ({how})", paths)
+
+    def run_code(self, name: str, source: ast.expr | None) -> None:
+        """Code run from text: a literal is read like a cell; anything else cannot be read before it runs."""
+        code = self.resolve(source) if source is not None else None
+        if isinstance(code, ast.Constant) and isinstance(code.value, (str, bytes)):
+            self.findings.cell(code.value if isinstance(code.value, str) else code.value.decode(errors="replace"))
+        elif isinstance(code, ast.Call) and self.name(code.func) in _CODE_RUNNERS:
+            pass  # exec(compile("...", ...)): the inner call is read on its own
+        elif code is not None:
+            self.findings.hidden_code.append(f"{name}({_shown(source)})")
 
     def exec_words(self, name: str, arguments: list[ast.expr]) -> list[str]:
         """The command an ``os.exec*`` / ``os.spawn*`` / ``create_subprocess_exec`` call runs."""
@@ -596,9 +782,45 @@ class _Walk(ast.NodeVisitor):
         if isinstance(node, ast.Attribute):
             owner = self.name(node.value, depth + 1)
             return owner and f"{owner}.{node.attr}"
-        if isinstance(node, ast.Call) and self.name(node.func, depth + 1) in ("get_ipython", "IPython.get_ipython"):
-            return "get_ipython()"
+        if isinstance(node, ast.Call):
+            return self.called_name(node, depth)
+        if isinstance(node, ast.Subscript):
+            return self.subscript_name(node, depth)
         return None
+
+    def called_name(self, node: ast.Call, depth: int) -> str | None:
+        """What a call returns, when it names something: ``get_ipython()``, ``__import__("os")``,
+        ``importlib.import_module("shutil")``, ``getattr(os, "system")``."""
+        function = self.name(node.func, depth + 1)
+        if function in ("get_ipython", "IPython.get_ipython"):
+            return "get_ipython()"
+        if function in _IMPORTERS:
+            module = self.literal(_argument(node, 0, "name"))
+            whole = function == "importlib.import_module" or _argument(node, 3, "fromlist") is not None
+            return module if module is None or whole else module.split(".")[0]
+        if function == "getattr" and len(node.args) >= 2:
+            owner, attribute = self.name(node.args[0], depth + 1), self.literal(node.args[1])
+            return f"{owner}.{attribute}" if owner and attribute else None
+        return None
+
+    def subscript_name(self, node: ast.Subscript, depth: int) -> str | None:
+        """What an item names: ``sys.modules["os"]``, ``os.__dict__["system"]``, ``vars(os)["system"]``."""
+        key = self.literal(node.slice)
+        if key is None:
+            return None
+        owner = node.value
+        if isinstance(owner, ast.Attribute) and owner.attr == "__dict__":
+            base = self.name(owner.value, depth + 1)
+            return base and f"{base}.{key}"
+        if isinstance(owner, ast.Call) and self.name(owner.func, depth + 1) == "vars" and owner.args:
+            base = self.name(owner.args[0], depth + 1)
+            return base and f"{base}.{key}"
+        return key if self.name(owner, depth + 1) == "sys.modules" else None
+
+    def literal(self, node: ast.expr | None) -> str | None:
+        """A string the cell writes out, or None for anything computed."""
+        node = self.resolve(node) if node is not None else None
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
     def resolve(self, node: ast.expr) -> ast.expr:
         """The value a name was given, when the cell gives it exactly one."""
@@ -659,6 +881,19 @@ class _Walk(ast.NodeVisitor):
         if not isinstance(node, ast.Call):
             return False
         return (self.name(node.func) or "").removeprefix("pathlib.") in _PATH_TYPES - {"join"}
+
+
+#: Characters of code or text quoted in a reason.
+_QUOTED = 60
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _QUOTED else text[: _QUOTED - 1] + "…"
+
+
+def _shown(node: ast.expr | None) -> str:
+    """An expression as the card quotes it: its source, shortened."""
+    return _short(ast.unparse(node)) if node is not None else ""
 
 
 def _argument(node: ast.Call, index: int, keyword: str) -> ast.expr | None:

@@ -62,6 +62,13 @@ def is_openai(base_url: str | None) -> bool:
     return not base_url or urlparse(base_url).hostname == "api.openai.com"
 
 
+def same_server(first: str | None, second: str | None) -> bool:
+    """Whether two base URLs name the same model server (OpenAI's, however written; else the same URL)."""
+    if is_openai(first) and is_openai(second):
+        return True
+    return (first or "").strip().rstrip("/") == (second or "").strip().rstrip("/")
+
+
 def endpoint_of(base_url: str | None) -> str:
     """The host a model is reached at, for messages (never the key)."""
     if not base_url:
@@ -132,9 +139,11 @@ class CodeInterpreter(Configurable):
         ["risky", "always", "never"],
         default_value="risky",
         help="Which of the assistant's cells wait for the user's approval before they run. "
-        "'risky' (default): cells that install or uninstall packages, run shell commands, or delete, "
+        "'risky' (default): cells that install or uninstall packages, run shell commands, delete, "
         "move or overwrite files outside the notebook's folder (or at paths known only when the cell "
-        "runs); approving an install covers exactly the packages shown, for the rest of the request. "
+        "runs), run code made at run time (eval/exec/__import__ of computed text), reach into the Jupyter "
+        "server (its runtime files, its API) or run JavaScript in the page; approving an install covers "
+        "exactly the command shown, for the rest of the request. "
         "'always': every cell; the user may run it, edit it first, or skip it. "
         "'never': nothing is asked (whole-line %pip installs still fail the cell when pip fails). "
         "%%ci cannot ask, so it skips what would be asked; `jupyter ci run` asks nobody either: "
@@ -214,6 +223,12 @@ class CodeInterpreter(Configurable):
         "Default: <jupyter data dir>/ci_jupyterlab.",
     ).tag(config=True)
 
+    #: Where the user's key belongs (set with it from the panel); None: the key is not the user's.
+    _user_key_home: str | None = None
+    #: Whether the base URL in use is the user's choice (from the panel) rather than the administrator's,
+    #: the environment's or the default.
+    _user_chose_base_url = False
+
     @default("user_settings_dir")
     def _user_settings_dir_default(self) -> str:
         return os.path.join(jupyter_data_dir(), "ci_jupyterlab")
@@ -280,11 +295,25 @@ class CodeInterpreter(Configurable):
         """The model requests use: as set, else the administrator's first allowed one, else "" (the server's)."""
         return self.model or (self.allowed_models[0] if self.allowed_models else "")
 
+    def key_home(self) -> str:
+        """The base URL the key belongs to: the one a key set from the panel was set for; else the base URL
+        the administrator, the environment or the defaults give (not one the user chose since)."""
+        if self._user_key_home is not None:
+            return self._user_key_home
+        return self.trait_defaults("base_url") if self._user_chose_base_url else self.base_url
+
+    def key_for(self, base_url: str | None) -> str:
+        """The key to send to the model server at ``base_url``: only the server it belongs to (``key_home``)
+        or one the administrator allows (``allowed_base_urls``) gets it; "" for any other."""
+        if self.api_key and any(same_server(base_url, home) for home in [self.key_home(), *self.allowed_base_urls]):
+            return self.api_key
+        return ""
+
     def model_client(self, model: str | None = None):
         """A new client of the configured model, or of ``model`` (``model_client_class``); close it when done."""
         return self.model_client_class(
             base_url=self.base_url or None,
-            api_key=self.api_key,
+            api_key=self.key_for(self.base_url),
             model=model or self.chosen_model,
             timeout=self.request_timeout,
             retries=self.max_retries,
@@ -319,9 +348,12 @@ class CodeInterpreter(Configurable):
             except TraitError as exc:  # a value the user set once, no longer valid
                 setattr(self, name, self.trait_defaults(name))
                 log.warning("Ignoring the code interpreter's user setting %s: %s", name, exc)
+        self._user_chose_base_url = "base_url" in values and not self.set_by_admin("base_url")
         if not self.set_by_admin("api_key"):
             stored = store.key() if self.allow_user_settings else ""
             self.api_key = stored or self.trait_defaults("api_key")
+            # A key kept before its base URL was kept with it belongs to the base URL it has been used with.
+            self._user_key_home = (store.key_base_url() or self.base_url) if stored else None
 
     def source_of(self, name: str, store: UserSettings | None = None) -> str:
         """Where a setting's value comes from: "admin", "user", "environment" or "default"."""
@@ -348,6 +380,8 @@ class CodeInterpreter(Configurable):
                 **key_summary(self.api_key),
                 "source": self.source_of("api_key", store),
                 "locked": self.locked("api_key"),
+                "endpoint": endpoint_of(self.key_home()),  # the server it goes to
+                "sent": bool(self.key_for(self.base_url)),  # whether that is the configured one
             },
             "allowed_models": list(self.allowed_models),
             "allowed_base_urls": list(self.allowed_base_urls),
@@ -389,6 +423,8 @@ class CodeInterpreter(Configurable):
                 setattr(self, name, value)
             return problem
         store.save_values(values)
+        if "base_url" in changes:
+            self._user_chose_base_url = "base_url" in values
         return None
 
     def set_user_key(self, key: str | None) -> Problem | None:
@@ -397,21 +433,19 @@ class CodeInterpreter(Configurable):
             return Problem("The key is set by the administrator.", "Ask them to change it.")
         store = self.user_store()
         if key:
-            store.save_key(key)
+            store.save_key(key, self.base_url)
         else:
             store.forget_key()
         self.api_key = store.key() or self.trait_defaults("api_key")
+        self._user_key_home = self.base_url if key else None
         return None
 
     def not_allowed(self, model: str | None = None, base_url: str | None = None) -> Problem | None:
         """Why the administrator does not allow this model or model server, if so."""
-        model = self.chosen_model if model is None else model
+        problem = self.model_problem(self.chosen_model if model is None else model)
+        if problem is not None:
+            return problem
         base_url = self.base_url if base_url is None else base_url
-        if self.allowed_models and model and model not in self.allowed_models:
-            return Problem(
-                f"The model '{model}' is not allowed on this server.",
-                f"Choose one of: {', '.join(self.allowed_models)} (set by the administrator).",
-            )
         if self.allowed_base_urls and (base_url or "") not in self.allowed_base_urls:
             shown = base_url or "OpenAI"
             return Problem(
@@ -433,6 +467,27 @@ class CodeInterpreter(Configurable):
                 )
         return None
 
+    def model_problem(self, model: str | None) -> Problem | None:
+        """Why a request may not use ``model`` instead of the configured one (None or "": the configured one).
+
+        The one check of the administrator's ``model`` and ``allowed_models`` on every request path: the
+        chat's per-request model, Test connection, ``%%ci --model``, ``jupyter ci run --model``; an MCP
+        front end calls it too. ``Assistant.agent`` refuses a model it refuses, as a backstop. With
+        ``allowed_models`` the model must be one of them; else, where the administrator chose the model
+        (or lets users choose nothing), it must be that one.
+        """
+        if not model:
+            return None
+        if self.allowed_models:
+            if model in self.allowed_models:
+                return None
+            hint = f"Choose one of: {', '.join(self.allowed_models)} (set by the administrator)."
+        elif self.locked("model") and model != self.chosen_model:
+            hint = f"This server uses {self.chosen_model or 'the model it is set up with'} (set by the administrator)."
+        else:
+            return None
+        return Problem(f"The model '{model}' is not allowed on this server.", hint)
+
     def limits(self) -> Limits:
         """The limits of every request, as the loop takes them."""
         return Limits(
@@ -449,7 +504,7 @@ class CodeInterpreter(Configurable):
 
     def problem(self) -> Problem | None:
         """Why no request can be sent with this configuration, if so."""
-        if self.uses_openai and not self.api_key:
+        if self.uses_openai and not self.key_for(self.base_url):
             return Problem(
                 "No model is configured.",
                 "Open the settings (the gear above the chat): for OpenAI, paste your API key; for a local "

@@ -56,6 +56,10 @@ class UserSettings:
     def _key_file(self) -> Path:
         return self.directory / "api_key"
 
+    @property
+    def _key_home_file(self) -> Path:
+        return self.directory / "api_key_base_url"
+
     def values(self) -> dict:
         """The settings the user set; {} if none, or if the file cannot be read (with a warning)."""
         try:
@@ -83,11 +87,24 @@ class UserSettings:
             log.warning("Cannot read the code interpreter's stored key: %s", exc)
             return ""
 
-    def save_key(self, key: str) -> None:
+    def key_base_url(self) -> str | None:
+        """The base URL the stored key was kept for (the only server it goes to); None if not recorded."""
+        try:
+            return self._key_home_file.read_text().strip()
+        except FileNotFoundError:
+            return None  # a key stored before the base URL was kept with it
+        except OSError as exc:
+            log.warning("Cannot read the base URL of the code interpreter's stored key: %s", exc)
+            return None
+
+    def save_key(self, key: str, base_url: str) -> None:
+        """Keep ``key``, for ``base_url`` only."""
+        self._write(self._key_home_file, base_url)
         self._write(self._key_file, key.strip())
 
     def forget_key(self) -> None:
         self._key_file.unlink(missing_ok=True)
+        self._key_home_file.unlink(missing_ok=True)
 
     def _write(self, path: Path, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -39,8 +39,8 @@ const EDITOR_STYLE: React.CSSProperties = {
  * The assistant asks before a cell runs; nothing runs until the user answers.
  *
  * - `install`: the cell installs packages, and that is all it does that needs
- *   approval: Install / Don't install. Approving covers exactly the packages
- *   shown; a later cell that installs anything else asks again. The card
+ *   approval: Install / Don't install. Approving covers exactly the command
+ *   shown; a later cell with any other install command asks again. The card
  *   shows what pip would install (its dry run) and what is there already.
  * - `risky`: it also runs shell commands, uninstalls, or changes files outside
  *   the notebook's folder; the reasons are listed: Run / Don't run.

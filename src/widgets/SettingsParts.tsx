@@ -48,6 +48,14 @@ export function KeyField({
       ? trans.__('Set, ends in %1', state.last4)
       : trans.__('Set');
   }
+  if (state.set && state.sent === false) {
+    // The key goes only to the server it was set for: this one gets none.
+    summary = trans.__(
+      '%1, for %2 only: not sent to this model server (type its key)',
+      summary,
+      state.endpoint
+    );
+  }
   return (
     <div
       className="jp-ci-SettingsField"

@@ -5,6 +5,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useLayoutEffect, useRef, useState } from 'react';
 
+import { loadRemoteImage, safeRendermime } from '../safeMarkdown';
+
 export interface IStepOutputsProps {
   outputs: nbformat.IOutput[];
   rendermime: IRenderMimeRegistry;
@@ -18,8 +20,11 @@ export interface IStepOutputsProps {
 /**
  * A step's outputs rendered as the notebook renders them (images, tables,
  * Plotly, Vega: whatever renderers JupyterLab has), but untrusted, so HTML is
- * sanitized and no script runs. Outputs taller than `collapsedHeight` are
- * cut there, with a "Show more" toggle; while `tail`, the cut keeps the
+ * sanitized and no script runs. The model's code made them, so, as in the
+ * model's markdown, nothing loads from elsewhere (see `safeRendermime`): an
+ * image from another site in an HTML or markdown output is a button that
+ * loads it when clicked. Outputs taller than `collapsedHeight` are cut
+ * there, with a "Show more" toggle; while `tail`, the cut keeps the
  * newest lines.
  */
 export const StepOutputs = React.memo(function StepOutputs({
@@ -37,7 +42,10 @@ export const StepOutputs = React.memo(function StepOutputs({
   // which disposing an attached widget requires.
   useLayoutEffect(() => {
     const model = new OutputAreaModel({ values: outputs, trusted: false });
-    const area = new SimplifiedOutputArea({ model, rendermime });
+    const area = new SimplifiedOutputArea({
+      model,
+      rendermime: safeRendermime(rendermime, trans)
+    });
     Widget.attach(area, host.current!);
     markTracebacks(area, model);
     // Images and plots take their size after they load.
@@ -50,7 +58,7 @@ export const StepOutputs = React.memo(function StepOutputs({
       area.dispose();
       model.dispose();
     };
-  }, [outputs, rendermime]);
+  }, [outputs, rendermime, trans]);
 
   const tall = height > collapsedHeight;
   const collapsed = tall && !expanded;
@@ -72,6 +80,7 @@ export const StepOutputs = React.memo(function StepOutputs({
           .filter(Boolean)
           .join(' ')}
         style={collapsed ? { maxHeight: collapsedHeight } : undefined}
+        onClick={event => loadRemoteImage(event.target)}
       />
       {tall && (
         <button

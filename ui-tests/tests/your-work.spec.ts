@@ -235,6 +235,60 @@ test('after the kernel dies, Restore state runs the working cells again and the 
   expect(outputText(cells[cells.length - 1])).toContain('42');
 });
 
+test('Restore state asks again before it re-runs a cell that needed approval', async ({
+  page,
+  ci
+}) => {
+  const { panel } = await ci.start('restore-approved.ipynb', [
+    runCell('total = 41'),
+    runCell('!echo approved-once > marker.txt\nshell_ran = True'),
+    runCell('import os\nos.kill(os.getpid(), 9)')
+  ]);
+  await ci.ask('Set total, write a marker, then crash.');
+  const approval = panel.getByRole('group', { name: 'Approval request' });
+  await approval.getByRole('button', { name: 'Run', exact: true }).click();
+
+  const card = panel.getByRole('group', { name: 'Kernel restarted' });
+  await expect(card).toBeVisible({ timeout: 60000 });
+  const labDialog = page.locator('.jp-Dialog', {
+    hasText: 'Kernel Restarting'
+  });
+  await labDialog.locator('.jp-mod-accept').click();
+  await expect(labDialog).toHaveCount(0);
+
+  // Cancel: nothing runs, the card still offers to restore.
+  await card.getByRole('button', { name: 'Restore state' }).click();
+  const ask = page.locator('.jp-Dialog', {
+    hasText: 'Run approved cells again?'
+  });
+  await expect(ask).toContainText('Step 2');
+  await expect(ask).toContainText('It runs shell commands: echo approved-once');
+  await ask.getByRole('button', { name: 'Cancel restoring the state' }).click();
+  await expect(
+    card.getByRole('button', { name: 'Restore state' })
+  ).toBeVisible();
+
+  // Skip them: the other working cell runs, the approved one does not.
+  await card.getByRole('button', { name: 'Restore state' }).click();
+  await ask
+    .getByRole('button', {
+      name: 'Restore without the cells that needed approval'
+    })
+    .click();
+  await expect(card).toContainText('State restored: 1 of 1 cells run again.', {
+    timeout: 60000
+  });
+  await ci.script([
+    runCell("print(total + 1, 'shell_ran' in globals())"),
+    { text: 'It is 42.' }
+  ]);
+  await ci.askUntilDone('Continue: add one.');
+  const cells = taggedCells(
+    await notebookCells(page, 'restore-approved.ipynb')
+  );
+  expect(outputText(cells[cells.length - 1])).toContain('42 False');
+});
+
 test('Restore state can re-run the user’s own cells above the assistant’s too', async ({
   page,
   ci
