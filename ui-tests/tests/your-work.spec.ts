@@ -4,6 +4,7 @@
  * survives huge outputs and offers to restore a lost kernel's state.
  */
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 
 import { CodeInterpreter, expect, test } from './fixtures';
 import {
@@ -205,6 +206,24 @@ test('a 12 MB output does not break the chat: the step ends and the request goes
   );
 });
 
+/**
+ * The "Kernel lost" card, once Lab's own dialog that says the kernel
+ * is restarting is dismissed (as the user does first).
+ */
+async function kernelCard(
+  page: IJupyterLabPageFixture,
+  panel: Locator
+): Promise<Locator> {
+  const card = panel.getByRole('group', { name: 'Kernel lost' });
+  await expect(card).toBeVisible({ timeout: 60000 });
+  const labDialog = page.locator('.jp-Dialog', {
+    hasText: 'Kernel Restarting'
+  });
+  await labDialog.locator('.jp-mod-accept').click();
+  await expect(labDialog).toHaveCount(0);
+  return card;
+}
+
 test('after the kernel dies, Restore state runs the working cells again and the work goes on', async ({
   page,
   ci
@@ -215,14 +234,7 @@ test('after the kernel dies, Restore state runs the working cells again and the 
   ]);
   await ci.ask('Set total, then crash.');
 
-  const card = panel.getByRole('group', { name: 'Kernel lost' });
-  await expect(card).toBeVisible({ timeout: 60000 });
-  // Lab's own dialog says the kernel is restarting; the user dismisses it first.
-  const labDialog = page.locator('.jp-Dialog', {
-    hasText: 'Kernel Restarting'
-  });
-  await labDialog.locator('.jp-mod-accept').click();
-  await expect(labDialog).toHaveCount(0);
+  const card = await kernelCard(page, panel);
   await expect(steps.nth(1)).toContainText(/The kernel (died|restarted)/);
   await card.getByRole('button', { name: 'Restore state' }).click();
   await expect(card).toContainText('State restored: 1 of 1 cells run again.', {
@@ -248,13 +260,7 @@ test('Restore state asks again before it re-runs a cell that needed approval', a
   const approval = panel.getByRole('group', { name: 'Approval request' });
   await approval.getByRole('button', { name: 'Run', exact: true }).click();
 
-  const card = panel.getByRole('group', { name: 'Kernel restarted' });
-  await expect(card).toBeVisible({ timeout: 60000 });
-  const labDialog = page.locator('.jp-Dialog', {
-    hasText: 'Kernel Restarting'
-  });
-  await labDialog.locator('.jp-mod-accept').click();
-  await expect(labDialog).toHaveCount(0);
+  const card = await kernelCard(page, panel);
 
   // Cancel: nothing runs, the card still offers to restore.
   await card.getByRole('button', { name: 'Restore state' }).click();
@@ -302,12 +308,7 @@ test('Restore state can re-run the user’s own cells above the assistant’s to
   const { panel } = chat(page);
   await ci.ask('Add one to base, then crash.');
 
-  const card = panel.getByRole('group', { name: 'Kernel lost' });
-  await expect(card).toBeVisible({ timeout: 60000 });
-  const labDialog = page.locator('.jp-Dialog', {
-    hasText: 'Kernel Restarting'
-  });
-  await labDialog.locator('.jp-mod-accept').click();
+  const card = await kernelCard(page, panel);
   await card.getByLabel('Also re-run my own cells above them').check();
   await card.getByRole('button', { name: 'Restore state' }).click();
   await expect(card).toContainText('State restored: 2 of 2 cells run again.', {
