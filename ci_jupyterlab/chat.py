@@ -7,7 +7,8 @@ frames, so it can be tested without a server. Conversations live in a
 Who may do what: the connection that sent a request drives it (its browser runs
 the cells and answers lookups); other connections attached to the same session
 (a second tab, a reloaded page) watch it and may stop it or answer its
-approvals, but their cell results are not taken. A notebook runs one request at
+approvals, but their cell results are not taken. Only a window holding the
+conversation's key may attach or send in it (``ChatSession.admits``). A notebook runs one request at
 a time, whichever conversation it comes from.
 """
 
@@ -40,6 +41,7 @@ from .agent.executors.presence import NotebookPresenceExecutor
 from .agent.questions import UserAnswer, checked_answer
 from .driving import drive
 from .protocol import (
+    NOT_YOUR_CONVERSATION,
     PROTOCOL_VERSION,
     AnswerMessage,
     ApprovalMessage,
@@ -79,6 +81,11 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 10.0
 WAITING_MESSAGE = "Waiting for the kernel: your cell is running."
 DISCONNECTED_MESSAGE = "The page was closed or reloaded while the request ran."
+NOT_YOURS = (
+    "This conversation belongs to another window: it was started in another browser, or by a client that does "
+    "not hold its key."
+)
+NOT_YOURS_HINT = "Its history stays shown here; your next request starts a new conversation."
 
 Send = Callable[[dict], None]
 
@@ -117,7 +124,7 @@ class ChatConnection:
         try:
             self._route(parse_client_message(raw))
         except ProtocolError as exc:
-            self._send_error(exc.session, exc.message, exc.hint)
+            self._send_error(exc.session, exc.message, exc.hint, exc.code)
         except Exception:  # a bug of ours: answer it, keep the socket and the other requests
             log.exception("The code interpreter could not handle a message")
             self._send_error(None, "The code interpreter could not handle that message.", "See the server log.")
@@ -132,7 +139,9 @@ class ChatConnection:
         elif isinstance(message, NotebookDescriptionMessage):
             self._descriptions.deliver(message.call_id, message.notebook)
         elif isinstance(message, AttachMessage):
-            self._attach(self.store.get(message.session))
+            session = self.store.get(message.session)
+            self._admit(session, message.key)
+            self._attach(session)
         else:
             session = self.store.find(message.session)
             if session is None or not session.attached(self):
@@ -247,8 +256,17 @@ class ChatConnection:
             role = "watcher"
         self.send(Attached(session.id, role, session.busy).to_message())
 
+    def _admit(self, session: ChatSession, key: str | None) -> None:
+        """Refuse a window without the conversation's key: attaching is as restricted as stopping."""
+        if not session.admits(key):
+            raise ProtocolError(NOT_YOURS, NOT_YOURS_HINT, session.id, NOT_YOUR_CONVERSATION)
+
     def _start(self, message: UserMessage) -> None:
         session = self.store.get(message.session)
+        if not session.admits(message.key):
+            self._send_error(session.id, NOT_YOURS, NOT_YOURS_HINT, NOT_YOUR_CONVERSATION)
+            self._send(session.id, Done("error").to_message())
+            return
         if session.busy:
             if session.driver is self:
                 raise ProtocolError(
@@ -459,5 +477,6 @@ class ChatConnection:
     def _send(self, session_id: str | None, message: dict) -> None:
         self.send({**message, "session": session_id} if session_id else message)
 
-    def _send_error(self, session_id: str | None, message: str, hint: str) -> None:
-        self._send(session_id, Error(message, hint).to_message())
+    def _send_error(self, session_id: str | None, message: str, hint: str, code: str | None = None) -> None:
+        error = Error(message, hint).to_message()
+        self._send(session_id, {**error, "code": code} if code else error)

@@ -37,13 +37,18 @@ MAX_VIEW_TRACEBACK = 40
 
 
 class ProtocolError(ValueError):
-    """A client message we cannot act on; the text says why."""
+    """A client message we cannot act on; the text says why (``code``: a reason clients act on)."""
 
-    def __init__(self, message: str, hint: str = "", session: str | None = None):
+    def __init__(self, message: str, hint: str = "", session: str | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.session = session
+        self.code = code
+
+
+#: The ``code`` of the error that refuses a window without the conversation's key (see ``ChatSession.admits``).
+NOT_YOUR_CONVERSATION = "not_your_conversation"
 
 
 @dataclass
@@ -63,6 +68,7 @@ class UserMessage:
     intent: str = "ask"  # "ask", "fix" or "explain"
     cell_id: str | None = None  # the cell the request is about
     model: str | None = None  # this request's model, instead of the configured one
+    key: str | None = None  # the conversation's key, which the window that started it keeps
 
 
 @dataclass
@@ -113,6 +119,7 @@ class AttachMessage:
     """The window shows this session (after a reload, or in a second tab): send it its events."""
 
     session: str
+    key: str | None = None  # the conversation's key: only a window holding it may attach
 
 
 @dataclass
@@ -357,6 +364,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
             intent,
             cell_id,
             _optional_str(message.get("model")),
+            _optional_str(message.get("key")),
         )
     if kind == "execution_result":
         status = _field(message, "status", str, session)
@@ -423,7 +431,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
     if kind == "notebook_moved":
         return NotebookMovedMessage(session, _field(message, "path", str, session))
     if kind == "attach":
-        return AttachMessage(session)
+        return AttachMessage(session, _optional_str(message.get("key")))
     if kind == "review":
         action = _field(message, "action", str, session)
         if action not in _REVIEW_ACTIONS:

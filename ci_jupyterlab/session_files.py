@@ -2,7 +2,7 @@
 
 Each session is one JSON file, ``<directory>/<quoted id>.session.json``::
 
-    {"id", "notebook_path", "updated", "record", "conversation"}
+    {"id", "notebook_path", "updated", "record", "conversation", "owner"}
 
 written atomically after each request, readable by the user only. ``index.json``
 maps every session id to ``{notebook_path, updated, requests}`` so that a
@@ -60,6 +60,7 @@ class SavedSession:
     record: SessionRecord
     conversation: Conversation
     updated: float = field(default_factory=time.time)
+    owner: str | None = None  # the digest of the conversation's key (sessions.ChatSession.admits)
 
     def index_entry(self) -> dict:
         return {"notebook_path": self.notebook_path, "updated": self.updated, "requests": len(self.record.requests)}
@@ -71,6 +72,7 @@ class SavedSession:
             "updated": self.updated,
             "record": self.record.to_dict(),
             "conversation": asdict(self.conversation),
+            "owner": self.owner,
         }
 
     @classmethod
@@ -85,6 +87,7 @@ class SavedSession:
             and _is_number(data.get("updated", 0.0))
             and isinstance(record, dict)
             and isinstance(conversation, dict)
+            and isinstance(data.get("owner"), (str, type(None)))
         ):
             raise ValueError("not a saved session")
         return cls(
@@ -94,6 +97,7 @@ class SavedSession:
             # Fields a newer version added are left out rather than refused.
             conversation=Conversation(**{k: v for k, v in conversation.items() if k in _CONVERSATION_FIELDS}),
             updated=data.get("updated", 0.0),
+            owner=data.get("owner"),
         )
 
 

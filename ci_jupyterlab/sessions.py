@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -56,6 +58,8 @@ class ChatSession:
     driver: Peer | None = None  # the client whose notebook runs the cells
     watchers: set = field(default_factory=set)
     save_failed: bool = False  # the last save failed, and the user was told
+    #: The digest of the conversation's key (see ``admits``); None while nobody owns it.
+    owner: str | None = None
 
     @property
     def busy(self) -> bool:
@@ -65,6 +69,24 @@ class ChatSession:
     def awaiting_approval(self) -> bool:
         """Whether the running request waits for the user's answer (an approval, a question), and for nothing else."""
         return self.busy and self.approvals.pending
+
+    def admits(self, key: str | None) -> bool:
+        """Whether a window presenting ``key`` may attach to this conversation, or send in it.
+
+        The window that starts a conversation makes a key for it and keeps it
+        in the browser (a reload, and the browser's other tabs, present it
+        again); the first key presented makes the conversation its owner's,
+        kept as a digest (with the session, so a server restart keeps it). A
+        window without it (another browser, code with the server's token)
+        may not attach, and so may not stop the conversation or answer its
+        approvals. A conversation nobody owns yet (saved before keys were
+        kept) belongs to the first window that presents one.
+        """
+        if self.owner is None:
+            if key:
+                self.owner = _digest(key)
+            return True
+        return bool(key) and hmac.compare_digest(self.owner, _digest(key))
 
     def attached(self, peer: Peer) -> bool:
         """Whether ``peer`` drives or watches this session (and so may stop it or answer it)."""
@@ -112,7 +134,12 @@ class ChatSession:
             self.notebook_path,
             SessionRecord.from_dict(self.record.to_dict()),
             copy.deepcopy(self.conversation),
+            owner=self.owner,
         )
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class SessionStore:
@@ -142,7 +169,7 @@ class SessionStore:
             if saved is not None:
                 saved.record.close_interrupted()
                 self._sessions[session_id] = ChatSession(
-                    saved.id, saved.notebook_path, saved.conversation, saved.record
+                    saved.id, saved.notebook_path, saved.conversation, saved.record, owner=saved.owner
                 )
         return self._sessions.get(session_id)
 

@@ -23,6 +23,7 @@ import type { ChangeReviewer } from './changeReview';
 import type { ChatClient } from './chatClient';
 import type { ConversationSync } from './conversationSync';
 import { Draft } from './draft';
+import { conversationKey } from './conversationKeys';
 import type {
   IApprovalEntry,
   IQuestionEntry,
@@ -131,6 +132,7 @@ export class ChatController implements ICodeInterpreter {
       const sent = this._client.send({
         type: 'user_message',
         session: conversation.session,
+        key: conversationKey(conversation.session),
         text: request,
         notebook,
         intent: options.intent ?? 'ask',

@@ -15,6 +15,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { ChatClient, ConnectionState } from './chatClient';
+import { conversationKey } from './conversationKeys';
 import { restoreConversation } from './history';
 import type { ChatModel, Conversation } from './model';
 import type { ServerMessage } from './protocol';
@@ -103,7 +104,11 @@ export class ConversationSync implements IDisposable {
 
   /** Show this window a session's messages (it drives it, or watches it). */
   private _attach(session: string): void {
-    this._client.send({ type: 'attach', session });
+    this._client.send({
+      type: 'attach',
+      session,
+      key: conversationKey(session)
+    });
   }
 
   /**

@@ -335,6 +335,9 @@ export class Conversation {
   /** The request is over, for the given reason. */
   finishRequest(reason: DoneReason): void {
     this._busy = false;
+    if (this._leaveAfterRequest) {
+      this._leaveForeignSession();
+    }
     this._watching = false;
     if (this._requestStartedAt !== null) {
       this._requestDurationMs = Date.now() - this._requestStartedAt;
@@ -512,6 +515,20 @@ export class Conversation {
     );
   }
 
+  /**
+   * This window does not hold the key of the session it shows (another
+   * browser started it): the history stays shown, and the next request
+   * starts a new session, once the refused one (if any) is over.
+   */
+  private _leaveForeignSession(): void {
+    if (this._busy) {
+      this._leaveAfterRequest = true;
+      return;
+    }
+    this._session = UUID.uuid4();
+    this._leaveAfterRequest = false;
+  }
+
   /** Now, for timers; null while replaying a saved history (its times are not this window's). */
   private _clock(): number | null {
     return this._replaying ? null : Date.now();
@@ -600,6 +617,9 @@ export class Conversation {
         break;
       case 'error':
         this.addNotice(message.message, message.hint);
+        if (message.code === 'not_your_conversation') {
+          this._leaveForeignSession();
+        }
         break;
       case 'done':
         if (message.reason === 'kernel') {
@@ -855,6 +875,7 @@ export class Conversation {
   private _trans: TranslationBundle;
   private _dismissals: Dismissals;
   private _session = UUID.uuid4();
+  private _leaveAfterRequest = false;
   private _entries: ChatEntry[] = [];
   private _changeSets: IChangeSet[] = [];
   private _cellReference: ICellReference | null = null;

@@ -26,12 +26,7 @@ export async function claimPageKey(
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<boolean> {
   try {
-    const { key } = await requestAPI<{ key: string }>(
-      'settings/page-key',
-      { method: 'POST', headers: pageKeyHeaders(settings) },
-      settings
-    );
-    localStorage.setItem(storageName(settings), key);
+    await claim(settings);
     return true;
   } catch (error) {
     console.warn(
@@ -51,9 +46,10 @@ export function pageKeyHeaders(
 }
 
 /**
- * Send a change that needs the page's key. If the server refuses it (403)
- * and the key kept here was stale (the server restarted: the page claims
- * the new key), send it once more.
+ * Send a change that needs the page's key. If the server refuses it (403),
+ * the page claims the key again: a key kept from before a server restart is
+ * replaced and the change sent once more; if another browser holds the key,
+ * the server's answer to the claim says so.
  */
 export async function withPageKey<T>(
   send: (headers: Record<string, string>) => Promise<T>,
@@ -63,15 +59,25 @@ export async function withPageKey<T>(
   try {
     return await send(pageKeyHeaders(settings));
   } catch (error) {
-    const refused = error instanceof APIError && error.response.status === 403;
-    if (!refused || !(await claimPageKey(settings))) {
+    if (!(error instanceof APIError && error.response.status === 403)) {
       throw error;
     }
+    await claim(settings);
     if (pageKeyHeaders(settings)[HEADER] === held) {
       throw error; // the key was right: the refusal is about something else
     }
     return send(pageKeyHeaders(settings));
   }
+}
+
+/** Ask the server for the page's key (sending the one kept, if any) and keep it. */
+async function claim(settings: ServerConnection.ISettings): Promise<void> {
+  const { key } = await requestAPI<{ key: string }>(
+    'settings/page-key',
+    { method: 'POST', headers: pageKeyHeaders(settings) },
+    settings
+  );
+  localStorage.setItem(storageName(settings), key);
 }
 
 function storageName(settings: ServerConnection.ISettings): string {

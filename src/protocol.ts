@@ -252,6 +252,8 @@ export interface IUserMessage {
   cell_id?: string;
   /** This request's model instead of the configured one (the server checks it). */
   model?: string;
+  /** The conversation's key (see conversationKeys.ts). */
+  key?: string;
 }
 
 export interface IExecutionResultMessage {
@@ -312,6 +314,8 @@ export interface IInspectResultMessage {
 export interface IAttachMessage {
   type: 'attach';
   session: string;
+  /** The conversation's key: only a window holding it may attach. */
+  key?: string;
 }
 
 /**
@@ -501,6 +505,8 @@ export interface IErrorMessage {
   watch?: boolean;
   message: string;
   hint: string | null;
+  /** A reason to act on: `not_your_conversation` (this window lacks the conversation's key). */
+  code?: string;
 }
 
 export interface IDoneMessage extends ISessionMessage {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict
 
 from ci_jupyterlab.agent.events import RunCell
 from ci_jupyterlab.agent.executors.notebook_file import NotebookFileExecutor
 from ci_jupyterlab.agent.notebook_view import snapshot_of
+from ci_jupyterlab.testing.panel_client import KEYED_MESSAGES
 
 
 class Chat:
@@ -18,8 +20,11 @@ class Chat:
     that notebook (a new cell, or the cell an edit names) as the panel puts it.
     """
 
-    def __init__(self, ws, kernel=None, session="s-1", notebook: dict | None = None):
+    def __init__(self, ws, kernel=None, session="s-1", notebook: dict | None = None, key: str | None = None):
         self.ws, self.kernel, self.session = ws, kernel, session
+        # The conversation's key, as the panel keeps it in the browser: a reloaded page or a second tab
+        # of the same browser passes the first window's ``key``.
+        self.key = key or uuid.uuid4().hex
         self.approve = False  # the answer to approval requests
         self.always = False  # with it: "Always allow" (a tool of an MCP server)
         self.received: list[dict] = []
@@ -38,6 +43,8 @@ class Chat:
     async def send(self, **message):
         message.setdefault("protocol", 3)
         message.setdefault("session", self.session)
+        if message.get("type") in KEYED_MESSAGES:
+            message.setdefault("key", self.key)
         await self.ws.write_message(json.dumps(message))
 
     async def next(self) -> dict:

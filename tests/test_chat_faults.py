@@ -158,11 +158,12 @@ async def test_a_notebook_outside_the_root_is_refused(open_chat, llm_server):
         assert not llm_server.chat_requests
 
 
-async def test_a_second_tab_watches_and_a_stranger_cannot_stop(open_chat, llm_server, jp_ws_fetch):
+async def test_a_second_tab_watches_and_a_stranger_cannot_attach_nor_stop(open_chat, llm_server, jp_ws_fetch):
     async with open_chat() as first:
         second = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), first.kernel, "s-2")
-        stranger = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), first.kernel, "s-1")
-        for chat in (second, stranger):
+        stranger = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), first.kernel, "s-1")  # without s-1's key
+        tab = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), first.kernel, "s-1", key=first.key)
+        for chat in (second, stranger, tab):
             await chat.next()  # hello
         llm_server.enqueue(run_cell("import time\ntime.sleep(1)\nanswer = 42"), answer("Done: 42."))
         await first.send(type="user_message", text="Compute.", notebook=NOTEBOOK)
@@ -172,24 +173,52 @@ async def test_a_second_tab_watches_and_a_stranger_cannot_stop(open_chat, llm_se
         await second.send(type="user_message", text="Me too.", notebook=NOTEBOOK)
         refused = await second.next()
         assert refused["type"] == "error" and "notebook is busy" in refused["message"]
-        # a window that never attached may not stop it
+        # a window that never attached may not stop it, nor attach first to stop it then
         await stranger.send(type="stop")
         assert "not attached" in (await stranger.next())["message"]
-        # the same conversation in another tab: watched, not driven
-        await stranger.send(type="attach")
-        assert await stranger.next() == {"type": "attached", "session": "s-1", "role": "watcher", "busy": True}
+        for attempt in ({"type": "attach"}, {"type": "attach", "key": "guessed"}):
+            await stranger.send(**attempt)
+            refused = await stranger.next()
+            assert refused["type"] == "error" and refused["code"] == "not_your_conversation"
+            assert "belongs to another window" in refused["message"]
+        await stranger.send(type="stop")
+        assert "not attached" in (await stranger.next())["message"]
+        # nor send in it to take it over
+        await stranger.send(type="user_message", text="Mine now.", notebook=NOTEBOOK)
+        assert (await stranger.next())["code"] == "not_your_conversation"
+        assert (await stranger.next()) == {"type": "done", "reason": "error", "session": "s-1"}
+        # the same conversation in another tab of the same browser (it holds the key): watched, not driven
+        await tab.send(type="attach")
+        assert await tab.next() == {"type": "attached", "session": "s-1", "role": "watcher", "busy": True}
 
         request = [m for m in first.received if m["type"] == "run_cell"][-1]
         await report(first, request, await first.kernel.run(cell_of(request)))
-        await until(first, "done")
+        assert (await until(first, "done"))["reason"] == "answered"  # nobody stopped it
         seen = []
-        while (message := await stranger.next())["type"] != "done":
+        while (message := await tab.next())["type"] != "done":
             seen.append(message)
         assert all(m["watch"] is True for m in seen + [message])
         assert [m["type"] for m in seen if m["type"] in ("cell_done", "text_delta")][0] == "cell_done"
         assert not any(m["type"] == "inspect" for m in seen)
-        stranger.ws.close()
-        second.ws.close()
+        for chat in (stranger, second, tab):
+            chat.ws.close()
+
+
+async def test_the_conversations_key_survives_a_server_restart(open_chat, llm_server, extension, jp_ws_fetch):
+    """The key is kept (as a digest) with the saved session: after a restart, only its holder attaches."""
+    async with open_chat() as chat:
+        llm_server.enqueue(answer("Hello."))
+        await chat.ask("Hi")
+        await extension.sessions.flush()
+        extension.sessions._sessions.clear()  # as a restarted server: the session is read from its file
+        for key, expected in (("someone-else", "error"), (chat.key, "attached")):
+            other = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, "s-1", key=key)
+            await other.next()  # hello
+            await other.send(type="attach")
+            assert (await other.next())["type"] == expected
+            other.ws.close()
+    saved = (extension.sessions.files.directory / "s-1.session.json").read_text()
+    assert chat.key not in saved  # only its digest
 
 
 async def test_a_pending_approval_survives_a_reload(open_chat, llm_server, jp_ws_fetch):
@@ -199,7 +228,7 @@ async def test_a_pending_approval_survives_a_reload(open_chat, llm_server, jp_ws
         request = await until(chat, "approval_request")
         chat.ws.close()  # the page reloads
 
-        reloaded = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, "s-1")
+        reloaded = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, "s-1", key=chat.key)
         await reloaded.next()  # hello
         await reloaded.send(type="attach")
         assert await reloaded.next() == {"type": "attached", "session": "s-1", "role": "driver", "busy": True}

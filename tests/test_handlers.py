@@ -60,7 +60,7 @@ async def test_the_conversation_continues_across_requests_and_reconnects(open_ch
         llm_server.enqueue(run_cell("total = 40 + 2"), answer("Stored."))
         await chat.ask("Store 42 in total.")
         # a reloaded page opens a new socket but keeps its session id
-        again = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel)
+        again = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, key=chat.key)
         await again.next()
         llm_server.enqueue(run_cell("print(total)"), answer("It is 42."))
         messages = await again.ask("What is total?")

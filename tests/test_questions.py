@@ -100,7 +100,7 @@ async def test_the_panel_answers_by_option_after_a_reload(open_chat, llm_server,
         assert (question["question"], question["options"]) == ("Which months?", OPTIONS)
         chat.ws.close()  # the page reloads: the question waits
 
-        reloaded = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, "s-1")
+        reloaded = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, "s-1", key=chat.key)
         await reloaded.next()  # hello
         await reloaded.send(type="attach")
         assert (await reloaded.next())["busy"] is True

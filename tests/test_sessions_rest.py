@@ -17,12 +17,15 @@ from ci_jupyterlab.chat import ChatConnection
 from ci_jupyterlab.session_files import SessionFiles
 from ci_jupyterlab.sessions import SessionStore
 
+#: The conversation's key, as the browser that started it keeps it.
+BROWSER_KEY = "key-of-the-browser-that-started-it"
+
 
 async def chat_session(jp_ws_fetch, llm_server, workdir) -> list[dict]:
     """One request over the websocket, its cells run in a kernel in ``workdir``; its run_cell messages."""
     async with KernelExecutor(cwd=workdir) as kernel:
         ws = await jp_ws_fetch("ci-jupyterlab", "chat")
-        chat = Chat(ws, kernel)
+        chat = Chat(ws, kernel, key=BROWSER_KEY)
         await chat.next()  # hello
         llm_server.enqueue(run_cell("import os\nprint(os.environ.get('CANARY'))\ntotal = 40 + 2"), answer("Stored."))
         messages = await chat.ask("Store 42 in total.")
@@ -120,6 +123,7 @@ async def test_a_restarted_server_continues_the_conversation(
                 "type": "user_message",
                 "protocol": 3,
                 "session": "s-1",
+                "key": BROWSER_KEY,  # the same browser, after the restart
                 "text": "What is total?",
                 "notebook": {"path": "work/a.ipynb"},
             }

@@ -35,6 +35,8 @@ INTERRUPT_GRACE = 10.0
 #: Seconds without a message from the server after which a request is taken as hung (a failure, not a wait).
 SILENCE_LIMIT = 180.0
 _OUTPUTS = {"stream", "display_data", "execute_result", "error"}
+#: The messages that carry the conversation's key, as the panel sends them.
+KEYED_MESSAGES = frozenset({"user_message", "attach"})
 
 
 class ProtocolRefused(RuntimeError):
@@ -228,6 +230,7 @@ class PanelChat:
 
     def __init__(self, api: ServerAPI, ws: WebSocketClientConnection, kernel: KernelSocket, notebook: str, session):
         self.api, self.ws, self.kernel, self.notebook, self.session = api, ws, kernel, notebook, session
+        self.key = uuid.uuid4().hex  # the conversation's key, which the panel keeps in the browser
         self.approve = False
         self._stopping = False
         self.received: list[tuple[float, dict]] = []  # (time.time() on arrival, message)
@@ -250,6 +253,8 @@ class PanelChat:
         await self.kernel.interrupt()
 
     async def send(self, **message) -> None:
+        if message.get("type") in KEYED_MESSAGES:
+            message.setdefault("key", self.key)
         await self.ws.write_message(json.dumps({"protocol": PROTOCOL_VERSION, "session": self.session, **message}))
 
     async def next(self, timeout: float = SILENCE_LIMIT) -> dict:

@@ -33,12 +33,20 @@ test('a step shows its image in the notebook and in the chat', async ({
 test('HTML with scripts runs in a sandbox and long outputs are collapsed', async ({
   ci
 }) => {
-  const { steps } = await ci.start('table.ipynb', [
+  const { panel, steps } = await ci.start('table.ipynb', [
     runCell(TABLE),
     runCell(LONG),
     { text: 'Done.' }
   ]);
-  await ci.askUntilDone('A table, then many lines.');
+  await ci.ask('A table, then many lines.');
+  // In the notebook, the output's script runs in Lab's own page: the user
+  // approves the cell first (the chat's copy runs in a sandbox, below).
+  const approval = panel.getByRole('group', { name: 'Approval request' });
+  await expect(approval).toContainText(
+    'It runs JavaScript in your JupyterLab page'
+  );
+  await approval.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(ci.chat.status).toHaveText('Done', { timeout: 60000 });
 
   // HTML that has a script renders in a sandboxed frame (scripts, but no
   // access to Lab); none of it is in the chat's own page.
