@@ -27,7 +27,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from .agent.connection import check_connection, find_local_servers
-from .agent.settings import Problem
+from .agent.settings import Problem, endpoint_of
 from .page_key import ALREADY_CLAIMED, GUARDED, HEADER, NOT_FROM_THE_PAGE, guarded_changes
 
 AUTH_RESOURCE = "ci_jupyterlab"
@@ -139,9 +139,16 @@ class ConnectionTestHandler(_SettingsBase):
             retries=0,
         )
         try:
-            self.finish(json.dumps(await check_connection(client, quick=body.get("quick") is True)))
+            result = await check_connection(client, quick=body.get("quick") is True)
         finally:
             await client.close()
+        if "error" in result and not key and self.interpreter.api_key:
+            home = endpoint_of(self.interpreter.key_home())
+            result["error"]["hint"] = (
+                f"The saved key goes only to {home}, so this test was sent without one: type this server's key "
+                f"to test it. {result['error']['hint'] or ''}"
+            ).strip()
+        self.finish(json.dumps(result))
 
 
 class LocalServersHandler(_SettingsBase):

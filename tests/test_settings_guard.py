@@ -137,6 +137,10 @@ async def test_the_stored_key_goes_only_to_the_server_it_was_kept_for(jp_fetch, 
         elsewhere.reset()
         await call(jp_fetch, "test", method="POST")
         assert elsewhere.requests and USER_KEY not in {r["bearer_token"] for r in elsewhere.requests}
+    # A server that wants a key says so, and the test says why none was sent.
+    refused = await call(jp_fetch, "test", method="POST", body={"base_url": "http://127.0.0.1:1/v1"})
+    assert refused["ok"] is False
+    assert refused["error"]["hint"].startswith(f"The saved key goes only to {llm_server.base_url.split('/')[2]}")
 
 
 @pytest.mark.parametrize(
