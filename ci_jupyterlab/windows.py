@@ -28,8 +28,12 @@ class Windows:
             self._windows.remove(window)
 
     def showing(self, path: str) -> ChatConnection | None:
-        """A window that has ``path`` open: the one driving its conversation if any, else the newest."""
-        having = [window for window in self._windows if path in window.open_notebooks]
+        """A window that has ``path`` open: the one driving its conversation if any, else the newest.
+
+        Only a window that may act in the conversation it names counts: one attached to it, or any
+        while nobody owns it (a window cannot name someone else's conversation to drive it).
+        """
+        having = [window for window in self._windows if path in window.open_notebooks and _may_act(window, path)]
         for window in having:
             session = window.store.find(window.open_notebooks[path])
             if session is not None and session.driver is window:
@@ -39,3 +43,8 @@ class Windows:
     def open_paths(self) -> set[str]:
         """Every notebook open in some window."""
         return {path for window in self._windows for path in window.open_notebooks}
+
+
+def _may_act(window: ChatConnection, path: str) -> bool:
+    session = window.store.find(window.open_notebooks[path])
+    return session is None or session.owner is None or session.attached(window)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import nbformat
+from chat_client import Chat
 from conftest import connected, text_of
 
 
@@ -69,3 +70,32 @@ async def test_a_risky_cell_waits_for_the_users_answer_in_the_window(open_chat, 
     approvals = [m for m in shown if m["type"] == "approval_request"]
     assert len(approvals) == 1 and approvals[0]["kind"] == "risky"
     assert "approved" in text_of(result) and not result.is_error
+
+
+async def test_a_window_cannot_name_another_windows_conversation_to_run_in_it(
+    open_chat, mcp_url, token, jp_root_dir, jp_ws_fetch, llm_server, extension
+):
+    """A stranger that says it shows the panel's conversation is not where an outside agent's cell runs:
+    it could approve that cell (issue 16.8). Without a window that may act there, the cell is declined."""
+    outside = jp_root_dir.parent / "outside.txt"
+    outside.write_text("keep me")
+    async with open_chat() as chat:
+        chat.notebook = open_in_lab(jp_root_dir)
+        llm_server.enqueue({"text": "Hello."})
+        await chat.ask("Hi")  # s-1 is this window's conversation now (its key)
+        # Without s-1's key; it would describe the notebook, approve and run whatever it is sent.
+        stranger = Chat(await jp_ws_fetch("ci-jupyterlab", "chat"), chat.kernel, "s-1", notebook=chat.notebook)
+        stranger.approve = True
+        await stranger.next()  # hello
+        await stranger.send(type="open_notebooks", notebooks=[{"path": "work/a.ipynb", "session": "s-1"}])
+        while "work/a.ipynb" not in extension.windows.open_paths():
+            await asyncio.sleep(0.05)
+        following = asyncio.ensure_future(stranger.follow())
+        code = f"import os\nos.remove({str(outside)!r})"
+        async with connected(mcp_url, token) as session:
+            result = await session.call_tool("run_cell", {"path": "work/a.ipynb", "code": code})
+        following.cancel()
+        stranger.ws.close()
+    assert result.is_error and "Not run: the user did not approve" in text_of(result)
+    assert outside.read_text() == "keep me"
+    assert not [m for m in stranger.received if m["type"] in ("describe_notebook", "approval_request", "run_cell")]
