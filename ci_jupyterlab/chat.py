@@ -478,5 +478,4 @@ class ChatConnection:
         self.send({**message, "session": session_id} if session_id else message)
 
     def _send_error(self, session_id: str | None, message: str, hint: str, code: str | None = None) -> None:
-        error = Error(message, hint).to_message()
-        self._send(session_id, {**error, "code": code} if code else error)
+        self._send(session_id, Error(message, hint, code).to_message())

@@ -506,7 +506,7 @@ export interface IErrorMessage {
   message: string;
   hint: string | null;
   /** A reason to act on: `not_your_conversation` (this window lacks the conversation's key). */
-  code?: string;
+  code?: string | null;
 }
 
 export interface IDoneMessage extends ISessionMessage {

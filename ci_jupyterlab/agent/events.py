@@ -231,6 +231,8 @@ class Error(Event):
     type: ClassVar[str] = "error"
     message: str
     hint: str = ""
+    #: A reason the client acts on: ``not_your_conversation`` (it lacks the conversation's key).
+    code: str | None = None
 
 
 @dataclass
