@@ -30,7 +30,7 @@ from pathlib import Path
 from .defuse import CellNames, names_of
 from .executors import ExecutionResult, inspect_json
 from .feedback import strip_ansi
-from .risk import to_python
+from .ipython_syntax import to_python
 
 #: Seconds each probe may take before the checks go without its facts.
 PROBE_TIMEOUT = 2.0
