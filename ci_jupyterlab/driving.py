@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 
 from .agent import Agent, CellDone, Event
 from .agent.events import ending
-from .agent.loop import STOPPED_MESSAGE
+from .agent.request_state import STOPPED_MESSAGE
 from .sessions import ChatSession, SessionStore
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,12 @@
 without code, the same code fails the same way twice, or too many runs in a
 row fail. It yields ``events`` that each front end renders its own way.
 
-Before a cell runs, ``risk.assess`` reads what it would do; depending on
-``c.CodeInterpreter.approval`` the cell waits for the user's answer
-(``ApprovalRequest``, then the ``approve`` callback): run it, edit it, or not.
+Before a cell runs, the approval gate (``approval_gate.py``) reads what it
+would do; depending on ``c.CodeInterpreter.approval`` the cell waits for the
+user's answer (``ApprovalRequest``, then the ``approve`` callback): run it,
+edit it, or not. What the model is sent and what its reply asks for is
+``model_turn.py``; what one request works with (its notebook, usage,
+approvals, attempts) is ``request_state.py``, new for each request.
 """
 
 from __future__ import annotations
@@ -16,22 +19,11 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from .actions import (
-    EDIT_CELL,
-    EDIT_CELL_TOOL,
-    RUN_CELL,
-    RUN_CELL_TOOL,
-    BadArguments,
-    code_from_arguments,
-    edit_from_arguments,
-    fenced_code,
-)
-from .answer_check import AnswerReview
-from .approval import Answer, ApprovalMode, Approve, approval_kind, approval_summary
+from .approval import ApprovalMode, Approve
+from .approval_gate import approval_gate
 from .bounds import bounded_outputs
-from .budget import fit_to_budget
 from .checks import arm_checks
 from .context_providers import ContextProvider, gather_context
 from .conversation import Conversation
@@ -40,8 +32,6 @@ from .enrich import error_hint
 from .events import (
     CLOSING_PHASES,
     AnswerCutOff,
-    ApprovalDetails,
-    ApprovalRequest,
     CellDone,
     Done,
     Event,
@@ -52,37 +42,41 @@ from .events import (
     RunCell,
     Status,
     TextDelta,
-    Usage,
     ending,
 )
-from .executors import FATAL_STATUSES, ExecutionResult, Executor, Preparer, inspect_json
-from .extra_tools import ExtraTools, ToolStep, tool_arguments
-from .feedback import feedback_for_model, status_line
-from .images import MAX_IMAGES, image_parts, images_message, wants_images
+from .executors import ExecutionResult, Executor, Preparer, inspect_json
+from .extra_tools import ExtraTools, ToolStep
+from .feedback import feedback_for_model
+from .images import image_parts, wants_images
 from .install import (
-    DRY_RUN_SECONDS,
     checked_installs,
     failed_install,
-    install_details_probe,
     pinned,
     versions_probe,
 )
 from .limits import Limits
-from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying, ToolsRejected
+from .model_client import CutOff, LLMError, ModelClient, Reply, Retrying
+from .model_turn import ModelTurn
 from .notebook_view import NotebookSnapshot
 from .notebook_work import CodeCell, Intent, NotebookWork
 from .prompts import notebook_context
-from .questions import ASK_USER, ASK_USER_TOOL, Ask, answer_for_model, first_option_or, question_from_arguments
+from .questions import Ask, answer_for_model, first_option_or
 from .record import RequestRecord, SessionRecord
 from .redaction import Redactor
-from .risk import assess
+from .request_state import (
+    Action,
+    Attempts,
+    CellRun,
+    CodeRun,
+    RequestState,
+    Reruns,
+    stopped,
+)
 from .rules import ProjectRules
 from .run_all import RunAllGuard
 from .setting_rules import setting_name
-from .tokens import prompt_tokens
 
 CANCELLED_RESULT = "Not run: the user stopped the request."
-STOPPED_MESSAGE = "Stopped by the user."
 #: For a cell whose run was cut short with the request, before its outputs came back.
 INTERRUPTED_RESULT = (
     "The user stopped the request while this cell ran: it was interrupted after {seconds:.1f} s; "
@@ -90,8 +84,6 @@ INTERRUPTED_RESULT = (
 )
 #: Seconds to read back the versions of freshly installed packages.
 VERSIONS_TIMEOUT = 5.0
-#: Seconds to look up pip's index and the installed versions for an install card (its dry run takes longer).
-INSTALL_DETAILS_TIMEOUT = 8.0
 DECLINED_RESULT = (
     "Not run: the user did not approve: {reasons} Do the task another way (with the packages already "
     "installed, inside the notebook's folder), or explain what is needed and how the user can do it."
@@ -109,99 +101,12 @@ RERUN_AFTER = "The cells after it that use what it defines, run again in order"
 EDIT_NOT_RUN = "The edit was not run, since a cell it needs failed; fix that cell first."
 
 
-@dataclass
-class _Attempts:
-    """Consecutive failures within one request, for the cap and stuck detection."""
-
-    failures: int = 0
-    last_failure: tuple | None = None
-    failed_call: str | None = None  # the cell the next code replaces
-    failed_cell_id: str | None = None  # its id in the notebook, when the executor knows it
-    failed_code: str | None = None  # its code, which the next attempt replaces
-    attempt: int = 0  # the number of the latest attempt at the current step
-    bad_arguments_reported: bool = False
-
-    def replace_next(self, cell: RunCell, result: ExecutionResult) -> None:
-        """The model's next code is another attempt at this cell: it goes in its place."""
-        self.failed_call, self.failed_cell_id, self.failed_code = cell.call_id, result.cell_id, cell.code
-
-
-@dataclass
-class RequestState:
-    """What one request accumulates; each request starts a new one, so nothing carries over to the next."""
-
-    record: RequestRecord
-    work: NotebookWork  # its notebook: the view, the cell it is about, what it changed
-    notebook_dir: str | None  # absolute; files changed inside it need no approval. None: unknown
-    request_at: int = 0  # the request's index in the prompt, once the system prompt is put first
-    approved_installs: set[str] = field(default_factory=set)  # install commands approved in this request, as written
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float | None = None  # US dollars, when the price table knows the model
-    images: list[dict] = field(default_factory=list)  # the turn's images, for a model that reads them
-    stop_requested: bool = False
-    # The cell being run, its tool call and when it started: recorded if the run is cut short.
-    in_flight: tuple[RunCell, str | None, float] | None = None
-    rules: str = ""  # the project's rules, redacted, for the system message
-    run_all: RunAllGuard | None = None  # whether the notebook still runs from the top
-    answer_review: AnswerReview = field(default_factory=AnswerReview)  # the answer's numbers vs the outputs
-    changed_state: bool = False  # a cell of the request defined or changed names in the kernel
-
-    def add_usage(self, reply: Reply, price: tuple[float, float] | None) -> Usage:
-        """Count one model call's tokens (and cost) into the request and its record."""
-        self.prompt_tokens += reply.prompt_tokens
-        self.completion_tokens += reply.completion_tokens
-        if price is not None:
-            spent = (reply.prompt_tokens * price[0] + reply.completion_tokens * price[1]) / 1e6
-            self.cost = (self.cost or 0.0) + spent
-        self.record.prompt_tokens, self.record.completion_tokens = self.prompt_tokens, self.completion_tokens
-        self.record.cost = self.cost
-        return Usage(self.prompt_tokens, self.completion_tokens, self.prompt_tokens + self.completion_tokens, self.cost)
-
-
-@dataclass
-class _Action:
-    code: str
-    tool_call_id: str | None  # None for fenced code
-    cell_id: str | None = None  # edit_cell: the existing cell it goes into
-    declined: bool = False  # the user did not approve it: it is not run
-    approved: list[str] | None = None  # the reasons the user approved it for, if asked
-    question: tuple[str, list[str]] | None = None  # ask_user: the question and its options; nothing runs
-    tool: tuple[str, dict] | None = None  # a tool of an MCP server: its name and arguments; nothing runs
-    feedback: str = ""  # what the model was told about it (redacted)
-    cell: RunCell | None = None  # the cell it ran as; None if it did not run
-    result: ExecutionResult | None = None  # how that run ended
-    replaced: str | None = None  # the code of the failed attempt it replaced, if it did
-    closing: list[Event] | None = None  # a cell run again around it ended the request
-
-
-@dataclass
-class _Reruns:
-    """Cells of the notebook run again around an edit: what the model is told of them, and how they went."""
-
-    reports: list[str] = field(default_factory=list)
-    failed: bool = False  # one failed (or was not run): what depends on it was not run
-    closing: list[Event] | None = None  # the request must end
-
-
-@dataclass
-class _Run:
-    """What running one cell gave: its result, and the feedback the model is told about it."""
-
-    result: ExecutionResult | None = None
-    feedback: str = ""
-
-
-@dataclass
-class CodeRun:
-    """What ``Agent.run_code`` did: the feedback a model gets (redacted), and the run's result if it ran."""
-
-    feedback: str
-    result: ExecutionResult | None
-
-
 class Agent:
-    """Drives the model and an executor for one conversation."""
+    """Drives the model and an executor for one conversation.
+
+    Its attributes last as long as the conversation; what one request works
+    with is ``self.request``, a new ``RequestState`` for each.
+    """
 
     def __init__(
         self,
@@ -232,12 +137,17 @@ class Agent:
         self.ask = ask if ask is not None else first_option_or(None, "--choose")
         self.request: RequestState | None = None  # the request being worked on (or the last one)
         self.tools = tools  # the MCP servers' tools, offered beside run_cell
-        self.code_run: CodeRun | None = None  # how run_code went
+        self.turn = ModelTurn(model, conversation, limits, tools)  # what the model is sent, and its replies read
 
     @property
     def current(self) -> RequestRecord | None:
         """The record of the request being worked on (or the last one), None before the first."""
         return self.request.record if self.request is not None else None
+
+    @property
+    def code_run(self) -> CodeRun | None:
+        """How the last ``run_code`` went, while it is the latest request."""
+        return self.request.code_run if self.request is not None else None
 
     @property
     def work(self) -> NotebookWork:
@@ -301,7 +211,7 @@ class Agent:
         if rules:
             self.request.rules = self._for_model(rules.prompt_text())
             yield RulesUsed(rules.shown)
-        async for event in self._recorded(self._work(_Attempts())):
+        async for event in self._recorded(self._work(Attempts())):
             yield event
 
     async def run_code(
@@ -325,15 +235,15 @@ class Agent:
         """
         work = NotebookWork(notebook, "ask", None, self.limits.view_budget)
         self._start(RequestRecord(request, notebook_path, client=client), work, notebook_dir)
-        self.code_run = CodeRun("", None)
+        self.request.code_run = CodeRun("", None)
         async for event in self._recorded(self._run_for(client, code, cell)):
             yield event
 
     async def _run_for(self, client: str, code: str, cell: str | None) -> AsyncIterator[Event]:
-        action = _Action(code, None, self.work.resolve(cell) if cell is not None else None)
+        action = Action(code, None, self.work.resolve(cell) if cell is not None else None)
         if cell is not None and action.cell_id is None:
             message = f"There is no cell {cell!r} in the notebook."
-            self.code_run = CodeRun(message, None)
+            self.request.code_run = CodeRun(message, None)
             for event in ending("error", message, "Name a cell as notebook_view shows it (#<n>) or by its id."):
                 yield event
             return
@@ -341,7 +251,7 @@ class Agent:
         self.conversation.messages.append(
             {"role": "user", "content": self._for_model(f"{client} (MCP) ran this code in {where}:\n{code}")}
         )
-        attempts = _Attempts()
+        attempts = Attempts()
         async for event in self._run_action(action, attempts):
             yield event
         closing = action.closing
@@ -351,7 +261,7 @@ class Agent:
                 async for event in self._after_success(action, attempts):  # what the edit invalidates runs again
                     yield event
                 closing = action.closing
-        self.code_run = CodeRun(action.feedback, action.result)
+        self.request.code_run = CodeRun(action.feedback, action.result)
         for event in closing or ending("answered"):
             yield event
 
@@ -381,15 +291,15 @@ class Agent:
         self.current.add_attempt(cell, ExecutionResult("cancelled", duration_ms=seconds * 1000))
         self._tell_model(call_id, INTERRUPTED_RESULT.format(seconds=seconds))
 
-    async def _work(self, attempts: _Attempts) -> AsyncIterator[Event]:
+    async def _work(self, attempts: Attempts) -> AsyncIterator[Event]:
         """The loop proper: ask, run, feed back, until an ending."""
         convo = self.conversation
         for _round in range(self.limits.max_rounds):
             if self.request.stop_requested:
-                for event in _stopped():
+                for event in stopped():
                     yield event
                 return
-            over = self._over_cost()
+            over = self.turn.over_cost(self.request)
             if over is not None:
                 hint = f"Ask for less in one request, or raise {setting_name('max_cost_per_request')}."
                 for event in ending("max_cost", over, hint):
@@ -398,7 +308,7 @@ class Agent:
             yield Status("fixing" if attempts.failures else "thinking", *self._attempt(attempts))
             reply = None
             try:
-                async for item in self._ask():
+                async for item in self.turn.ask(self.request):
                     if isinstance(item, Reply):
                         reply = item
                     elif isinstance(item, CutOff):
@@ -415,7 +325,7 @@ class Agent:
             self.current.model = self.model.model_name
             convo.add_reply(reply)
 
-            actions, problem = self._actions(reply, attempts)
+            actions, problem = self.turn.actions(reply, self.work, attempts, self._tell_model)
             if problem is not None:
                 for event in ending("error", problem, "The model sent malformed code requests twice; try rephrasing."):
                     yield event
@@ -437,7 +347,7 @@ class Agent:
                 yield event
                 if isinstance(event, Done):
                     return
-            self._show_images()
+            self.turn.show_images(self.request)
         message = f"Stopped after {self.limits.max_rounds} model calls for this request."
         hint = f"Ask for the rest in a follow-up request, or raise {setting_name('max_rounds')}."
         for event in ending("max_rounds", message, hint):
@@ -451,106 +361,10 @@ class Agent:
         """Answer a code request (or, in fenced mode, report its output), redacted."""
         self.conversation.add_result(call_id, self._for_model(text))
 
-    def _attempt(self, attempts: _Attempts) -> tuple[int, int]:
+    def _attempt(self, attempts: Attempts) -> tuple[int, int]:
         return attempts.failures + 1, self.limits.max_attempts
 
-    async def _ask(self) -> AsyncIterator[str | CutOff | Reply]:
-        """Stream one answer; fall back to fenced code if tools are refused."""
-        convo = self.conversation
-        tools = self._tools() if convo.use_tools else None
-        try:
-            async for item in self.model.stream(self._prompt(tools), tools=tools):
-                yield item
-        except ToolsRejected:
-            convo.use_tools = False
-            async for item in self.model.stream(self._prompt(None), tools=None):
-                yield item
-
-    def _show_images(self) -> None:
-        """The turn's images, to a model that reads them: after all its results, as one message."""
-        if self.request.images:
-            self.conversation.messages.append(images_message(self.request.images[:MAX_IMAGES]))
-            self.request.images = []
-
-    def _over_cost(self) -> str | None:
-        """Why the next model call would take the request past ``max_cost``, if it would."""
-        price = self.limits.price_of(self.model.model_name)
-        if not self.limits.max_cost or price is None:
-            return None
-        tools = self._tools() if self.conversation.use_tools else None
-        estimate = (self.request.cost or 0.0) + prompt_tokens(self._prompt(tools), tools) * price[0] / 1e6
-        if estimate <= self.limits.max_cost:
-            return None
-        return (
-            f"Stopped: the next model call would take this request to about ${estimate:.4f}, past its limit of "
-            f"${self.limits.max_cost:.4f}."
-        )
-
-    def _tools(self) -> list[dict] | None:
-        """``run_cell``, and ``edit_cell`` when the model was shown the notebook; none to explain."""
-        if not self.work.runs_code:
-            return None
-        extra = self.tools.specs() if self.tools is not None else []
-        own = [RUN_CELL_TOOL, EDIT_CELL_TOOL, ASK_USER_TOOL] if self.work.can_edit else [RUN_CELL_TOOL, ASK_USER_TOOL]
-        return own + extra
-
-    def _prompt(self, tools: list[dict] | None) -> list[dict]:
-        """The history as sent: system prompt (with the project's rules) first, within the prompt budget."""
-        messages = self.conversation.with_system_prompt()
-        if self.request.rules:
-            messages[0] = {**messages[0], "content": f"{messages[0]['content']}\n\n{self.request.rules}"}
-        return fit_to_budget(
-            messages,
-            self.limits.prompt_budget - prompt_tokens([], tools),
-            current_request=self.request.request_at,
-        )
-
-    def _actions(self, reply: Reply, attempts: _Attempts) -> tuple[list[_Action], str | None]:
-        """The code the reply asks to run, and a fatal problem if any.
-
-        A malformed tool call is answered with what is wrong once per request;
-        the second one ends the request.
-        """
-        if not self.work.runs_code:
-            return [], None  # explaining: an answer's code is an illustration
-        if not reply.tool_calls:
-            # Fenced code is a request to run it from a model that does not call
-            # tools; from one that does, it is an illustration in the answer.
-            code = None if self.conversation.model_called_tools else fenced_code(reply.text)
-            return ([_Action(code, None)] if code else []), None
-        self.conversation.model_called_tools = True
-        actions = []
-        for call in reply.tool_calls:
-            try:
-                actions.append(self._action(call))
-            except BadArguments as exc:
-                if attempts.bad_arguments_reported:
-                    return [], f"The model's tool call was malformed again: {exc}."
-                attempts.bad_arguments_reported = True
-                self._tell_model(call.id, f"Error: {exc}. Nothing was run.")
-        return actions, None
-
-    def _action(self, call) -> _Action:
-        """The code one tool call asks to run, and where; ``BadArguments`` if it cannot be run."""
-        if call.name == RUN_CELL:
-            return _Action(code_from_arguments(call.arguments), call.id)
-        if call.name == ASK_USER:
-            return _Action("", call.id, question=question_from_arguments(call.arguments))
-        if self.tools is not None and self.tools.owns(call.name):
-            try:
-                return _Action("", call.id, tool=(call.name, tool_arguments(call.arguments)))
-            except ValueError as exc:
-                raise BadArguments(f"the arguments of {call.name} are not a JSON object ({exc})") from None
-        if call.name == EDIT_CELL and self.work.can_edit:
-            reference, code = edit_from_arguments(call.arguments)
-            cell_id = self.work.resolve(reference)
-            if cell_id is None:
-                raise BadArguments(f"there is no cell {reference!r} in the notebook view; name one as #<n>")
-            return _Action(code, call.id, cell_id)
-        known = f"{RUN_CELL}, {EDIT_CELL} or {ASK_USER}" if self.work.can_edit else f"{RUN_CELL} or {ASK_USER}"
-        raise BadArguments(f"there is no tool named '{call.name}'; use {known}")
-
-    async def _run_actions(self, actions: list[_Action], attempts: _Attempts) -> AsyncIterator[Event]:
+    async def _run_actions(self, actions: list[Action], attempts: Attempts) -> AsyncIterator[Event]:
         """Run each action in order; stop the turn at the first failure."""
         for index, action in enumerate(actions):
             if action.question is not None:
@@ -580,7 +394,7 @@ class Agent:
                     yield event
                 return
 
-    async def _run_action(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
+    async def _run_action(self, action: Action, attempts: Attempts) -> AsyncIterator[Event]:
         """One action through the approval gate and the executor; the model told how it went."""
         async for event in self._approval(action):
             yield event
@@ -588,7 +402,7 @@ class Agent:
             return
         action.code, packages = checked_installs(action.code)
         target = self.work.target_for(action.cell_id)
-        reruns = _Reruns()
+        reruns = Reruns()
         if target is not None and attempts.failed_call is None:
             async for event in self._rerun(self.work.stale_inputs(target, action.code), attempts, reruns, RERUN_BEFORE):
                 yield event
@@ -600,14 +414,14 @@ class Agent:
         cell = action.cell = self._next_cell(action.code, attempts, target)
         cell.approved = action.approved
         action.replaced = replaced if cell.replaces else None
-        run = _Run()
+        run = CellRun()
         async for event in self._run_cell(cell, run, attempts, action.tool_call_id, packages):
             yield event
         self._answer(action, "\n".join([*reruns.reports, run.feedback]))
         action.result = run.result
 
     async def _run_cell(
-        self, cell: RunCell, run: _Run, attempts: _Attempts, tool_call_id: str | None, packages=()
+        self, cell: RunCell, run: CellRun, attempts: Attempts, tool_call_id: str | None, packages=()
     ) -> AsyncIterator[Event]:
         """Run one cell, checked after it ran (``checks.py``); its events on the way, its result and the
         feedback for the model in ``run``."""
@@ -650,7 +464,7 @@ class Agent:
             self.current.changes = self.work.summary()
             yield NotebookChanges(len(self.record.requests) - 1, self.current.changes, self.request.changed_state)
 
-    async def _after_success(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
+    async def _after_success(self, action: Action, attempts: Attempts) -> AsyncIterator[Event]:
         """After a run that worked: whether the notebook still runs from the top (a replacement that
         relies on what only the replaced attempt defined goes back to the model), and after an edit of a
         cell of the notebook, the later cells it invalidates, run again. Said in the action's feedback."""
@@ -663,7 +477,7 @@ class Agent:
             return
         later, broken = self.work.invalidated_by(result.cell_id, result.before)
         self.request.run_all.resolved(result.cell_id)
-        reruns = _Reruns()
+        reruns = Reruns()
         async for event in self._rerun(later, attempts, reruns, RERUN_AFTER):
             yield event
         if not reruns.failed:
@@ -672,14 +486,14 @@ class Agent:
         action.closing = reruns.closing
 
     async def _rerun(
-        self, cells: list[CodeCell], attempts: _Attempts, reruns: _Reruns, heading: str
+        self, cells: list[CodeCell], attempts: Attempts, reruns: Reruns, heading: str
     ) -> AsyncIterator[Event]:
         """Run cells of the notebook again, unchanged, in order, as steps (each through the approval gate);
         stop at the first that fails. Their feedback goes into ``reruns.reports``."""
         if cells:
             reruns.reports.append(f"[re-run] {heading}:")
         for number, dependent in enumerate(cells):
-            rerun = _Action(dependent.source, None, dependent.id)
+            rerun = Action(dependent.source, None, dependent.id)
             async for event in self._approval(rerun, tell_model=False):  # the user's code, run by us: same gate
                 yield event
             if self.request.stop_requested or rerun.declined:
@@ -689,7 +503,7 @@ class Agent:
                 return
             cell = self._next_cell(rerun.code, attempts, dependent.id)
             cell = replace(cell, rerun=rerun.code == dependent.source)
-            run = _Run()
+            run = CellRun()
             async for event in self._run_cell(cell, run, attempts, None):
                 yield event
             reruns.reports.append(f"{dependent.ref} (id {dependent.id}): {run.feedback}")
@@ -701,12 +515,12 @@ class Agent:
                 reruns.failed = True
                 return
 
-    def _answer(self, action: _Action, text: str) -> None:
+    def _answer(self, action: Action, text: str) -> None:
         """Tell the model how the action went, and keep it with the action."""
         action.feedback = self._for_model(text)
         self.conversation.add_result(action.tool_call_id, action.feedback)
 
-    def _add_to_answer(self, action: _Action, lines: list[str]) -> None:
+    def _add_to_answer(self, action: Action, lines: list[str]) -> None:
         """Say more in the answer already given to the action (one answer per tool call)."""
         if not lines:
             return
@@ -719,61 +533,17 @@ class Agent:
                 break
         action.feedback = f"{action.feedback}\n{more}"
 
-    async def _approval(self, action: _Action, *, tell_model: bool = True) -> AsyncIterator[ApprovalRequest]:
-        """Ask the user about the action's code while it needs approval.
+    async def _approval(self, action: Action, *, tell_model: bool = True) -> AsyncIterator[Event]:
+        """The approval gate (``approval_gate.py``); with ``tell_model``, the model is told why a declined
+        action did not run."""
+        gate = approval_gate(action, self.request, mode=self.approval, approve=self.approve, executor=self.executor)
+        async for event in gate:
+            yield event
+        if action.declined and tell_model:
+            reasons = " ".join(action.declined_for) or SKIPPED_IN_REVIEW
+            self._answer(action, DECLINED_RESULT.format(reasons=reasons))
 
-        Afterwards ``action.code`` is what runs (the user may have edited it:
-        assessed again in "risky" mode, run as written in "always" mode), or
-        ``action.declined`` is set and (with ``tell_model``) the model has been told why.
-        """
-        while True:
-            risks = assess(action.code, self.request.notebook_dir)
-            kind = approval_kind(risks, self.approval, self.request.approved_installs)
-            if kind is None:
-                return
-            target = self.work.target_for(action.cell_id)
-            details = await self._install_details(risks.installs) if risks.installs else {}
-            request = ApprovalRequest(
-                f"approval-{uuid.uuid4().hex[:12]}",
-                kind,
-                list(risks.installs),
-                risks.reasons(),
-                action.code,
-                approval_summary(kind, risks),
-                cell_id=target,
-                before=self.work.source_of(target) if target else None,
-                command=checked_installs(action.code)[0] if risks.installs else None,
-                index=details.get("index"),
-                installed=details.get("installed"),
-            )
-            answer: Answer = False
-            if self.approve is not None:
-                yield request
-                answering = asyncio.ensure_future(self.approve(request))
-                try:
-                    plan = await self._install_plan(request, risks.installs, answering) if risks.installs else None
-                    if plan is not None:
-                        yield plan
-                    answer = await answering
-                finally:
-                    answering.cancel()
-            if isinstance(answer, str):
-                action.code = answer
-                action.approved = request.reasons or [request.reason]
-                if self.approval == "risky":
-                    continue
-                return
-            if answer is True:
-                self.request.approved_installs.update(risks.install_commands)  # exactly as shown
-                action.approved = request.reasons or [request.reason]
-                return
-            action.declined = True
-            if tell_model:
-                reasons = " ".join(request.reasons) or SKIPPED_IN_REVIEW
-                self._answer(action, DECLINED_RESULT.format(reasons=reasons))
-            return
-
-    async def _ask_user(self, action: _Action, attempts: _Attempts) -> AsyncIterator[Event]:
+    async def _ask_user(self, action: Action, attempts: Attempts) -> AsyncIterator[Event]:
         """Show the model's question and wait for the answer; the model continues from it."""
         question = Question(f"question-{uuid.uuid4().hex[:12]}", *action.question)
         yield question
@@ -781,31 +551,11 @@ class Agent:
         answer = await self.ask(question)
         self._tell_model(action.tool_call_id, answer_for_model(question, answer))
 
-    async def _install_details(self, packages: tuple[str, ...]) -> dict:
-        """What an install card shows beside the command: pip's index and the versions installed now."""
-        return await inspect_json(self.executor, install_details_probe(list(packages)), INSTALL_DETAILS_TIMEOUT)
-
-    async def _install_plan(
-        self, request: ApprovalRequest, packages: tuple[str, ...], answering: asyncio.Future
-    ) -> ApprovalDetails | None:
-        """What pip would install (its dry run asks the index: seconds), unless the user answers first."""
-        await asyncio.sleep(0)
-        if answering.done():  # answered at once (the CLI, %%ci): nobody would read it
-            return None
-        probe = install_details_probe(list(packages), dry_run=True)
-        planning = asyncio.ensure_future(inspect_json(self.executor, probe, DRY_RUN_SECONDS + INSTALL_DETAILS_TIMEOUT))
-        await asyncio.wait({planning, answering}, return_when=asyncio.FIRST_COMPLETED)
-        if not planning.done():
-            planning.cancel()
-            return None
-        found = planning.result()
-        return ApprovalDetails(request.request_id, found.get("plan"), found.get("plan_error"))
-
     async def _pinned(self, packages: list[str]) -> list[str]:
         """The installed packages with their versions, for a reproducible export."""
         return pinned(packages, await inspect_json(self.executor, versions_probe(packages), VERSIONS_TIMEOUT))
 
-    def _next_cell(self, code: str, attempts: _Attempts, cell_id: str | None) -> RunCell:
+    def _next_cell(self, code: str, attempts: Attempts, cell_id: str | None) -> RunCell:
         """A new step (in a new cell, or in the existing cell ``cell_id``), or the next attempt at the
         step that just failed, in its cell."""
         retry = attempts.failed_call is not None and cell_id in (None, attempts.failed_cell_id)
@@ -822,48 +572,7 @@ class Agent:
             cell_id=None if retry else cell_id,
         )
 
-    def _after_run(self, cell: RunCell, result: ExecutionResult, attempts: _Attempts) -> list[Event] | None:
+    def _after_run(self, cell: RunCell, result: ExecutionResult, attempts: Attempts) -> list[Event] | None:
         """Update the attempt count; the closing events if the request must end."""
-        summary = result.error_summary() or {}
-        # A KeyboardInterrupt we did not cause (no timeout) is the user pressing
-        # the notebook's own interrupt button: they want it to stop, not fixed.
-        if (
-            self.request.stop_requested
-            or result.status == "cancelled"
-            or (result.status == "error" and summary.get("ename") == "KeyboardInterrupt")
-        ):
-            return _stopped()
-        if result.ok:
-            attempts.failures, attempts.last_failure = 0, None
-            attempts.failed_call = attempts.failed_cell_id = attempts.failed_code = None
-            return None
-        if result.status in FATAL_STATUSES:
-            return ending("kernel", status_line(result), _LOST_HINTS[result.status])
-        attempts.failures += 1
-        attempts.replace_next(cell, result)
-        signature = (" ".join(cell.code.split()), summary.get("ename"), summary.get("evalue"))
-        if signature == attempts.last_failure:
-            message = f"Stopped: the same code failed twice with {summary.get('ename')}: {summary.get('evalue')}"
-            return ending("stuck", message, "The assistant is stuck; rephrase the request or fix the cell by hand.")
-        attempts.last_failure = signature
-        if attempts.failures >= self.limits.max_attempts:
-            message = f"Gave up after {attempts.failures} failed attempts in a row."
-            return ending("max_attempts", message, "Look at the last error in the notebook, or rephrase the request.")
-        return None
-
-
-#: What to do when a request ended because its kernel or notebook went away, by how.
-_LOST_HINTS = {
-    "kernel_restarted": "Run the cells that define its variables again (the chat's Restore state does it), "
-    "then ask again.",
-    "kernel_dead": "Start the kernel again if it did not restart by itself, run the cells that define its variables "
-    "(the chat's Restore state does it), then ask again.",
-    "notebook_closed": "Reopen the notebook, then ask again; its kernel was left as it was.",
-    "notebook_deleted": "Nothing was written back: it stays deleted. Its cells are still open in the window: "
-    "File > Save Notebook As... keeps them.",
-    "no_response": "Reload the page, then ask again.",
-}
-
-
-def _stopped() -> list[Event]:
-    return ending("stopped", STOPPED_MESSAGE)
+        stop_requested = self.request.stop_requested
+        return attempts.after_run(cell, result, stop_requested=stop_requested, max_attempts=self.limits.max_attempts)
