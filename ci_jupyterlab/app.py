@@ -28,6 +28,7 @@ from .settings_handlers import (
     PageKeyHandler,
     SettingsHandler,
 )
+from .user_config import SettingsPolicy
 from .windows import Windows
 
 
@@ -38,7 +39,7 @@ class CodeInterpreterApp(ExtensionApp):
 
     def initialize_settings(self):
         self.interpreter = CodeInterpreter(parent=self)
-        self.interpreter.apply_user_settings()  # what the user set from the panel, where allowed
+        SettingsPolicy(self.interpreter).apply()  # what the user set from the panel, where allowed
         self.page_key = PageKey()  # proves a guarded settings change comes from the panel's page
         self.sessions = SessionStore(SessionFiles(self.interpreter.sessions_dir, self.interpreter.secrets))
         self._assistant: Assistant | None = None
@@ -128,6 +129,8 @@ class CodeInterpreterApp(ExtensionApp):
 
     async def stop_extension(self):
         """Finish writing the sessions (nothing the chat showed is lost), then close the model client."""
+        if not hasattr(self, "mcp"):
+            return  # it never started: its configuration was refused (the server's log says why)
         await self.mcp.stop()
         await self.toolbox.close()
         await self.mcp_kernels.close()

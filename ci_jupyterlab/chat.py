@@ -73,6 +73,7 @@ from .server_messages import (
     UserMessageShown,
 )
 from .sessions import ChatSession, SessionStore
+from .user_config import SettingsPolicy
 from .windows import Windows
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,9 @@ class ChatConnection:
         )
         tool = request.get("tool") if request else None
         if tool and tool not in self.settings.mcp_always_allow:
-            problem = self.settings.update_user_settings({"mcp_always_allow": [*self.settings.mcp_always_allow, tool]})
+            problem = SettingsPolicy(self.settings).update(
+                {"mcp_always_allow": [*self.settings.mcp_always_allow, tool]}
+            )
             if problem is not None:
                 self._send_error(session.id, problem.message, problem.hint)
 

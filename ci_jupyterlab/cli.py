@@ -43,7 +43,6 @@ from .agent import (
     RulesUsed,
     RunCell,
     find_rules,
-    load_settings,
 )
 from .agent.executors.file_watch import FileWatchingExecutor
 from .agent.executors.kernel import KernelExecutor
@@ -57,6 +56,7 @@ from .kernel_env import key_variables, verification_env
 from .record_notebook import notebook_from_record, quote_request
 from .session_files import SessionFiles
 from .sessions import SessionStore
+from .user_config import load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUTPUT = "ci-run.ipynb"

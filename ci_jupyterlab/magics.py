@@ -35,7 +35,6 @@ from .agent import (
     Question,
     RunCell,
     find_rules,
-    load_settings,
 )
 from .agent.executors.inkernel import InKernelRunner
 from .agent.executors.worker import CellJob, InspectJob, events_from_worker
@@ -45,6 +44,7 @@ from .agent.questions import answer_summary, first_option_or, preset_answer
 from .agent.text import plural
 from .magic_options import MagicOptions, OptionError, parse_magic, recording_options
 from .magic_view import MagicView
+from .user_config import load_settings
 
 #: Characters of the variables summary sent with each request.
 CONTEXT_BUDGET = 3000

@@ -5,7 +5,8 @@
 - ``PUT  ci-jupyterlab/settings`` ``{values: {name: value | null}}``: the user's own values (null: back
   to the default), refused (403) where the administrator decides;
 - ``PUT  ci-jupyterlab/settings/key`` ``{key}`` / ``DELETE``: keep or forget the user's key, on the server;
-- ``POST ci-jupyterlab/settings/test``: Test connection (models, the chosen one answers, tool calls, time),
+- ``POST ci-jupyterlab/settings/test``: Test connection (models, the chosen one answers, what it can do:
+  tool calls, images, token counts; time; what it can do is kept for later clients),
   with a key typed but not saved yet if one is sent (used for that test only); ``{quick: true}``: only
   whether the server answers and lists the model, no tokens spent (the panel's check when it opens);
 - ``GET  ci-jupyterlab/settings/local-servers``: OpenAI-compatible servers answering on this machine;
@@ -27,8 +28,10 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from .agent.connection import check_connection, find_local_servers
+from .agent.model_client import Capabilities
 from .agent.settings import Problem, endpoint_of
 from .page_key import ALREADY_CLAIMED, GUARDED, HEADER, NOT_FROM_THE_PAGE, guarded_changes
+from .user_config import SettingsPolicy, settings_view
 
 AUTH_RESOURCE = "ci_jupyterlab"
 
@@ -39,6 +42,10 @@ class _SettingsBase(ExtensionHandlerMixin, APIHandler):
     @property
     def interpreter(self):
         return self.extensionapp.interpreter
+
+    @property
+    def policy(self) -> SettingsPolicy:
+        return SettingsPolicy(self.interpreter)
 
     def refuse(self, problem: Problem, status: int = 403, **more) -> None:
         self.set_status(status)
@@ -61,14 +68,14 @@ class _SettingsBase(ExtensionHandlerMixin, APIHandler):
             self.refuse(problem, 400 if problem.field else 403)
             return
         self.extensionapp.settings_changed()
-        self.finish(json.dumps(self.interpreter.settings_view()))
+        self.finish(json.dumps(settings_view(self.policy)))
 
 
 class SettingsHandler(_SettingsBase):
     @web.authenticated
     @authorized
     def get(self):
-        self.finish(json.dumps(self.interpreter.settings_view()))
+        self.finish(json.dumps(settings_view(self.policy)))
 
     @web.authenticated
     @authorized("execute")
@@ -78,7 +85,7 @@ class SettingsHandler(_SettingsBase):
             raise web.HTTPError(400, "Send {values: {name: value}}.")
         current = {name: getattr(self.interpreter, name) for name in GUARDED & values.keys() - {"api_key"}}
         if self.require_page_key(guarded_changes(current, values)):
-            self._answer(self.interpreter.update_user_settings(values))
+            self._answer(self.policy.update(values))
 
 
 class KeyHandler(_SettingsBase):
@@ -89,13 +96,13 @@ class KeyHandler(_SettingsBase):
         if not isinstance(key, str) or not key.strip() or len(key) > 4096:
             raise web.HTTPError(400, "Send {key: '<the API key>'}.")
         if self.require_page_key(["api_key"]):
-            self._answer(self.interpreter.set_user_key(key))
+            self._answer(self.policy.set_key(key))
 
     @web.authenticated
     @authorized("execute")
     def delete(self):
         if self.require_page_key(["api_key"]):
-            self._answer(self.interpreter.set_user_key(None))
+            self._answer(self.policy.set_key(None))
 
 
 class PageKeyHandler(_SettingsBase):
@@ -131,17 +138,22 @@ class ConnectionTestHandler(_SettingsBase):
         if problem is not None:
             self.refuse(problem)
             return
-        client = self.interpreter.model_client_class(
-            base_url=base_url or None,
+        quick = body.get("quick") is True
+        client = self.interpreter.model_client(
+            model,
+            base_url=base_url,
             api_key=key,
-            model=model,
             timeout=min(self.interpreter.request_timeout, 30.0),
             retries=0,
+            capabilities=None if quick else Capabilities(),  # a full test finds out afresh
         )
         try:
-            result = await check_connection(client, quick=body.get("quick") is True)
+            result = await check_connection(client, quick=quick)
         finally:
             await client.close()
+        if result["ok"] and not quick:
+            self.interpreter.remember_capabilities(client)
+            self.extensionapp.settings_changed()  # the next request's client starts knowing it
         if "error" in result and not key and self.interpreter.api_key:
             home = endpoint_of(self.interpreter.key_home())
             result["error"]["hint"] = (

@@ -61,6 +61,12 @@ export interface IConnectionTest {
   model: string | null;
   /** Whether it takes tool calls; null when it was not reached. */
   tools: boolean | null;
+  /** What the model can do, as the provider declares or the test found (null: not known). */
+  capabilities?: {
+    tools: boolean | null;
+    images: boolean | null;
+    streaming_usage: boolean | null;
+  };
   round_trip_ms?: number;
   elapsed_ms: number;
   error?: { message: string; hint: string | null };

@@ -64,7 +64,7 @@ def python_server_messages() -> dict[str, set[str]]:
 
 def python_drift(contract: dict, vocabularies: dict | None = None, messages: dict | None = None) -> list[str]:
     """The Python side against the contract: vocabularies, server messages and their fields, settings."""
-    from ci_jupyterlab.agent.user_settings import USER_SETTABLE
+    from ci_jupyterlab.user_config import USER_SETTABLE
 
     vocabularies = python_vocabularies() if vocabularies is None else vocabularies
     messages = python_server_messages() if messages is None else messages

@@ -149,7 +149,7 @@ def test_protocol_refuses_huge_requests():
 
 
 def test_settings_load_from_the_server_config_file_and_environment(tmp_path, monkeypatch):
-    from ci_jupyterlab.agent.settings import load_settings
+    from ci_jupyterlab.user_config import load_settings
 
     (tmp_path / "jupyter_server_config.py").write_text(
         "c.CodeInterpreter.base_url = 'http://127.0.0.1:1234/v1'\nc.CodeInterpreter.max_attempts = 5\n"

@@ -81,10 +81,12 @@ def test_users_set_mcp_servers_within_the_allowlist_and_their_secrets_stay_on_th
     from traitlets.config import Config
 
     from ci_jupyterlab.agent import CodeInterpreter
+    from ci_jupyterlab.user_config import SettingsPolicy, settings_view
 
     config = Config()
     config.CodeInterpreter.allowed_mcp_servers = ["npx -y @modelcontextprotocol/server-filesystem"]
     settings = CodeInterpreter(config=config, user_settings_dir=str(tmp_path))
+    policy = SettingsPolicy(settings)
     allowed = {
         "files": {
             "command": "npx",
@@ -93,16 +95,16 @@ def test_users_set_mcp_servers_within_the_allowlist_and_their_secrets_stay_on_th
         }
     }
     other = {"shell": {"command": "bash", "args": ["-c", "serve"]}}
-    refused = settings.update_user_settings({"mcp_servers": other})
+    refused = policy.update({"mcp_servers": other})
     assert refused is not None and "not allowed" in refused.message and settings.mcp_servers == {}
-    assert settings.update_user_settings({"mcp_servers": {"bad name!": {"command": "x"}}}) is not None
-    assert settings.update_user_settings({"mcp_servers": allowed}) is None
+    assert policy.update({"mcp_servers": {"bad name!": {"command": "x"}}}) is not None
+    assert policy.update({"mcp_servers": allowed}) is None
 
-    shown = settings.settings_view()["values"]["mcp_servers"]["value"]
-    assert shown["files"]["env"] == {"TOKEN": "********"} and "s3cret-value" not in str(settings.settings_view())
+    shown = settings_view(policy)["values"]["mcp_servers"]["value"]
+    assert shown["files"]["env"] == {"TOKEN": "********"} and "s3cret-value" not in str(settings_view(policy))
     # Sent back as shown (masked) with another change: the secret is kept.
     shown["files"]["args"][-1] = "/other"
-    assert settings.update_user_settings({"mcp_servers": shown}) is None
+    assert policy.update({"mcp_servers": shown}) is None
     assert settings.mcp_servers["files"] == {
         **allowed["files"],
         "args": ["-y", "@modelcontextprotocol/server-filesystem", "/other"],

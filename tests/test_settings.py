@@ -21,8 +21,9 @@ import pytest
 from conftest import answer, claim_page_key, run_cell
 from tornado.httpclient import HTTPClientError
 
-from ci_jupyterlab.agent.user_settings import UserSettings
+from ci_jupyterlab.agent.conversation import IMAGES_DROPPED
 from ci_jupyterlab.testing.scripted_llm import ScriptedLLM
+from ci_jupyterlab.user_config import SettingsPolicy, UserSettings
 
 USER_KEY = "sk-user-typed-key-0123456789abcdef"
 
@@ -186,6 +187,47 @@ async def test_test_connection_lists_models_and_says_whether_tools_work(jp_fetch
     assert broken["ok"] is False and "Base URL in the Code Interpreter's settings" in broken["error"]["hint"]
 
 
+async def test_test_connection_finds_what_the_model_can_do_and_later_requests_know_it(
+    jp_fetch, open_chat, llm_server, user_dir
+):
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url}})
+    llm_server.reject_images = True
+    result = await call(jp_fetch, "test", method="POST")
+    assert result["ok"] is True
+    assert result["capabilities"] == {"tools": True, "images": False, "streaming_usage": True}
+    kept = json.loads((user_dir / "capabilities.json").read_text())
+    server = f"127.0.0.1:{llm_server.port}"
+    # By name, and as the server's choice: the settings name no model.
+    assert kept == {f"{server}|scripted-model": result["capabilities"], f"{server}|": result["capabilities"]}
+
+    # A request knows it from the start: the cell's image is not sent, and nothing is refused.
+    llm_server.reset()
+    code = f"from IPython.display import display\ndisplay({{'image/png': '{png(40, 30)}'}}, raw=True)"
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell(code), answer("Drawn."))
+        messages = await chat.ask("Draw a red rectangle.")
+    assert messages[-1]["reason"] == "answered"
+    assert len(llm_server.chat_requests) == 2
+    assert not any(isinstance(m["content"], list) for body in llm_server.chat_requests for m in body["messages"])
+
+
+async def test_a_model_that_refuses_images_is_asked_again_without_them(jp_fetch, open_chat, llm_server):
+    """Nothing known yet: the image goes with the output ('auto'); refused, it is replaced by a note, the same
+    answer is asked for again, and no later turn sends one."""
+    await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url}})
+    llm_server.reject_images = True
+    code = f"from IPython.display import display\ndisplay({{'image/png': '{png(40, 30)}'}}, raw=True)"
+    async with open_chat() as chat:
+        llm_server.enqueue(run_cell(code), run_cell(code), answer("Two rectangles."))
+        messages = await chat.ask("Draw a red rectangle twice.")
+    assert messages[-1]["reason"] == "answered" and not [m for m in messages if m["type"] == "error"]
+    requests = llm_server.chat_requests
+    with_images = [body for body in requests if any(isinstance(m["content"], list) for m in body["messages"])]
+    assert len(with_images) == 1  # the first image, refused once; never again
+    assert len(requests) == 4  # the call, the refused one, its retry without the image, the last one
+    assert IMAGES_DROPPED in json.dumps(requests[2]["messages"])
+
+
 async def test_local_servers_are_found_on_loopback_only(jp_fetch, extension, llm_server):
     with ScriptedLLM(models=("llama3.2",)) as local:
         extension.interpreter.local_servers = {
@@ -310,7 +352,7 @@ def test_a_bad_number_in_the_users_settings_file_is_ignored(tmp_path, caplog):
 
     (tmp_path / "settings.json").write_text('{"max_attempts": 0, "cell_timeout": NaN, "max_rounds": 7}')
     settings = CodeInterpreter(user_settings_dir=str(tmp_path))
-    settings.apply_user_settings()
+    SettingsPolicy(settings).apply()
     assert (settings.max_attempts, settings.cell_timeout, settings.max_rounds) == (3, 120.0, 7)
     assert settings.problem() is None or "max_attempts" not in settings.problem().message
     assert "Attempts must be from 1 to 50" in caplog.text

@@ -55,7 +55,6 @@ _PUBLIC = {
     "UserAnswer": "questions",
     "Usage": "events",
     "find_rules": "rules",
-    "load_settings": "settings",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -44,12 +44,14 @@ class Assistant:
         approval: ApprovalMode = "risky",
         clients: Callable[[str], ModelClient] | None = None,
         model_problem: Callable[[str | None], Problem | None] | None = None,
+        remember: Callable[[ModelClient], None] | None = None,
     ):
         self.model = model
         self.limits = limits
         self.approval = approval
         self._make_client = clients  # a client of another model, for requests that choose one
         self._model_problem = model_problem  # why a request may not choose a model, if so
+        self._remember = remember  # keeps what a client found its model can do, when it closes
         self._others: dict[str, ModelClient] = {}
         #: Tools beside run_cell that every agent it builds offers (the MCP servers' tools), if any.
         self.tools: ExtraTools | None = None
@@ -57,7 +59,12 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: CodeInterpreter) -> Assistant:
         return cls(
-            settings.model_client(), settings.limits(), settings.approval, settings.model_client, settings.model_problem
+            settings.model_client(),
+            settings.limits(),
+            settings.approval,
+            settings.model_client,
+            settings.model_problem,
+            settings.remember_capabilities,
         )
 
     def client_of(self, model: str | None) -> ModelClient:
@@ -104,8 +111,10 @@ class Assistant:
         )
 
     async def close(self) -> None:
-        """Close the model clients (before the event loop ends)."""
+        """Close the model clients (before the event loop ends), keeping what they found their models can do."""
         for client in [self.model, *self._others.values()]:
+            if self._remember is not None:
+                self._remember(client)
             await client.close()
 
     async def __aenter__(self) -> Assistant:

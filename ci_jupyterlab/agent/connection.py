@@ -1,8 +1,9 @@
 """Test connection, and the local model servers found on this machine, for the panel's settings view.
 
 ``check_connection`` asks the configured server for its models, asks the
-chosen model a one-word question, and asks once more with a tool to see whether
-it takes tool calls (if not, code goes through fenced blocks); each failure
+chosen model a one-word question, and finds out what the provider does not
+declare: whether the model takes tool calls (if not, code goes through fenced
+blocks), reads images, and reports token counts as it streams; each failure
 says which setting to fix. ``find_local_servers`` probes the usual
 OpenAI-compatible servers on loopback (Ollama, LM Studio, llama.cpp, vLLM) with
 short timeouts, so a user with nothing configured can pick one.
@@ -18,7 +19,7 @@ import urllib.request
 from urllib.parse import urlparse
 
 from .actions import RUN_CELL_TOOL
-from .model_client import LLMError, Reply, ToolsRejected
+from .model_client import LLMError, ModelClient, Reply, ToolsRejected
 from .setting_rules import setting_name
 
 #: The local servers looked for, by name: their usual OpenAI-compatible base URLs.
@@ -31,20 +32,31 @@ LOCAL_SERVERS = {
 #: Seconds each local server has to answer.
 PROBE_TIMEOUT = 0.5
 QUESTION = [{"role": "user", "content": "Reply with the single word OK."}]
+#: A 4x4 red PNG: does the model take an image?
+RED_SQUARE = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGP4z8AARwzEcQCukw/x0F8jngAAAABJRU5ErkJggg=="
+IMAGE_QUESTION = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "Reply with the single word OK."},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{RED_SQUARE}", "detail": "low"}},
+        ],
+    }
+]
 #: What a test says of a server that answered, but not as an OpenAI-compatible one: never what it sent.
 NO_SERVER = "No OpenAI-compatible server answered at {endpoint}."
 
 
-async def _answer(client, tools: list[dict] | None) -> Reply:
+async def _answer(client: ModelClient, tools: list[dict] | None, question: list[dict] = QUESTION) -> Reply:
     reply = None
-    async for item in client.stream(QUESTION, tools=tools):
+    async for item in client.stream(question, tools=tools):
         if isinstance(item, Reply):
             reply = item
     return reply
 
 
-async def check_connection(client, *, quick: bool = False) -> dict:
-    """What the model server behind ``client`` (an ``OpenAICompatibleClient``) can do, and how fast.
+async def check_connection(client: ModelClient, *, quick: bool = False) -> dict:
+    """What the model server behind ``client`` can do, and how fast.
 
     ``quick``: only whether it answers and lists the chosen model, which spends
     no tokens (the panel checks so each time it opens). A failure never quotes
@@ -63,20 +75,28 @@ async def check_connection(client, *, quick: bool = False) -> dict:
     except LLMError as exc:
         message = NO_SERVER.format(endpoint=client.endpoint) if exc.quotes_server else exc.message
         result["error"] = {"message": message, "hint": exc.hint}
+    result["capabilities"] = client.capabilities.to_dict()
+    result["tools"] = client.capabilities.tools
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     return result
 
 
-async def _check_answers(client, result: dict) -> None:
-    """The model answers (how fast), and whether it takes tool calls."""
+async def _check_answers(client: ModelClient, result: dict) -> None:
+    """The model answers (how fast); then what the provider does not declare is tried (the client learns
+    it from the answers: a refusal, usage in the stream)."""
     answered = time.perf_counter()
     await _answer(client, None)
     result["round_trip_ms"] = round((time.perf_counter() - answered) * 1000)
-    try:
-        await _answer(client, [RUN_CELL_TOOL])
-        result["tools"] = True
-    except ToolsRejected:
-        result["tools"] = False  # code will come as fenced blocks
+    if client.capabilities.tools is None:
+        try:
+            await _answer(client, [RUN_CELL_TOOL])
+        except ToolsRejected:
+            pass  # the client took note: code will come as fenced blocks
+    if client.capabilities.images is None:
+        try:
+            await _answer(client, None, IMAGE_QUESTION)
+        except LLMError:
+            pass  # refused (the client took note), or failed otherwise: not known, tried again when it matters
 
 
 def _check_listed(result: dict) -> None:

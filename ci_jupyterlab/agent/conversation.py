@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from .model_client import Reply
 from .prompts import system_prompt
 
+#: What the model reads in place of the images of a cell's output, once it refused images.
+IMAGES_DROPPED = "(The cell displayed images; they are not sent: this model does not read images.)"
+
 
 @dataclass
 class Conversation:
@@ -40,6 +43,17 @@ class Conversation:
                 for call in reply.tool_calls
             ]
         self.messages.append(message)
+
+    def drop_images(self) -> bool:
+        """Put a note in place of every image sent (the model does not read them); whether there was one."""
+        dropped = False
+        for index, message in enumerate(self.messages):
+            if isinstance(message.get("content"), list) and any(
+                part.get("type") == "image_url" for part in message["content"]
+            ):
+                self.messages[index] = {"role": message["role"], "content": IMAGES_DROPPED}
+                dropped = True
+        return dropped
 
     def add_result(self, call_id: str | None, text: str) -> None:
         """What a run gave: a tool message, or a user message in fenced mode."""

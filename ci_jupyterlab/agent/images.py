@@ -1,7 +1,7 @@
 """The images a cell displayed, for a model that reads images: so it can check its own chart.
 
-``c.CodeInterpreter.send_images`` is "on", "off" or "auto" (models whose name
-says they read images). PNG and JPEG outputs are downscaled (Pillow) to at
+``c.CodeInterpreter.send_images`` is "on", "off" or "auto" (unless the model
+is known not to read them: ``model_client.Capabilities``). PNG and JPEG outputs are downscaled (Pillow) to at
 most ``MAX_SIDE`` pixels and sent as low-detail image parts, a fixed cost of
 ``tokens.IMAGE_TOKENS`` each, in one user message after the turn's results.
 """
@@ -11,26 +11,21 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import re
 
 #: Pixels of an image's longer side as the model gets it (OpenAI's "low" detail works at 512).
 MAX_SIDE = 512
 #: Images of one turn sent at most.
 MAX_IMAGES = 3
-#: Model names of models that read images.
-VISION_MODELS = re.compile(
-    r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|o[134]\b|o[134]-|claude|gemini|llava|bakllava|moondream|pixtral|"
-    r"vision|-vl\b|-vl-|qwen2\.5vl|gemma3|minicpm-v|llama-?3\.2-vision|llama-?4",
-    re.IGNORECASE,
-)
 _IMAGE_TYPES = ("image/png", "image/jpeg")
 INTRO = "The images this cell displayed (downscaled), for you to check:"
 
 
-def wants_images(mode: str, model: str | None) -> bool:
+def wants_images(mode: str, reads_images: bool | None) -> bool:
+    """Whether to send a cell's images: "on", "off", or "auto": unless the model is known not to read
+    them (``Capabilities.images``; not known yet: sent, and a refusal teaches it)."""
     if mode == "on":
         return True
-    return mode == "auto" and bool(model) and VISION_MODELS.search(model) is not None
+    return mode == "auto" and reads_images is not False
 
 
 def _downscaled(mime: str, data: str) -> tuple[str, str] | None:

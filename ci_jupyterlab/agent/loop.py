@@ -443,7 +443,7 @@ class Agent:
         where = self.work.where(cell, result)
         run.result, run.feedback = result, f"{where}\n{feedback}" if where else feedback
         self.current.add_attempt(cell, result)
-        if wants_images(self.limits.send_images, self.model.model_name):
+        if wants_images(self.limits.send_images, self.model.capabilities.images):
             self.request.images += image_parts(result.outputs)
         if packages and result.ok:
             self.current.packages += await self._pinned(list(packages))

@@ -3,7 +3,8 @@
 The prompt is the conversation with the system prompt (and the project's
 rules) first, cut to the prompt budget; the tools are ``run_cell``,
 ``edit_cell`` when the model was shown the notebook, ``ask_user`` and the MCP
-servers' tools. A model that refuses tools gets fenced code instead.
+servers' tools. A model that refuses tools gets fenced code instead; one that
+refuses images, a note in their place.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .conversation import Conversation
 from .extra_tools import ExtraTools, tool_arguments
 from .images import MAX_IMAGES, images_message
 from .limits import Limits
-from .model_client import CutOff, ModelClient, Reply, ToolCall, ToolsRejected
+from .model_client import CutOff, ImagesRejected, ModelClient, Reply, ToolCall, ToolsRejected
 from .notebook_work import NotebookWork
 from .questions import ASK_USER, ASK_USER_TOOL, question_from_arguments
 from .request_state import Action, Attempts, RequestState
@@ -43,16 +44,24 @@ class ModelTurn:
         self.tools = tools  # the MCP servers' tools, offered beside run_cell
 
     async def ask(self, request: RequestState) -> AsyncIterator[str | CutOff | Reply]:
-        """Stream one answer; fall back to fenced code if tools are refused."""
+        """Stream one answer. What the model refuses is left out and it is asked again: without tools
+        (code then comes in fenced blocks), without the images (said in their place)."""
         convo = self.conversation
-        tools = self.tools_for(request.work) if convo.use_tools else None
-        try:
-            async for item in self.model.stream(self.prompt(request, tools), tools=tools):
-                yield item
-        except ToolsRejected:
+        if self.model.capabilities.tools is False:
             convo.use_tools = False
-            async for item in self.model.stream(self.prompt(request, None), tools=None):
-                yield item
+        while True:
+            tools = self.tools_for(request.work) if convo.use_tools else None
+            try:
+                async for item in self.model.stream(self.prompt(request, tools), tools=tools):
+                    yield item
+                return
+            except ToolsRejected:
+                if tools is None:
+                    raise
+                convo.use_tools = False
+            except ImagesRejected:
+                if not convo.drop_images():
+                    raise
 
     def show_images(self, request: RequestState) -> None:
         """The turn's images, to a model that reads them: after all its results, as one message."""

@@ -16,7 +16,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
-from .model_client import CutOff, LLMError, Reply, Retrying, ToolCall, ToolsRejected
+from .model_client import Capabilities, CutOff, ImagesRejected, LLMError, Reply, Retrying, ToolCall, ToolsRejected
 from .redaction import redact
 from .retries import Backoff, retried, with_retries
 from .setting_rules import setting_name
@@ -48,8 +48,20 @@ else:
 _SSE_TYPE = "text/event-stream"
 
 
-def _mentions_tools(exc: openai.APIStatusError) -> bool:
-    return any(word in str(exc.message).lower() for word in ("tool", "function call"))
+def _mentions(exc: openai.APIStatusError, words: tuple[str, ...]) -> bool:
+    return any(word in str(exc.message).lower() for word in words)
+
+
+_TOOL_WORDS = ("tool", "function call")
+_IMAGE_WORDS = ("image", "vision", "multimodal", "mmproj")
+
+
+def _has_images(messages: list[dict]) -> bool:
+    return any(
+        isinstance(message.get("content"), list)
+        and any(part.get("type") == "image_url" for part in message["content"] if isinstance(part, dict))
+        for message in messages
+    )
 
 
 class OpenAICompatibleClient:
@@ -58,10 +70,22 @@ class OpenAICompatibleClient:
     Built from plain values: ``base_url`` (None or "" for OpenAI), the key
     (empty for servers that need none), the model (empty: OpenAI's default
     model there, else the first one the server lists), the seconds to wait for
-    the server and how many times to retry.
+    the server, how many times to retry, and what is known of the model's
+    capabilities. An OpenAI-compatible server declares none of them: each is
+    learned from the answers (a refused ``tools`` parameter or image, usage in
+    the stream or not).
     """
 
-    def __init__(self, *, base_url: str | None, api_key: str, model: str, timeout: float, retries: int):
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str,
+        model: str,
+        timeout: float,
+        retries: int,
+        capabilities: Capabilities | None = None,
+    ):
         self.endpoint = endpoint_of(base_url)  # for messages: the host, never the key
         self.timeout = timeout
         self.retries = retries
@@ -72,11 +96,20 @@ class OpenAICompatibleClient:
             api_key=api_key or PLACEHOLDER_KEY, base_url=base_url or None, max_retries=0, timeout=timeout
         )
         self._model = model or (DEFAULT_OPENAI_MODEL if is_openai(base_url) else "")
+        self._capabilities = capabilities or Capabilities()
 
     @property
     def model_name(self) -> str | None:
         """The model in use, once known."""
         return self._model or None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the model was found to do, so far."""
+        return self._capabilities
+
+    def _found(self, **found: bool) -> None:
+        self._capabilities = Capabilities(**found).merged(self._capabilities)
 
     async def close(self) -> None:
         """Close pooled connections (before the event loop ends)."""
@@ -123,6 +156,8 @@ class OpenAICompatibleClient:
         for last_try in (False, True):
             try:
                 async for item in self._answer(body, messages, tools):
+                    if isinstance(item, Reply):
+                        self._learn_from(item, messages, tools)
                     yield item
                 return
             except _Interrupted as cut:
@@ -134,6 +169,15 @@ class OpenAICompatibleClient:
             "The model server or the network to it may be unstable, or a proxy may be "
             "limiting how long an answer can take; try again, and check the server's logs.",
         )
+
+    def _learn_from(self, reply: Reply, messages: list[dict], tools: list[dict] | None) -> None:
+        """What an answer shows the model can do (the refusals are learned in ``_translate``)."""
+        found = {"streaming_usage": reply.usage_reported}
+        if tools:
+            found["tools"] = True
+        if _has_images(messages):
+            found["images"] = True
+        self._found(**found)
 
     async def _answer(self, body: dict, messages: list[dict], tools: list[dict] | None) -> AsyncIterator[str | Reply]:
         """One try at the answer: text deltas, then the ``Reply``; ``_Interrupted`` if cut off."""
@@ -156,6 +200,7 @@ class OpenAICompatibleClient:
                 async for chunk in self._chunks(stream):
                     received = True
                     if chunk.usage:
+                        reply.usage_reported = True
                         reply.prompt_tokens = chunk.usage.prompt_tokens or 0
                         reply.completion_tokens = chunk.usage.completion_tokens or 0
                     for choice in chunk.choices:
@@ -167,7 +212,7 @@ class OpenAICompatibleClient:
                         for piece in delta.tool_calls or []:
                             _merge_tool_call(partial_calls, piece)
         except openai.APIError as exc:
-            raise self._translate(exc, bool(tools)) from None
+            raise self._translate(exc, bool(tools), _has_images(messages)) from None
         if not finished:
             content_type = stream.response.headers.get("content-type", "")
             if not received and not content_type.lower().startswith(_SSE_TYPE):
@@ -235,7 +280,7 @@ class OpenAICompatibleClient:
             "usually ending in /v1.",
         )
 
-    def _translate(self, exc: openai.APIError, sent_tools: bool = False) -> LLMError:
+    def _translate(self, exc: openai.APIError, sent_tools: bool = False, sent_images: bool = False) -> LLMError:
         """An ``LLMError`` that names the setting to fix; never contains the key."""
         where = self.endpoint
         model = self._model or "(not chosen yet)"
@@ -250,8 +295,12 @@ class OpenAICompatibleClient:
                 f"The API key may not use model '{model}' at {where} (403).",
                 f"Choose a model the key may use ({setting_name('model')}), or use a key with access to it.",
             )
-        elif isinstance(exc, openai.APIStatusError) and sent_tools and _mentions_tools(exc):
+        elif isinstance(exc, openai.APIStatusError) and sent_tools and _mentions(exc, _TOOL_WORDS):
+            self._found(tools=False)
             error = ToolsRejected(f"Model '{model}' at {where} does not accept tool calls.")
+        elif isinstance(exc, openai.APIStatusError) and sent_images and _mentions(exc, _IMAGE_WORDS):
+            self._found(images=False)
+            error = ImagesRejected(f"Model '{model}' at {where} does not read images.")
         elif isinstance(exc, openai.NotFoundError):
             error = LLMError(
                 f"Model '{model}' was not found at {where} (404).",

@@ -12,27 +12,24 @@ Values set in a config file win; unset values fall back to the environment
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Type, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Int, List, Type, Unicode, default
 from traitlets.config import Configurable
 
 from .budget import DEFAULT_PROMPT_BUDGET
+from .capability_record import CapabilityRecord
 from .connection import LOCAL_SERVERS
 from .data_profile import DEFAULT_BUDGET as DEFAULT_PROFILE_BUDGET
 from .limits import Limits
-from .mcp_config import allowed, masked, server_problem, unmasked
+from .model_client import Capabilities, ModelClient
 from .notebook_view import DEFAULT_VIEW_BUDGET
 from .redaction import environment_secrets
 from .rules import DEFAULT_BUDGET as DEFAULT_RULES_BUDGET
-from .setting_rules import FORM_LABELS, RANGES, value_problem
-from .user_settings import USER_SETTABLE, UserSettings, key_summary
-
-log = logging.getLogger(__name__)
+from .setting_rules import RANGES, value_problem
 
 #: The model used with OpenAI's own endpoint when none is configured.
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
@@ -131,8 +128,10 @@ class CodeInterpreter(Configurable):
 
     model_client_class = Type(
         default_value="ci_jupyterlab.agent.openai_client.OpenAICompatibleClient",
-        help="The class that talks to the model (a ModelClient: model_name, stream, close). It is "
-        "built with base_url, api_key, model, timeout (request_timeout) and retries (max_retries).",
+        klass=object,  # any class that keeps the ModelClient protocol, not only OpenAI-compatible ones
+        help="The class that talks to the model (a ModelClient, agent/model_client.py: endpoint, model_name, "
+        "capabilities, list_models, model, stream, close). It is built with base_url, api_key, model, timeout "
+        "(request_timeout), retries (max_retries) and capabilities (what was found of the model before).",
     ).tag(config=True)
 
     approval = Enum(
@@ -182,8 +181,8 @@ class CodeInterpreter(Configurable):
         ["auto", "on", "off"],
         default_value="auto",
         help="Send the images a cell displays (PNG, JPEG; downscaled) to the model with its outputs, so it can "
-        "check its own chart. 'auto': for models whose name says they read images (gpt-4o, gpt-4.1, gpt-5, "
-        "claude, gemini, llava, *-vl, *vision*...).",
+        "check its own chart. 'auto': unless the model is known not to read images (Test connection finds out, "
+        "and so does the first request that sends one: a model that refuses them is asked again without).",
     ).tag(config=True)
 
     prices = Dict(
@@ -224,10 +223,11 @@ class CodeInterpreter(Configurable):
     ).tag(config=True)
 
     #: Where the user's key belongs (set with it from the panel); None: the key is not the user's.
-    _user_key_home: str | None = None
+    #: Set by the user's settings (``user_config.SettingsPolicy``), as is the next one.
+    user_key_home: str | None = None
     #: Whether the base URL in use is the user's choice (from the panel) rather than the administrator's,
     #: the environment's or the default.
-    _user_chose_base_url = False
+    user_chose_base_url = False
 
     @default("user_settings_dir")
     def _user_settings_dir_default(self) -> str:
@@ -298,9 +298,9 @@ class CodeInterpreter(Configurable):
     def key_home(self) -> str:
         """The base URL the key belongs to: the one a key set from the panel was set for; else the base URL
         the administrator, the environment or the defaults give (not one the user chose since)."""
-        if self._user_key_home is not None:
-            return self._user_key_home
-        return self.trait_defaults("base_url") if self._user_chose_base_url else self.base_url
+        if self.user_key_home is not None:
+            return self.user_key_home
+        return self.trait_defaults("base_url") if self.user_chose_base_url else self.base_url
 
     def key_for(self, base_url: str | None) -> str:
         """The key to send to the model server at ``base_url``: only the server it belongs to (``key_home``)
@@ -309,20 +309,48 @@ class CodeInterpreter(Configurable):
             return self.api_key
         return ""
 
-    def model_client(self, model: str | None = None):
-        """A new client of the configured model, or of ``model`` (``model_client_class``); close it when done."""
+    def model_client(
+        self,
+        model: str | None = None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        capabilities: Capabilities | None = None,
+    ) -> ModelClient:
+        """A new client (``model_client_class``), of the configured server and model unless told otherwise:
+        the one place every client is built (requests, Test connection). Close it when done.
+
+        ``api_key`` None: the stored key if it belongs to that server (``key_for``). ``capabilities`` None:
+        what was found of that model before (``capability_record``); ``Capabilities()`` to find out afresh.
+        """
+        base_url = self.base_url if base_url is None else base_url
+        model = model or self.chosen_model
+        if capabilities is None:
+            capabilities = self.capability_record().known(endpoint_of(base_url), model)
         return self.model_client_class(
-            base_url=self.base_url or None,
-            api_key=self.key_for(self.base_url),
-            model=model or self.chosen_model,
-            timeout=self.request_timeout,
-            retries=self.max_retries,
+            base_url=base_url or None,
+            api_key=self.key_for(base_url) if api_key is None else api_key,
+            model=model,
+            timeout=self.request_timeout if timeout is None else timeout,
+            retries=self.max_retries if retries is None else retries,
+            capabilities=capabilities,
         )
 
-    # --- who set what: the administrator's config, the user's settings, the environment ---
+    def capability_record(self) -> CapabilityRecord:
+        return CapabilityRecord(self.user_settings_dir)
 
-    def user_store(self) -> UserSettings:
-        return UserSettings(self.user_settings_dir)
+    def remember_capabilities(self, client: ModelClient) -> None:
+        """Keep what ``client`` found its model can do, for the clients built after it: by its model's name,
+        and, where the configured server picks the model, as that server's choice (the name is not known
+        before the first request)."""
+        record = self.capability_record()
+        record.keep(client.endpoint, client.model_name, client.capabilities)
+        if not self.chosen_model and client.endpoint == self.endpoint:
+            record.keep(client.endpoint, "", client.capabilities)
+
+    # --- what the administrator decides (the user's settings: ci_jupyterlab/user_config) ---
 
     def set_by_admin(self, name: str) -> bool:
         section = self.config.get("CodeInterpreter") if "CodeInterpreter" in self.config else None
@@ -331,114 +359,6 @@ class CodeInterpreter(Configurable):
     def locked(self, name: str) -> bool:
         """Whether the user may not change this setting from the panel."""
         return not self.allow_user_settings or self.set_by_admin(name)
-
-    def apply_user_settings(self, store: UserSettings | None = None) -> None:
-        """Take the user's settings and key where the administrator left them open; the rest as configured."""
-        store = store or self.user_store()
-        values = store.values() if self.allow_user_settings else {}
-        for name in USER_SETTABLE:
-            if self.set_by_admin(name):
-                continue
-            problem = value_problem(name, values.get(name))
-            if problem:  # a value kept before it was checked, or written by hand
-                log.warning("Ignoring the code interpreter's user setting %s: %s", name, problem)
-                values.pop(name)
-            try:
-                setattr(self, name, values[name] if name in values else self.trait_defaults(name))
-            except TraitError as exc:  # a value the user set once, no longer valid
-                setattr(self, name, self.trait_defaults(name))
-                log.warning("Ignoring the code interpreter's user setting %s: %s", name, exc)
-        self._user_chose_base_url = "base_url" in values and not self.set_by_admin("base_url")
-        if not self.set_by_admin("api_key"):
-            stored = store.key() if self.allow_user_settings else ""
-            self.api_key = stored or self.trait_defaults("api_key")
-            # A key kept before its base URL was kept with it belongs to the base URL it has been used with.
-            self._user_key_home = (store.key_base_url() or self.base_url) if stored else None
-
-    def source_of(self, name: str, store: UserSettings | None = None) -> str:
-        """Where a setting's value comes from: "admin", "user", "environment" or "default"."""
-        store = store or self.user_store()
-        if self.set_by_admin(name):
-            return "admin"
-        if self.allow_user_settings and (name == "api_key" and store.key() or name in store.values()):
-            return "user"
-        if name in ENVIRONMENT and os.environ.get(ENVIRONMENT[name]):
-            return "environment"
-        return "default"
-
-    def settings_view(self) -> dict:
-        """The settings as the panel's settings view shows them: value, where it comes from, locked; never the key."""
-        store = self.user_store()
-        values = {
-            name: {"value": getattr(self, name), "source": self.source_of(name, store), "locked": self.locked(name)}
-            for name in USER_SETTABLE
-        }
-        values["mcp_servers"]["value"] = masked(self.mcp_servers)  # their tokens stay here
-        return {
-            "values": values,
-            "key": {
-                **key_summary(self.api_key),
-                "source": self.source_of("api_key", store),
-                "locked": self.locked("api_key"),
-                "endpoint": endpoint_of(self.key_home()),  # the server it goes to
-                "sent": bool(self.key_for(self.base_url)),  # whether that is the configured one
-            },
-            "allowed_models": list(self.allowed_models),
-            "allowed_base_urls": list(self.allowed_base_urls),
-            "allowed_mcp_servers": list(self.allowed_mcp_servers),
-            "allow_user_settings": self.allow_user_settings,
-        }
-
-    def update_user_settings(self, changes: dict) -> Problem | None:
-        """Set and keep what the user changed (a value, or None to go back to the default); or why not.
-
-        Nothing changes if any value is refused: unknown, locked by the
-        administrator, of the wrong type, or a model or server not allowed.
-        """
-        store = self.user_store()
-        for name, value in changes.items():
-            if name not in USER_SETTABLE:
-                return Problem(f"'{name}' is not a setting of the Code Interpreter.", "")
-            if self.locked(name):
-                return Problem(f"'{name}' is set by the administrator.", "Ask them to change it.")
-            problem = value_problem(name, value)
-            if problem:
-                return Problem(problem, "Nothing was saved; correct it and save again.", field=name)
-        if isinstance(changes.get("mcp_servers"), dict):
-            changes = {**changes, "mcp_servers": unmasked(changes["mcp_servers"], self.mcp_servers)}
-        values = {**store.values(), **changes}
-        values = {name: value for name, value in values.items() if value is not None}
-        before = {name: getattr(self, name) for name in USER_SETTABLE}
-        problem = None
-        for name in changes:
-            try:
-                setattr(self, name, values[name] if name in values else self.trait_defaults(name))
-            except TraitError:
-                shown = FORM_LABELS.get(name, name)
-                problem = Problem(f"Not a valid value for {shown}: {values[name]!r}.", "", field=name)
-                break
-        problem = problem or self.not_allowed() or self.mcp_problem()
-        if problem is not None:
-            for name, value in before.items():
-                setattr(self, name, value)
-            return problem
-        store.save_values(values)
-        if "base_url" in changes:
-            self._user_chose_base_url = "base_url" in values
-        return None
-
-    def set_user_key(self, key: str | None) -> Problem | None:
-        """Keep the key the user typed (None: forget it), on the server only; or why not."""
-        if self.locked("api_key"):
-            return Problem("The key is set by the administrator.", "Ask them to change it.")
-        store = self.user_store()
-        if key:
-            store.save_key(key, self.base_url)
-        else:
-            store.forget_key()
-        self.api_key = store.key() or self.trait_defaults("api_key")
-        self._user_key_home = self.base_url if key else None
-        return None
 
     def not_allowed(self, model: str | None = None, base_url: str | None = None) -> Problem | None:
         """Why the administrator does not allow this model or model server, if so."""
@@ -452,19 +372,6 @@ class CodeInterpreter(Configurable):
                 f"The model server {shown} is not allowed on this server.",
                 f"Choose one of: {', '.join(self.allowed_base_urls)} (set by the administrator).",
             )
-        return None
-
-    def mcp_problem(self) -> Problem | None:
-        """Why the MCP servers set cannot be used, if so (a malformed one, or one the administrator does not allow)."""
-        for name, spec in self.mcp_servers.items():
-            problem = server_problem(name, spec)
-            if problem is not None:
-                return Problem(problem, "Write it as MCP clients do: {command, args, env} or {url, headers}.")
-            if not self.set_by_admin("mcp_servers") and not allowed(spec, self.allowed_mcp_servers):
-                return Problem(
-                    f"The MCP server {name} is not allowed on this server.",
-                    f"Allowed: {', '.join(self.allowed_mcp_servers)} (set by the administrator).",
-                )
         return None
 
     def model_problem(self, model: str | None) -> Problem | None:
@@ -533,33 +440,3 @@ class CodeInterpreter(Configurable):
             "cell_timeout": self.cell_timeout,
             "problem": problem.to_dict() if problem else None,
         }
-
-
-def load_settings(**overrides) -> CodeInterpreter:
-    """The ``CodeInterpreter`` configuration as the server extension would see it.
-
-    For front ends that run outside the server (the ``%%ci`` magic, the
-    headless runner): reads ``jupyter_server_config.py``/``.json`` from every
-    Jupyter config directory, lowest priority first, then applies the
-    environment defaults and ``overrides`` (keyword arguments, e.g. ``model``).
-    """
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config import Config
-    from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
-
-    config = Config()
-    for directory in reversed(jupyter_config_path()):
-        for loader_class, filename in (
-            (JSONFileConfigLoader, "jupyter_server_config.json"),
-            (PyFileConfigLoader, "jupyter_server_config.py"),
-        ):
-            try:
-                config.merge(loader_class(filename, path=directory).load_config())
-            except ConfigFileNotFound:
-                continue
-    settings = CodeInterpreter(config=config)
-    settings.apply_user_settings()
-    for name, value in overrides.items():
-        if value is not None:
-            setattr(settings, name, value)
-    return settings

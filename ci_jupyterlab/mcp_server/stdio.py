@@ -25,12 +25,13 @@ from mcp.server.stdio import stdio_server
 from mcp_types import Implementation
 from nbformat.sign import NotebookNotary
 
-from ..agent import Assistant, load_settings
+from ..agent import Assistant
 from ..exporting import export_next_to
 from ..kernel_env import key_variables
 from ..mcp_session import HeldSession
 from ..session_files import SessionFiles
 from ..sessions import SessionStore
+from ..user_config import load_settings
 from .headless import Headless, OwnKernels
 from .notebooks import Notebooks
 from .tools import INSTRUCTIONS, SERVER_NAME, build_server

@@ -35,6 +35,7 @@ from .wire import (
     model_object,
     parse_json,
     scripted_error,
+    sends_images,
     sse_event,
     stream_events,
     validate_chat_request,
@@ -163,6 +164,9 @@ class ScriptedHandler(BaseHTTPRequestHandler):
         _, reject_tools = self.server.state.config()
         if reject_tools and wants_tools(body):
             self._send_json(400, error_body("tools are not supported by this model", param="tools"))
+            return
+        if self.server.state.reject_images and sends_images(body):
+            self._send_json(400, error_body("image input is not supported by this model", param="messages"))
             return
         item = self.server.state.next_item() or {"text": EMPTY_QUEUE_TEXT}
         if not self._wait(item.get("delay", 0)):

@@ -170,6 +170,15 @@ class ScriptedLLM:
         self._state.configure(reject_tools=bool(value))
 
     @property
+    def reject_images(self) -> bool:
+        """Whether requests with an image part are refused with a 400 (a model that reads no images)."""
+        return self._state.reject_images
+
+    @reject_images.setter
+    def reject_images(self, value: bool) -> None:
+        self._state.configure(reject_images=bool(value))
+
+    @property
     def models(self) -> list[str]:
         """The model ids listed by ``GET /v1/models``."""
         return self._state.config()[0]

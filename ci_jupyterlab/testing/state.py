@@ -19,6 +19,7 @@ class ScriptState:
         self._queue: collections.deque[list] = collections.deque()  # entries: [item, answers left]
         self._log: list[dict] = []
         self.models, self.reject_tools = list(models), bool(reject_tools)
+        self.reject_images = False
         self.stopping = threading.Event()  # set on shutdown; wakes sleeping handlers
 
     def enqueue(self, items: list) -> int:
@@ -54,14 +55,18 @@ class ScriptState:
         with self._lock:
             return copy.deepcopy(self._log)
 
-    def configure(self, reject_tools: bool | None = None, models: list[str] | None = None) -> dict:
+    def configure(
+        self, reject_tools: bool | None = None, models: list[str] | None = None, reject_images: bool | None = None
+    ) -> dict:
         """Change the config; return it."""
         with self._lock:
             if reject_tools is not None:
                 self.reject_tools = reject_tools
+            if reject_images is not None:
+                self.reject_images = reject_images
             if models is not None:
                 self.models = list(models)
-            return {"reject_tools": self.reject_tools, "models": list(self.models)}
+            return {"reject_tools": self.reject_tools, "reject_images": self.reject_images, "models": list(self.models)}
 
     def config(self) -> tuple[list[str], bool]:
         """(models, reject_tools) as of now."""
@@ -74,15 +79,17 @@ class ScriptState:
             self._queue.clear()
             self._log.clear()
             self.models, self.reject_tools = list(self._initial[0]), self._initial[1]
+            self.reject_images = False
 
 
 def parse_config(body: Any) -> dict:
     """Check a ``POST /_config`` body; return keyword arguments for configure()."""
     require(isinstance(body, dict), "the config must be a JSON object")
-    unknown = set(body) - {"reject_tools", "models"}
+    unknown = set(body) - {"reject_tools", "reject_images", "models"}
     require(not unknown, f"unknown config keys: {sorted(unknown)}")
-    if "reject_tools" in body:
-        require(isinstance(body["reject_tools"], bool), "'reject_tools' must be a boolean")
+    for flag in ("reject_tools", "reject_images"):
+        if flag in body:
+            require(isinstance(body[flag], bool), f"'{flag}' must be a boolean")
     if "models" in body:
         models = body["models"]
         ok = isinstance(models, list) and models and all(isinstance(m, str) and m for m in models)

@@ -54,6 +54,16 @@ def validate_chat_request(body: Any) -> dict | None:
     return None
 
 
+def sends_images(body: dict) -> bool:
+    """Whether a message of the request has an image part."""
+    return any(
+        isinstance(message, dict)
+        and isinstance(message.get("content"), list)
+        and any(isinstance(part, dict) and part.get("type") == "image_url" for part in message["content"])
+        for message in body.get("messages", [])
+    )
+
+
 def wants_tools(body: dict) -> bool:
     """Whether the request offers the model any tools."""
     tools = body.get("tools")

@@ -97,7 +97,40 @@ export function KeyField({
   );
 }
 
-/** What Test connection found: the model, tool calls, the round trip; or why not. */
+/** What the model can do, in words: tool calls, images, token counts (unknown ones are not said). */
+function capabilityWords(
+  test: IConnectionTest,
+  trans: TranslationBundle
+): string[] {
+  const can = test.capabilities ?? {
+    tools: test.tools,
+    images: null,
+    streaming_usage: null
+  };
+  const words: string[] = [];
+  if (can.tools !== null) {
+    words.push(
+      can.tools
+        ? trans.__('Takes tool calls.')
+        : trans.__('No tool calls: code comes in fenced blocks.')
+    );
+  }
+  if (can.images !== null) {
+    words.push(
+      can.images
+        ? trans.__('Reads images: it sees the charts it draws.')
+        : trans.__('Reads no images: charts are not sent to it.')
+    );
+  }
+  if (can.streaming_usage === false) {
+    words.push(
+      trans.__('Token counts are estimated: the server does not report them.')
+    );
+  }
+  return words;
+}
+
+/** What Test connection found: the model, what it can do, the round trip; or why not. */
 export function TestResult({
   test,
   trans
@@ -123,9 +156,7 @@ export function TestResult({
         {trans.__('OK: %1 answered at %2', test.model ?? '', test.endpoint)}
       </div>
       <div className="jp-ci-Hint">
-        {test.tools
-          ? trans.__('Takes tool calls.')
-          : trans.__('No tool calls: code comes in fenced blocks.')}{' '}
+        {capabilityWords(test, trans).join(' ')}{' '}
         {trans.__('Round trip: %1 ms.', test.round_trip_ms ?? '?')}
       </div>
     </div>

@@ -84,6 +84,9 @@ test('set up the model from the panel, then ask at once', async ({
   const result = settings.locator('.jp-ci-TestResult');
   await expect(result).toContainText('OK: scripted-model answered');
   await expect(result).toContainText('Takes tool calls.');
+  await expect(result).toContainText(
+    'Reads images: it sees the charts it draws.'
+  );
   await expect(result).toContainText(/Round trip: \d+ ms/);
 
   // The scripted model is the server's one "local server": choosing it fills the model.

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 
-from .contract import CONTRACT
-from .files import write_atomically
+from ..agent.contract import CONTRACT
+from ..agent.files import write_atomically
 
 log = logging.getLogger(__name__)
 
