@@ -369,6 +369,22 @@ def test_reject_tools_gives_bad_request(llm, client):
     assert completion.choices[0].message.content == "plain answer"
 
 
+def test_reject_images_gives_bad_request(llm, client):
+    llm.reject_images = True
+    llm.enqueue({"text": "plain answer"})
+    picture = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    looking = [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, picture]}]
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model=MODEL, messages=looking)
+    assert "image input is not supported" in str(caught.value)
+    assert llm.pending == 1  # the refusal did not eat the script
+    assert client.chat.completions.create(model=MODEL, messages=HELLO).choices[0].message.content == "plain answer"
+
+    llm.reset()
+    assert llm.reject_images is False
+
+
 def test_invalid_requests_get_openai_style_errors(llm):
     chat = llm.base_url + "/chat/completions"
 
@@ -444,7 +460,7 @@ def test_admin_endpoints_over_http(llm, client):
     assert (status, body) == (200, {"queued": 2})
 
     status, body = http_json(llm.url + "/_config", {"models": ["m1", "m2"], "reject_tools": True})
-    assert status == 200 and body == {"models": ["m1", "m2"], "reject_tools": True}
+    assert status == 200 and body == {"models": ["m1", "m2"], "reject_tools": True, "reject_images": False}
     assert [m.id for m in client.models.list().data] == ["m1", "m2"]
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model="m1", messages=HELLO, tools=[RUN_CELL_TOOL])
