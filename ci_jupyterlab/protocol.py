@@ -17,7 +17,7 @@ _WINDOW_MESSAGES = {name for name in _MESSAGE_TYPES if not CONTRACT["client_mess
 _INTENTS = set(vocabulary("intents"))
 _REVIEW_ACTIONS = set(vocabulary("review_actions"))
 _CELL_STATES = set(vocabulary("cell_states"))
-#: How the notebook's kernel was lost, and where its Restore state card stands (src/kernelLoss.ts).
+#: How the notebook's kernel was lost, and where its Restore state card stands (src/kernel/kernelLoss.ts).
 KERNEL_CAUSES = set(vocabulary("kernel_causes"))
 KERNEL_CARD_STATES = set(vocabulary("kernel_card_states"))
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")

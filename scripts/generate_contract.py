@@ -1,4 +1,4 @@
-"""Write src/contract.ts from ci_jupyterlab/agent/contract.json, the protocol's one contract.
+"""Write src/server/contract.ts from ci_jupyterlab/agent/contract.json, the protocol's one contract.
 
 Run after changing the JSON: ``python scripts/generate_contract.py``.
 tests/test_contract.py fails while the TypeScript file is not what this writes.
@@ -12,13 +12,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "ci_jupyterlab" / "agent" / "contract.json"
-OUTPUT = ROOT / "src" / "contract.ts"
+OUTPUT = ROOT / "src" / "server" / "contract.ts"
 
 HEADER = """/**
  * The chat protocol's shared words, generated from
  * ci_jupyterlab/agent/contract.json by scripts/generate_contract.py: do not
  * edit; change the JSON and run `python scripts/generate_contract.py`.
- * tests/test_contract.py checks that this file, src/protocol.ts and the
+ * tests/test_contract.py checks that this file, src/server/protocol.ts and the
  * Python side all agree with the JSON.
  */
 """
@@ -33,7 +33,7 @@ def _list(name: str, words: list[str]) -> str:
 
 
 def typescript(contract: dict) -> str:
-    """The text of src/contract.ts for this contract."""
+    """The text of src/server/contract.ts for this contract."""
     parts = [HEADER, f"export const PROTOCOL_VERSION = {contract['protocol_version']};\n"]
     for name, words in contract["vocabularies"].items():
         parts.append(_list(name.upper(), words))

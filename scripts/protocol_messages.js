@@ -1,5 +1,5 @@
 /**
- * Print, as JSON, the chat protocol's messages as src/protocol.ts declares
+ * Print, as JSON, the chat protocol's messages as src/server/protocol.ts declares
  * them: every interface with a `type: '<literal>'` property, by direction
  * (the ClientMessage and ServerMessage unions), with its fields (those of the
  * interfaces it extends included) and whether each is optional.
@@ -12,7 +12,7 @@ const fs = require('fs');
 const path = require('path');
 const ts = require('typescript');
 
-const file = process.argv[2] || path.join(__dirname, '..', 'src', 'protocol.ts');
+const file = process.argv[2] || path.join(__dirname, '..', 'src', 'server', 'protocol.ts');
 const source = ts.createSourceFile(
   file,
   fs.readFileSync(file, 'utf8'),

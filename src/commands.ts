@@ -8,7 +8,7 @@ import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Widget } from '@lumino/widgets';
 
-import { hasError, ICellArgs, resolveCell } from './cellTarget';
+import { hasError, ICellArgs, resolveCell } from './notebook/cellTarget';
 import type { ChatController } from './controller';
 
 /** The command ids of the extension. */

@@ -17,13 +17,18 @@ import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { CellService } from './cellService';
-import { aboutCell, cellLabel, hasError, ICellTarget } from './cellTarget';
-import type { ChangeReviewer } from './changeReview';
-import type { ChatClient } from './chatClient';
-import type { ConversationSync } from './conversationSync';
-import { Draft } from './draft';
-import { conversationKey } from './conversationKeys';
+import type { CellService } from './notebook/cellService';
+import {
+  aboutCell,
+  cellLabel,
+  hasError,
+  ICellTarget
+} from './notebook/cellTarget';
+import type { ChangeReviewer } from './changes/changeReview';
+import type { ChatClient } from './server/chatClient';
+import type { ConversationSync } from './chat/conversationSync';
+import { Draft } from './chat/draft';
+import { conversationKey } from './server/conversationKeys';
 import type {
   IApprovalEntry,
   IQuestionEntry,
@@ -31,17 +36,21 @@ import type {
   IKernelEntry,
   INoticeEntry,
   IStepEntry
-} from './entries';
-import { exportReproducible } from './exporter';
-import type { ChatModel, Conversation, ISavedAttachment } from './model';
-import { describeNotebook, notebookAt, notebookOfSession } from './notebooks';
-import type { Preferences } from './preferences';
-import type { INotebookChange, Intent } from './protocol';
-import * as kernelRestore from './kernelRestore';
-import { restoreConversationState } from './stateRestorer';
-import { revealStepCell } from './stepCells';
+} from './chat/entries';
+import { exportReproducible } from './server/exporter';
+import type { ChatModel, Conversation, ISavedAttachment } from './chat/model';
+import {
+  describeNotebook,
+  notebookAt,
+  notebookOfSession
+} from './notebook/notebooks';
+import type { Preferences } from './settings/preferences';
+import type { INotebookChange, Intent } from './server/protocol';
+import * as kernelRestore from './kernel/kernelRestore';
+import { restoreConversationState } from './kernel/stateRestorer';
+import { revealStepCell } from './notebook/stepCells';
 import type { ICodeInterpreter } from './tokens';
-import { uploadFile } from './uploads';
+import { uploadFile } from './server/uploads';
 
 /** What a request is about, beyond its text. */
 export interface ISendOptions {

@@ -1,6 +1,6 @@
 import { Token } from '@lumino/coreutils';
 
-import type { ChatModel } from './model';
+import type { ChatModel } from './chat/model';
 
 /**
  * The code interpreter: its chat state, and the actions of the chat panel,

@@ -83,8 +83,8 @@ def python_drift(contract: dict, vocabularies: dict | None = None, messages: dic
 # --- TypeScript -----------------------------------------------------------------
 
 
-def typescript_messages(protocol_ts: Path = ROOT / "src" / "protocol.ts") -> dict:
-    """The messages src/protocol.ts declares, read by TypeScript's own parser (scripts/protocol_messages.js)."""
+def typescript_messages(protocol_ts: Path = ROOT / "src" / "server" / "protocol.ts") -> dict:
+    """The messages src/server/protocol.ts declares, read by TypeScript's own parser (scripts/protocol_messages.js)."""
     script = ROOT / "scripts" / "protocol_messages.js"
     out = subprocess.run(
         ["node", str(script), str(protocol_ts)], capture_output=True, text=True, check=True, cwd=ROOT, timeout=60
@@ -95,10 +95,12 @@ def typescript_messages(protocol_ts: Path = ROOT / "src" / "protocol.ts") -> dic
 def typescript_drift(contract: dict, declared: dict, generated: str, expected: str) -> list[str]:
     """The TypeScript side against the contract: every message, its fields and which may be absent.
 
-    ``declared`` is ``typescript_messages()``; ``generated`` is src/contract.ts
+    ``declared`` is ``typescript_messages()``; ``generated`` is src/server/contract.ts
     as it is, ``expected`` what scripts/generate_contract.py writes for ``contract``.
     """
-    problems = [] if generated == expected else ["src/contract.ts is stale: run python scripts/generate_contract.py"]
+    problems = (
+        [] if generated == expected else ["src/server/contract.ts is stale: run python scripts/generate_contract.py"]
+    )
     for direction in ("client", "server"):
         said, agreed = declared[direction], contract[f"{direction}_messages"]
         problems += _compare(f"TypeScript's {direction} messages", set(said), set(agreed))

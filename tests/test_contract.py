@@ -12,7 +12,7 @@ from contract_drift import ROOT, python_drift, python_server_messages, python_vo
 from ci_jupyterlab.agent.contract import CONTRACT
 from ci_jupyterlab.protocol import PROTOCOL_VERSION, ProtocolError, parse_client_message
 
-GENERATED = ROOT / "src" / "contract.ts"
+GENERATED = ROOT / "src" / "server" / "contract.ts"
 
 
 def generator():
@@ -51,8 +51,8 @@ def test_a_drift_in_python_is_caught():
 
 
 def test_a_drift_in_typescript_is_caught(declared, tmp_path):
-    """A hand-edited copy of src/protocol.ts: a field dropped, one made optional, a message added."""
-    source = (ROOT / "src" / "protocol.ts").read_text()
+    """A hand-edited copy of src/server/protocol.ts: a field dropped, one made optional, a message added."""
+    source = (ROOT / "src" / "server" / "protocol.ts").read_text()
     drifted = source.replace("  reason: DoneReason;\n", "  reason?: DoneReason;\n", 1)
     drifted = drifted.replace("  total_tokens: number;\n", "", 1)
     drifted = drifted.replace(
@@ -76,7 +76,7 @@ def test_a_contract_changed_without_regenerating_typescript_is_caught(declared):
     changed["vocabularies"]["phases"].append("dreaming")
     expected = generator().typescript(changed)
     problems = typescript_drift(changed, declared, GENERATED.read_text(), expected)
-    assert problems == ["src/contract.ts is stale: run python scripts/generate_contract.py"]
+    assert problems == ["src/server/contract.ts is stale: run python scripts/generate_contract.py"]
     assert any("phases" in problem for problem in python_drift(changed))
 
 

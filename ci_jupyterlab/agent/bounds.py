@@ -15,7 +15,7 @@ from .feedback import truncate_middle
 from .nesting import too_deep
 from .text import joined
 
-# The limits the chat applies too (src/outputBounds.ts): both read them from contract.json.
+# The limits the chat applies too (src/notebook/outputBounds.ts): both read them from contract.json.
 #: Characters of one text value (a stream, ``text/plain``, ``text/html``...).
 TEXT_LIMIT = OUTPUT_BOUNDS["text_chars"]
 #: Lines of one text value.

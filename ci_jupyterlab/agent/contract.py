@@ -3,7 +3,7 @@
 Both languages take their shared words from that file: the protocol version,
 the vocabularies (run statuses, phases, the ways a request ends...), the
 message types and their fields, the settings a user may set and the output
-bounds. Python reads it here; ``src/contract.ts`` is generated from it
+bounds. Python reads it here; ``src/server/contract.ts`` is generated from it
 (``python scripts/generate_contract.py``); ``tests/test_contract.py`` fails
 when the Python or the TypeScript side says something the file does not.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 CONTRACT: dict = json.loads((Path(__file__).with_name("contract.json")).read_text(encoding="utf-8"))
 
 PROTOCOL_VERSION: int = CONTRACT["protocol_version"]
-#: Limits of what a step's outputs keep, shared by the chat (src/outputBounds.ts) and the server.
+#: Limits of what a step's outputs keep, shared by the chat (src/notebook/outputBounds.ts) and the server.
 OUTPUT_BOUNDS: dict[str, int] = CONTRACT["output_bounds"]
 
 

@@ -4,7 +4,7 @@ Users set the model, the key and the limits in the panel's settings form, so
 messages name a setting as the form labels it ("Base URL"), not as a config
 file spells it ("c.CodeInterpreter.base_url"); a setting the form does not show
 is named by its config name. The labels are the form's own words
-(``src/widgets/settingsFields.ts``).
+(``src/settings/settingsFields.ts``).
 
 ``value_problem`` is the one check of a value a user gives, made by the server
 before anything is kept: a number that is not finite (NaN, infinity) or out of

@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IApprovalEntry } from '../entries';
+import type { IApprovalEntry } from '../chat/entries';
 import type { IEntryActions } from './actions';
 import { DiffView } from './DiffView';
 import { InstallPlan } from './InstallPlan';

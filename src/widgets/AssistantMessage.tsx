@@ -2,7 +2,7 @@ import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IAssistantEntry } from '../entries';
+import type { IAssistantEntry } from '../chat/entries';
 import { Markdown } from './Markdown';
 
 export interface IAssistantMessageProps {

@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { closeIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import type { Conversation } from '../model';
+import type { Conversation } from '../chat/model';
 
 /**
  * The cell the next request is about (chosen with Ask about this cell), as

@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import type { IChangedFile } from '../protocol';
+import type { IChangedFile } from '../server/protocol';
 import type { IEntryActions } from './actions';
 import { baseName, changeLabel, fileSizeLabel } from './labels';
 

@@ -1,8 +1,8 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import type { IChangeSet, IUndoOutcome } from '../entries';
-import type { INotebookChange } from '../protocol';
+import type { IChangeSet, IUndoOutcome } from '../chat/entries';
+import type { INotebookChange } from '../server/protocol';
 import type { IEntryActions } from './actions';
 import { DiffView } from './DiffView';
 import { changesSummary, undoSummary } from './labels';

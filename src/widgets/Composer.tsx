@@ -4,9 +4,9 @@ import React, { useEffect, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commands';
 import type { ChatController } from '../controller';
-import type { Draft } from '../draft';
+import type { Draft } from '../chat/draft';
 import { paperclipIcon } from '../icons';
-import type { Conversation } from '../model';
+import type { Conversation } from '../chat/model';
 
 interface IComposerProps {
   controller: ChatController;

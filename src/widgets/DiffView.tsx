@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useMemo } from 'react';
 
-import { lineDiff } from '../lineDiff';
+import { lineDiff } from '../changes/lineDiff';
 
 export interface IDiffViewProps {
   before: string;

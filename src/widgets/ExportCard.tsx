@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IExportEntry } from '../entries';
+import type { IExportEntry } from '../chat/entries';
 import type { IEntryActions } from './actions';
 import { baseName, cellCheckLabel, verificationLabel } from './labels';
 import { withElements } from './translated';

@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IInstallDetails } from '../entries';
+import type { IInstallDetails } from '../chat/entries';
 
 export interface IInstallPlanProps {
   details: IInstallDetails;

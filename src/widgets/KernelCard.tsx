@@ -1,8 +1,8 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import type { IKernelEntry } from '../entries';
-import type { KernelCause } from '../protocol';
+import type { IKernelEntry } from '../chat/entries';
+import type { KernelCause } from '../server/protocol';
 import type { IEntryActions } from './actions';
 
 export interface IKernelCardProps {

@@ -5,8 +5,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useEffect, useLayoutEffect, useRef } from 'react';
 
-import { markNumbers } from '../numberMarks';
-import { loadRemoteImage, safeRendermime } from '../safeMarkdown';
+import { markNumbers } from '../rendering/numberMarks';
+import { loadRemoteImage, safeRendermime } from '../rendering/safeMarkdown';
 
 export interface IMarkdownProps {
   /** The markdown text; it may grow while it streams. */

@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { INoticeEntry } from '../entries';
+import type { INoticeEntry } from '../chat/entries';
 import type { IEntryActions } from './actions';
 
 export interface INoticeCardProps {

@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IQuestionEntry } from '../entries';
+import type { IQuestionEntry } from '../chat/entries';
 import type { IEntryActions } from './actions';
 
 export interface IQuestionCardProps {

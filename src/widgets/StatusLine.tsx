@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { Conversation } from '../model';
+import type { Conversation } from '../chat/model';
 import { costLabel, durationLabel, phaseLabel, usageLabel } from './labels';
 import { useElapsed } from './useElapsed';
 

@@ -2,7 +2,7 @@ import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import type { IStepEntry } from '../entries';
+import type { IStepEntry } from '../chat/entries';
 import type { IEntryActions } from './actions';
 import { ChangedFiles } from './ChangedFiles';
 import { CheckList } from './CheckList';

@@ -5,7 +5,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { useLayoutEffect, useRef, useState } from 'react';
 
-import { loadRemoteImage, safeRendermime } from '../safeMarkdown';
+import { loadRemoteImage, safeRendermime } from '../rendering/safeMarkdown';
 
 export interface IStepOutputsProps {
   outputs: nbformat.IOutput[];

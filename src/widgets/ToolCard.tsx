@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IToolEntry } from '../entries';
+import type { IToolEntry } from '../chat/entries';
 
 export interface IToolCardProps {
   entry: IToolEntry;

@@ -5,8 +5,8 @@ import type {
   INoticeEntry,
   IQuestionEntry,
   IStepEntry
-} from '../entries';
-import type { INotebookChange } from '../protocol';
+} from '../chat/entries';
+import type { INotebookChange } from '../server/protocol';
 
 /**
  * What the chat's entries ask of the extension. One object per panel (the

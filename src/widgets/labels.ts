@@ -1,8 +1,8 @@
 /** The words the chat panel shows for states of the protocol. */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IStepEntry, IUndoOutcome } from '../entries';
-import type { Usage } from '../model';
+import type { IStepEntry, IUndoOutcome } from '../chat/entries';
+import type { Usage } from '../chat/model';
 import type {
   CellCheckStatus,
   ICellCheck,
@@ -10,7 +10,7 @@ import type {
   INotebookChange,
   IStatusMessage,
   IVerification
-} from '../protocol';
+} from '../server/protocol';
 
 /** The status line for a `status` message. */
 export function phaseLabel(

@@ -1,7 +1,7 @@
 import { RefObject, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
-import type { ChatEntry } from '../entries';
-import type { Conversation } from '../model';
+import type { ChatEntry } from '../chat/entries';
+import type { Conversation } from '../chat/model';
 
 /** Within this many pixels of the end, the user is at the newest entry. */
 const AT_END_PX = 48;

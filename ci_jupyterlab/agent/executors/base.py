@@ -4,7 +4,7 @@ An ``Executor`` runs one cell and reports an ``ExecutionResult``. An executor
 that can also run a snippet out of the user's sight declares it by being an
 ``Inspector`` (checked with ``isinstance``, a runtime-checkable protocol).
 ``RUN_STATUSES`` is the one list of how a run can end, for the loop, the chat
-protocol's validation and the record; ``src/protocol.ts`` mirrors it.
+protocol's validation and the record; ``src/server/protocol.ts`` mirrors it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useId, useState } from 'react';
 
-import { APIError } from '../request';
+import { APIError } from '../server/request';
 import {
   fetchSettings,
   findLocalServers,
@@ -9,12 +9,12 @@ import {
   saveKey,
   saveSettings,
   testConnection
-} from '../settingsClient';
+} from './settingsClient';
 import type {
   IConnectionTest,
   ILocalServer,
   ISettingsView
-} from '../settingsClient';
+} from './settingsClient';
 import {
   changedValues,
   connectionFields,

@@ -14,10 +14,14 @@ import type { ITranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
 
 import { ExecutionStart, IQueueListener } from './executionStart';
-import { IKernelLossWatch, KernelLoss, watchKernelLoss } from './kernelLoss';
-import type { ExecutionStatus, IRunCellMessage } from './protocol';
+import {
+  IKernelLossWatch,
+  KernelLoss,
+  watchKernelLoss
+} from '../kernel/kernelLoss';
+import type { ExecutionStatus, IRunCellMessage } from '../server/protocol';
 import { ICellBefore, placeStepCell } from './stepCells';
-import { Timer } from './timer';
+import { Timer } from '../timer';
 
 /**
  * Who hears how a run goes: when it waits behind the user's cell and

@@ -9,10 +9,10 @@ import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IChangeSet } from './entries';
-import type { Conversation } from './model';
+import type { IChangeSet } from '../chat/entries';
+import type { Conversation } from '../chat/model';
 import { runForEntry } from './stateRestorer';
-import { findCellById } from './stepCells';
+import { findCellById } from '../notebook/stepCells';
 
 /**
  * The ids of the code cells that run after the undo, read before it: from

@@ -2,7 +2,7 @@
  * The chat protocol's shared words, generated from
  * ci_jupyterlab/agent/contract.json by scripts/generate_contract.py: do not
  * edit; change the JSON and run `python scripts/generate_contract.py`.
- * tests/test_contract.py checks that this file, src/protocol.ts and the
+ * tests/test_contract.py checks that this file, src/server/protocol.ts and the
  * Python side all agree with the JSON.
  */
 

@@ -20,8 +20,8 @@ import {
   IRecordedAttempt,
   IRecordedRequest,
   isRunStatus
-} from './protocol';
-import { APIError, fetchSession, fetchSessions } from './request';
+} from '../server/protocol';
+import { APIError, fetchSession, fetchSessions } from '../server/request';
 
 /**
  * Continue the notebook's newest saved session in this conversation, if the

@@ -14,10 +14,10 @@ import * as nbformat from '@jupyterlab/nbformat';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { Conversation } from './model';
-import { waitForKernel } from './notebookRunner';
+import type { Conversation } from '../chat/model';
+import { waitForKernel } from '../notebook/notebookRunner';
 import { askToRerunApproved } from './restoreApproval';
-import { readStepTag } from './stepCells';
+import { readStepTag } from '../notebook/stepCells';
 
 /**
  * Run a conversation's working cells again in its notebook's new kernel,

@@ -15,7 +15,7 @@ import type {
   IImageDescription,
   INotebookCellView,
   INotebookInfo
-} from './protocol';
+} from '../server/protocol';
 import { readTag } from './stepCells';
 
 /** Characters of a cell's source. */

@@ -9,7 +9,7 @@
  */
 import * as nbformat from '@jupyterlab/nbformat';
 
-import { OUTPUT_BOUNDS } from './contract';
+import { OUTPUT_BOUNDS } from '../server/contract';
 import { jsonBytes, tooDeep } from './frames';
 
 /** Characters of one text value (a stream, `text/plain`, `text/html`...). */

@@ -4,10 +4,10 @@
  */
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
-import type { ChatModel } from './model';
+import type { ChatModel } from '../chat/model';
 import { describeCells } from './notebookView';
-import type { INotebookInfo } from './protocol';
-import { Timer } from './timer';
+import type { INotebookInfo } from '../server/protocol';
+import { Timer } from '../timer';
 
 /** The open notebook at a path, if any. */
 export function notebookAt(

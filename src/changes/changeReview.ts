@@ -20,11 +20,11 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 
 import { changeState, rerunCells, revertChanges } from './changeActions';
-import type { ChatClient } from './chatClient';
-import type { IChangeSet } from './entries';
-import type { ChatModel } from './model';
-import { notebookOfSession } from './notebooks';
-import type { ClientMessage, INotebookChange } from './protocol';
+import type { ChatClient } from '../server/chatClient';
+import type { IChangeSet } from '../chat/entries';
+import type { ChatModel } from '../chat/model';
+import { notebookOfSession } from '../notebook/notebooks';
+import type { ClientMessage, INotebookChange } from '../server/protocol';
 
 /** What the user chose for cells they changed since. */
 type Conflict = 'keep' | 'revert' | 'cancel';

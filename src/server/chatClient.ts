@@ -3,7 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { FRAME_LIMIT, utf8Bytes } from './frames';
+import { FRAME_LIMIT, utf8Bytes } from '../notebook/frames';
 import {
   ClientFrame,
   ClientMessage,

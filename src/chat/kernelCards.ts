@@ -5,7 +5,7 @@
  * conversation's entries; Conversation applies them.
  */
 import type { ChatEntry, IKernelEntry } from './entries';
-import type { IKernelCard, KernelCause } from './protocol';
+import type { IKernelCard, KernelCause } from '../server/protocol';
 
 /**
  * A card from the record as this page shows it. One that was restoring

@@ -6,8 +6,8 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { ChatModel } from './model';
-import { testConnection } from './settingsClient';
+import type { ChatModel } from '../chat/model';
+import { testConnection } from '../settings/settingsClient';
 
 export async function checkConnection(
   model: ChatModel,

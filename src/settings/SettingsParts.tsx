@@ -10,7 +10,7 @@ import type {
   IKeyState,
   ILocalServer,
   ISettingState
-} from '../settingsClient';
+} from './settingsClient';
 import { sourceLabel } from './settingsFields';
 import type { IFieldSpec } from './settingsFields';
 

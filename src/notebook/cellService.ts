@@ -22,12 +22,12 @@ import type { Contents } from '@jupyterlab/services';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
-import type { ChatClient } from './chatClient';
+import type { ChatClient } from '../server/chatClient';
 import { DeletedNotebooks } from './deletedNotebooks';
 import type { IQueueListener } from './executionStart';
 import { inspectSilently } from './kernelInspector';
 import { LiveOutputs } from './liveOutputs';
-import type { ChatModel } from './model';
+import type { ChatModel } from '../chat/model';
 import { IStepRun, NotebookRunner } from './notebookRunner';
 import { NotebookSaver } from './notebookSaver';
 import { notebookOfSession } from './notebooks';
@@ -38,7 +38,7 @@ import type {
   IInspectMessage,
   IRunCellMessage,
   ServerMessage
-} from './protocol';
+} from '../server/protocol';
 
 export class CellService implements IDisposable {
   constructor(options: CellService.IOptions) {

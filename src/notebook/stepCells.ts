@@ -7,7 +7,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import { NotebookActions } from '@jupyterlab/notebook';
 import type { Notebook } from '@jupyterlab/notebook';
 
-import type { IRunCellMessage } from './protocol';
+import type { IRunCellMessage } from '../server/protocol';
 
 /** The cell metadata key holding a step's tag. */
 export const METADATA_KEY = 'ci_jupyterlab';

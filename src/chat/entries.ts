@@ -23,7 +23,7 @@ import type {
   IToolCallMessage,
   ReviewAction,
   RunStatus
-} from './protocol';
+} from '../server/protocol';
 
 /** What the user asked. */
 export interface IUserEntry {

@@ -10,7 +10,7 @@ import type {
   SettingName,
   SettingSource,
   SettingValue
-} from '../settingsClient';
+} from './settingsClient';
 
 /** How a field is edited and parsed. */
 export type FieldKind = 'text' | 'integer' | 'number' | 'choice' | 'json';

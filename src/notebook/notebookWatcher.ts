@@ -9,10 +9,10 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
-import type { ChatClient } from './chatClient';
-import type { IKernelEntry } from './entries';
-import { watchKernelLoss } from './kernelLoss';
-import type { ChatModel } from './model';
+import type { ChatClient } from '../server/chatClient';
+import type { IKernelEntry } from '../chat/entries';
+import { watchKernelLoss } from '../kernel/kernelLoss';
+import type { ChatModel } from '../chat/model';
 
 export class NotebookWatcher implements IDisposable {
   /** Watch the notebooks open now and those opened later. */

@@ -5,9 +5,9 @@
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
-import { SETTING_NAMES } from './contract';
-import { withPageKey } from './pageKey';
-import { requestAPI } from './request';
+import { SETTING_NAMES } from '../server/contract';
+import { withPageKey } from '../server/pageKey';
+import { requestAPI } from '../server/request';
 
 /** The settings a user may set from the panel (the contract's; USER_SETTABLE on the server). */
 export type SettingName = (typeof SETTING_NAMES)[number];

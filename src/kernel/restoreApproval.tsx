@@ -8,7 +8,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IStepEntry } from './entries';
+import type { IStepEntry } from '../chat/entries';
 
 /** What to do with the cells that needed approval. */
 export type RestoreChoice = 'run' | 'skip' | 'cancel';

@@ -8,7 +8,7 @@ import { KernelMessage } from '@jupyterlab/services';
 import type { Kernel } from '@jupyterlab/services';
 
 import { ExecutionStart, IQueueListener } from './executionStart';
-import { Timer } from './timer';
+import { Timer } from '../timer';
 
 /**
  * Run code silently in a kernel and return what it printed to stdout.

@@ -10,8 +10,8 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
-import { pendingChanges } from './entries';
-import type { ChatModel } from './model';
+import { pendingChanges } from '../chat/entries';
+import type { ChatModel } from '../chat/model';
 
 /** The class of a marked cell. */
 export const CHANGED_CELL_CLASS = 'jp-ci-mod-changed';

@@ -5,7 +5,7 @@
  */
 import type { NotebookPanel } from '@jupyterlab/notebook';
 
-import type { Conversation } from './model';
+import type { Conversation } from '../chat/model';
 import { requestExport } from './request';
 
 /**

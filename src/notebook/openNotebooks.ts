@@ -12,11 +12,14 @@
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
-import type { ChatClient, ConnectionState } from './chatClient';
-import type { ConversationSync } from './conversationSync';
-import type { ChatModel } from './model';
+import type { ChatClient, ConnectionState } from '../server/chatClient';
+import type { ConversationSync } from '../chat/conversationSync';
+import type { ChatModel } from '../chat/model';
 import { describeNotebook, notebookAt } from './notebooks';
-import type { IDescribeNotebookMessage, ServerMessage } from './protocol';
+import type {
+  IDescribeNotebookMessage,
+  ServerMessage
+} from '../server/protocol';
 
 export class OpenNotebooks implements IDisposable {
   constructor(options: OpenNotebooks.IOptions) {

@@ -6,10 +6,10 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { ConnectionState } from './chatClient';
+import type { ConnectionState } from '../server/chatClient';
 import { Dismissals } from './dismissals';
 import { kernelEnding, replayedCard, withoutClosingError } from './kernelCards';
-import { NOT_INSTALLED_MESSAGE } from './request';
+import { NOT_INSTALLED_MESSAGE } from '../server/request';
 import {
   approvalEntry,
   questionEntry,
@@ -48,7 +48,7 @@ import {
   RecordedEvent,
   ReviewAction,
   ServerMessage
-} from './protocol';
+} from '../server/protocol';
 
 /** Token counts of a request so far, and its cost where the model has a price. */
 export type Usage = Pick<

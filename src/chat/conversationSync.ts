@@ -14,12 +14,12 @@ import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
-import type { ChatClient, ConnectionState } from './chatClient';
-import { conversationKey } from './conversationKeys';
+import type { ChatClient, ConnectionState } from '../server/chatClient';
+import { conversationKey } from '../server/conversationKeys';
 import { restoreConversation } from './history';
 import type { ChatModel, Conversation } from './model';
-import type { ServerMessage } from './protocol';
-import { fetchConfig } from './request';
+import type { ServerMessage } from '../server/protocol';
+import { fetchConfig } from '../server/request';
 
 export class ConversationSync implements IDisposable {
   constructor(options: ConversationSync.IOptions) {

@@ -10,9 +10,9 @@ import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { ITranslator } from '@jupyterlab/translation';
 
-import type { IUndoOutcome } from './entries';
-import type { INotebookChange } from './protocol';
-import { findCellById, METADATA_KEY } from './stepCells';
+import type { IUndoOutcome } from '../chat/entries';
+import type { INotebookChange } from '../server/protocol';
+import { findCellById, METADATA_KEY } from '../notebook/stepCells';
 
 /** Where a change stands in the notebook now. */
 export type ChangeState =
