@@ -47,7 +47,10 @@ import {
 import type { Preferences } from './settings/preferences';
 import type { INotebookChange, Intent } from './server/protocol';
 import * as kernelRestore from './kernel/kernelRestore';
-import { restoreConversationState } from './kernel/stateRestorer';
+import {
+  askAboutApproved,
+  restoreConversationState
+} from './kernel/stateRestorer';
 import { revealStepCell } from './notebook/stepCells';
 import type { ICodeInterpreter } from './tokens';
 import { uploadFile } from './server/uploads';
@@ -287,12 +290,23 @@ export class ChatController implements ICodeInterpreter {
    */
   async undoRequest(set: IChangeSet, restoreKernel = false): Promise<void> {
     const panel = restoreKernel ? this._notebookOf(set.session) : null;
-    const cells = panel ? kernelRestore.cellsBeforeRequest(panel, set) : [];
-    if (!(await this._reviewer.undo(set)) || !panel) {
+    const conversation = this.model.conversationOf(set.session);
+    // Asked first, so that Cancel leaves everything as it was.
+    const cells =
+      panel && conversation
+        ? await askAboutApproved(
+            conversation,
+            kernelRestore.cellsOf(
+              panel,
+              kernelRestore.cellsBeforeRequest(panel, set)
+            ),
+            this._trans
+          )
+        : [];
+    if (cells === null || !(await this._reviewer.undo(set))) {
       return;
     }
-    const conversation = this.model.conversationOf(set.session);
-    if (!conversation) {
+    if (!panel || !conversation) {
       return;
     }
     const entryId = conversation.startKernelRestore(cells.length);
@@ -300,7 +314,7 @@ export class ChatController implements ICodeInterpreter {
       panel,
       conversation,
       entryId,
-      cells,
+      cells.map(cell => cell.model.id),
       this._trans,
       () => this._stoppedRestores.has(entryId)
     );

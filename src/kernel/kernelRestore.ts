@@ -66,8 +66,22 @@ export async function restoreKernel(
     });
     return;
   }
-  const cells = cellIds
+  await runForEntry(
+    panel,
+    conversation,
+    entryId,
+    cellsOf(panel, cellIds),
+    trans,
+    stopped
+  );
+}
+
+/** The cells of `cellIds` still in the notebook, in that order. */
+export function cellsOf(
+  panel: NotebookPanel,
+  cellIds: ReadonlyArray<string>
+): Cell[] {
+  return cellIds
     .map(id => findCellById(panel.content, id))
     .filter((cell): cell is Cell => cell !== null);
-  await runForEntry(panel, conversation, entryId, cells, trans, stopped);
 }

@@ -14,6 +14,7 @@ import * as nbformat from '@jupyterlab/nbformat';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
+import type { IStepEntry } from '../chat/entries';
 import type { Conversation } from '../chat/model';
 import { waitForKernel } from '../notebook/notebookRunner';
 import { askToRerunApproved } from './restoreApproval';
@@ -38,28 +39,54 @@ export async function restoreConversationState(
   trans: TranslationBundle,
   stopped: () => boolean = () => false
 ): Promise<void> {
-  const working = new Map(
-    conversation.entries.flatMap(step =>
-      step.kind === 'step' && step.state === 'ok' ? [[step.callId, step]] : []
-    )
+  const working = new Set(workingSteps(conversation).map(step => step.callId));
+  const cells = await askAboutApproved(
+    conversation,
+    cellsToRestore(panel, working, withUserCells),
+    trans
   );
-  let cells = cellsToRestore(panel, new Set(working.keys()), withUserCells);
-  // A cell that needed the user's approval when it ran is asked about again.
-  const stepOf = (cell: Cell) => working.get(readStepTag(cell)?.call_id ?? '');
-  const approved = cells.filter(cell => stepOf(cell)?.approved);
-  if (approved.length > 0) {
-    const choice = await askToRerunApproved(
-      approved.map(cell => stepOf(cell)!),
-      trans
-    );
-    if (choice === 'cancel') {
-      return; // the card still offers Restore state
-    }
-    if (choice === 'skip') {
-      cells = cells.filter(cell => !approved.includes(cell));
-    }
+  if (cells === null) {
+    return; // the card still offers Restore state
   }
   await runForEntry(panel, conversation, entryId, cells, trans, stopped);
+}
+
+/** The conversation's steps that worked. */
+function workingSteps(conversation: Conversation): IStepEntry[] {
+  return conversation.entries.flatMap(entry =>
+    entry.kind === 'step' && entry.state === 'ok' ? [entry] : []
+  );
+}
+
+/**
+ * `cells` less those the user chooses not to run again: the cells of steps
+ * that waited for the user's approval when they ran are asked about first
+ * (run them again, skip them, or cancel: null). Before any restore of the
+ * kernel (Restore state, and Undo's "Also restore the kernel").
+ */
+export async function askAboutApproved(
+  conversation: Conversation,
+  cells: Cell[],
+  trans: TranslationBundle
+): Promise<Cell[] | null> {
+  const steps = new Map(
+    workingSteps(conversation).map(step => [step.callId, step])
+  );
+  const stepOf = (cell: Cell) => steps.get(readStepTag(cell)?.call_id ?? '');
+  const approved = cells.filter(cell => stepOf(cell)?.approved);
+  if (approved.length === 0) {
+    return cells;
+  }
+  const choice = await askToRerunApproved(
+    approved.map(cell => stepOf(cell)!),
+    trans
+  );
+  if (choice === 'cancel') {
+    return null;
+  }
+  return choice === 'skip'
+    ? cells.filter(cell => !approved.includes(cell))
+    : cells;
 }
 
 /**

@@ -295,6 +295,73 @@ test('Restore state asks again before it re-runs a cell that needed approval', a
   expect(outputText(cells[cells.length - 1])).toContain('42 False');
 });
 
+test('Undo’s kernel restore asks too before it re-runs a cell that needed approval', async ({
+  page,
+  ci
+}) => {
+  await ci.script([
+    runCell('!echo approved-once >> marks.txt\nmarked = True'),
+    { text: 'Marked.' }
+  ]);
+  await userNotebook(page, 'undo-approved.ipynb', ['base = 40']);
+  await openPanel(page);
+  const { panel, changes } = chat(page);
+  await ci.ask('Write a mark.');
+  await panel
+    .getByRole('group', { name: 'Approval request' })
+    .getByRole('button', { name: 'Run', exact: true })
+    .click();
+  await expect(chat(page).status).toHaveText('Done', { timeout: 60000 });
+
+  await ci.script([runCell('total = base + 2'), { text: 'The total is 42.' }]);
+  await ci.askUntilDone('Add two to base.');
+  const second = changes.last();
+  await second.getByRole('button', { name: 'Review changes' }).click();
+  const restore = second.getByRole('checkbox', {
+    name: 'Also restore the kernel (restart it, then run 2 cells)'
+  });
+  await restore.check();
+  const ask = page.locator('.jp-Dialog', {
+    hasText: 'Run approved cells again?'
+  });
+
+  // Cancel: nothing is undone, nothing runs.
+  await second.getByRole('button', { name: 'Undo request' }).click();
+  await expect(ask).toContainText('It runs shell commands: echo approved-once');
+  await ask.getByRole('button', { name: 'Cancel restoring the state' }).click();
+  await expect(
+    second.getByRole('button', { name: 'Undo request' })
+  ).toBeVisible();
+  expect(
+    (await notebookCells(page, 'undo-approved.ipynb')).map(cell => cell.source)
+  ).toContain('total = base + 2');
+
+  // Skip them: undone, the kernel restarted, the user's cell run again, the shell command not.
+  await second.getByRole('button', { name: 'Undo request' }).click();
+  await ask
+    .getByRole('button', {
+      name: 'Restore without the cells that needed approval'
+    })
+    .click();
+  await expect(second).toContainText('Undone');
+  await expect(page.getByRole('group', { name: 'Kernel lost' })).toContainText(
+    'State restored: 1 of 1 cells run again.',
+    { timeout: 60000 }
+  );
+  await page.notebook.addCell(
+    'code',
+    "print(base, 'marked' in globals(), open('marks.txt').read().count('approved-once'))"
+  );
+  const cells = await notebookCells(page, 'undo-approved.ipynb');
+  await page.notebook.runCell(cells.length - 1, { inplace: true });
+  await expect
+    .poll(async () => {
+      const now = await notebookCells(page, 'undo-approved.ipynb');
+      return outputText(now[now.length - 1]);
+    })
+    .toBe('40 False 1\n');
+});
+
 test('Restore state can re-run the user’s own cells above the assistant’s too', async ({
   page,
   ci
