@@ -1,39 +1,45 @@
 /**
  * Print, as JSON, the chat protocol's messages as src/server/protocol.ts declares
- * them: every interface with a `type: '<literal>'` property, by direction
+ * them (the client's in src/server/clientMessages.ts): every interface with a `type: '<literal>'` property, by direction
  * (the ClientMessage and ServerMessage unions), with its fields (those of the
  * interfaces it extends included) and whether each is optional.
  *
  * Read with the TypeScript compiler's own parser, so tests/test_contract.py
  * can check the TypeScript side against ci_jupyterlab/agent/contract.json.
- * Usage: node scripts/protocol_messages.js [path/to/protocol.ts]
+ * Usage: node scripts/protocol_messages.js [path/to/protocol.ts] (the client
+ * messages are always read from the source tree).
  */
 const fs = require('fs');
 const path = require('path');
 const ts = require('typescript');
 
 const file = process.argv[2] || path.join(__dirname, '..', 'src', 'server', 'protocol.ts');
-const source = ts.createSourceFile(
+const files = [
   file,
-  fs.readFileSync(file, 'utf8'),
-  ts.ScriptTarget.Latest,
-  true
-);
+  path.join(__dirname, '..', 'src', 'server', 'clientMessages.ts')
+];
 
 const interfaces = new Map();
 const unions = new Map();
-source.forEachChild(node => {
-  if (ts.isInterfaceDeclaration(node)) {
-    interfaces.set(node.name.text, node);
-  } else if (ts.isTypeAliasDeclaration(node) && ts.isUnionTypeNode(node.type)) {
-    unions.set(
-      node.name.text,
-      node.type.types
-        .filter(ts.isTypeReferenceNode)
-        .map(reference => reference.typeName.getText(source))
-    );
-  }
-});
+for (const name of files) {
+  read(ts.createSourceFile(name, fs.readFileSync(name, 'utf8'), ts.ScriptTarget.Latest, true));
+}
+
+/** Note a file's interfaces and union types. */
+function read(source) {
+  source.forEachChild(node => {
+    if (ts.isInterfaceDeclaration(node)) {
+      interfaces.set(node.name.text, node);
+    } else if (ts.isTypeAliasDeclaration(node) && ts.isUnionTypeNode(node.type)) {
+      unions.set(
+        node.name.text,
+        node.type.types
+          .filter(ts.isTypeReferenceNode)
+          .map(reference => reference.typeName.getText())
+      );
+    }
+  });
+}
 
 /** The fields of an interface and of those it extends: name → optional. */
 function fields(name) {
@@ -44,12 +50,12 @@ function fields(name) {
   const found = {};
   for (const clause of node.heritageClauses || []) {
     for (const parent of clause.types) {
-      Object.assign(found, fields(parent.expression.getText(source)));
+      Object.assign(found, fields(parent.expression.getText()));
     }
   }
   for (const member of node.members) {
     if (ts.isPropertySignature(member)) {
-      found[member.name.getText(source)] = Boolean(member.questionToken);
+      found[member.name.getText()] = Boolean(member.questionToken);
     }
   }
   return found;
@@ -59,7 +65,7 @@ function fields(name) {
 function typeOf(name) {
   const member = interfaces
     .get(name)
-    .members.find(m => ts.isPropertySignature(m) && m.name.getText(source) === 'type');
+    .members.find(m => ts.isPropertySignature(m) && m.name.getText() === 'type');
   if (!member || !member.type || !ts.isLiteralTypeNode(member.type)) {
     throw new Error(`${file}: ${name} has no literal 'type'`);
   }

@@ -8,15 +8,16 @@
  * is CellService's; keeping the model in step with the server and the active
  * notebook (messages, saved conversations, reconnections) is
  * ConversationSync's; keeping conversations with their notebooks (renames,
- * kernel loss) is NotebookWatcher's.
+ * kernel loss) is NotebookWatcher's; opening, creating and uploading into
+ * files is WorkspaceFiles's, and sending a card's answer CardAnswers's.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
-import { PathExt, URLExt } from '@jupyterlab/coreutils';
-import type { DocumentRegistry } from '@jupyterlab/docregistry';
+import { PathExt } from '@jupyterlab/coreutils';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
+import { CardAnswers } from './chat/cardAnswers';
 import type { CellService } from './notebook/cellService';
 import {
   aboutCell,
@@ -38,7 +39,7 @@ import type {
   IStepEntry
 } from './chat/entries';
 import { exportReproducible } from './server/exporter';
-import type { ChatModel, Conversation, ISavedAttachment } from './chat/model';
+import type { ChatModel, ISavedAttachment } from './chat/model';
 import {
   describeNotebook,
   notebookAt,
@@ -53,7 +54,7 @@ import {
 } from './kernel/stateRestorer';
 import { revealStepCell } from './notebook/stepCells';
 import type { ICodeInterpreter } from './tokens';
-import { uploadFile } from './server/uploads';
+import { WorkspaceFiles } from './workspaceFiles';
 
 /** What a request is about, beyond its text. */
 export interface ISendOptions {
@@ -83,6 +84,8 @@ export class ChatController implements ICodeInterpreter {
     this._trans = options.trans;
     this._preferences = options.preferences;
     this._reviewer = options.reviewer;
+    this._files = new WorkspaceFiles(this._app, this._trans, this._preferences);
+    this._answers = new CardAnswers(this.model, this._client, this._trans);
   }
 
   readonly model: ChatModel;
@@ -114,7 +117,7 @@ export class ChatController implements ICodeInterpreter {
     const panel =
       options.panel ??
       this._tracker.currentWidget ??
-      (await this._createNotebook());
+      (await this._files.createNotebook());
     if (!panel) {
       return;
     }
@@ -385,7 +388,7 @@ export class ChatController implements ICodeInterpreter {
     }
     let conversation = this.model.target;
     if (!conversation) {
-      const panel = await this._createNotebook();
+      const panel = await this._files.createNotebook();
       if (!panel) {
         return;
       }
@@ -393,36 +396,21 @@ export class ChatController implements ICodeInterpreter {
     }
     const directory = PathExt.dirname(conversation.path);
     await Promise.all(
-      files.map(file => this._upload(conversation, directory, file))
+      files.map(file => this._files.upload(conversation, directory, file))
     );
   }
 
   /**
    * Answer an approval request of the assistant: run the cell (true), not
    * (false), or run this edited code instead (a string); `always`: approve,
-   * and let that MCP tool run without asking from now on (a setting of the
-   * user's, kept on the server).
+   * and let that MCP tool run without asking from now on (see CardAnswers).
    */
   answerApproval(
     entry: IApprovalEntry,
     answer: boolean | string,
     always = false
   ): void {
-    const conversation = this.model.conversationOf(entry.session);
-    const sent = this._client.send({
-      type: 'approval',
-      session: entry.session,
-      request_id: entry.requestId,
-      approved: answer !== false,
-      ...(typeof answer === 'string' ? { code: answer } : {}),
-      ...(always && answer === true ? { always: true } : {})
-    });
-    if (sent) {
-      conversation?.decideApproval(entry.requestId, answer);
-      conversation?.follow();
-    } else {
-      this._answerNotSent(conversation);
-    }
+    this._answers.approval(entry, answer, always);
   }
 
   /**
@@ -430,47 +418,17 @@ export class ChatController implements ICodeInterpreter {
    * user's own words (a string). The request goes on with it.
    */
   answerQuestion(entry: IQuestionEntry, answer: number | string): void {
-    const conversation = this.model.conversationOf(entry.session);
-    const chosen =
-      typeof answer === 'number'
-        ? { option: answer, text: '' }
-        : { option: null, text: answer };
-    const sent = this._client.send({
-      type: 'answer',
-      session: entry.session,
-      request_id: entry.requestId,
-      ...(typeof answer === 'number' ? { option: answer } : { text: answer })
-    });
-    if (sent) {
-      conversation?.answerQuestion(entry.requestId, chosen);
-      conversation?.follow();
-    } else {
-      this._answerNotSent(conversation);
-    }
-  }
-
-  /** An answer to a card did not go out: say so where it was given. */
-  private _answerNotSent(conversation: Conversation | null | undefined): void {
-    conversation?.addNotice(
-      this._trans.__(
-        'The answer could not be sent: not connected to the server.'
-      ),
-      this._trans.__('It reconnects by itself; answer again then.')
-    );
+    this._answers.question(entry, answer);
   }
 
   /** Open a file of the server in JupyterLab, as the active tab. */
   openFile(path: string): Promise<void> {
-    return this._open(path);
+    return this._files.open(path);
   }
 
   /** The URL that downloads a file of the server. */
   downloadUrl(path: string): string {
-    return URLExt.join(
-      this._app.serviceManager.serverSettings.baseUrl,
-      'files',
-      URLExt.encodeParts(path)
-    );
+    return this._files.downloadUrl(path);
   }
 
   /**
@@ -502,7 +460,7 @@ export class ChatController implements ICodeInterpreter {
     }
     await exportReproducible(panel, conversation, path =>
       this._sync.keepShowing(panel.context.path, async () => {
-        await this._open(path, { mode: 'split-right', activate: false });
+        await this._files.open(path, { mode: 'split-right', activate: false });
         // The notebook, not its export, is the active one again.
         this._app.shell.activateById(panel.id);
       })
@@ -593,59 +551,6 @@ export class ChatController implements ICodeInterpreter {
     );
   }
 
-  /** Open a file of the server; tells the user when it cannot be opened. */
-  private async _open(
-    path: string,
-    options?: DocumentRegistry.IOpenOptions
-  ): Promise<void> {
-    try {
-      await this._app.commands.execute('docmanager:open', {
-        path,
-        options: { ...options }
-      });
-    } catch (error) {
-      Notification.error(
-        this._trans.__(
-          '%1 could not be opened: %2',
-          path,
-          (error as Error).message
-        ),
-        { autoClose: 5000 }
-      );
-    }
-  }
-
-  /** Upload one attached file, shown as a chip of the conversation. */
-  private async _upload(
-    conversation: Conversation,
-    directory: string,
-    file: File
-  ): Promise<void> {
-    const id = conversation.addAttachment(file.name, file.size);
-    try {
-      const path = await uploadFile(
-        this._app.serviceManager.contents,
-        file,
-        directory,
-        this._preferences.values.uploadChunkSize,
-        progress => conversation.updateAttachment(id, { progress })
-      );
-      conversation.updateAttachment(id, { path, name: PathExt.basename(path) });
-    } catch (error) {
-      conversation.removeAttachment(id);
-      conversation.addNotice(
-        this._trans.__(
-          '%1 could not be uploaded: %2',
-          file.name,
-          (error as Error).message
-        ),
-        this._trans.__(
-          'Your message is still in the input box; attach the file again to retry.'
-        )
-      );
-    }
-  }
-
   /** The open notebook of a session's conversation, if any. */
   private _notebookOf(session: string): NotebookPanel | null {
     return notebookOfSession(this._tracker, this.model, session);
@@ -656,23 +561,6 @@ export class ChatController implements ICodeInterpreter {
     return notebookAt(this._tracker, path);
   }
 
-  /** A new notebook for a request, or null (the user was told why). */
-  private async _createNotebook(): Promise<NotebookPanel | null> {
-    try {
-      return (await this._app.commands.execute('notebook:create-new', {
-        kernelName: this._preferences.values.newNotebookKernel
-      })) as NotebookPanel;
-    } catch (error) {
-      Notification.error(
-        this._trans.__(
-          'Code Interpreter: a notebook could not be created: %1',
-          (error as Error).message
-        )
-      );
-      return null;
-    }
-  }
-
   private _client: ChatClient;
   private _cells: CellService;
   private _sync: ConversationSync;
@@ -681,6 +569,8 @@ export class ChatController implements ICodeInterpreter {
   private _trans: TranslationBundle;
   private _preferences: Preferences;
   private _reviewer: ChangeReviewer;
+  private _files: WorkspaceFiles;
+  private _answers: CardAnswers;
   /** Kernel restores the user stopped (their cards' ids). */
   private _stoppedRestores = new Set<string>();
   /** Sessions whose request waits for its kernel before it is sent. */
