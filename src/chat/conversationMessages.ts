@@ -64,7 +64,7 @@ export function applyMessage(
       break;
     case 'approval_request':
       lifecycle.phaseBegins();
-      log.push(approvalEntry(message));
+      log.push(approvalEntry(message, log.last('user')?.client ?? null));
       break;
     case 'approval_details':
       log.replace(

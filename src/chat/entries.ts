@@ -106,6 +106,8 @@ export interface IApprovalEntry {
   install: IInstallDetails | null;
   /** For a tool of an MCP server: `<server>/<tool>` (`code` holds its arguments). */
   tool: string | null;
+  /** The outside agent (an MCP client) whose request asks; null: the assistant's own. */
+  client: string | null;
 }
 
 /** A call of the model to a tool of an MCP server: its arguments, then its result. */
@@ -381,7 +383,8 @@ export function stepEntry(
 }
 
 export function approvalEntry(
-  message: IApprovalRequestMessage
+  message: IApprovalRequestMessage,
+  client: string | null = null
 ): IApprovalEntry {
   return {
     kind: 'approval',
@@ -405,7 +408,8 @@ export function approvalEntry(
           planError: null
         }
       : null,
-    tool: message.tool ?? null
+    tool: message.tool ?? null,
+    client
   };
 }
 

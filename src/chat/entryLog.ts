@@ -39,18 +39,27 @@ export class EntryLog {
     this._changed();
   }
 
+  /** The last entry of a kind, if any. */
+  last<K extends ChatEntry['kind']>(
+    kind: K
+  ): Extract<ChatEntry, { kind: K }> | undefined {
+    for (let index = this._entries.length - 1; index >= 0; index--) {
+      if (this._entries[index].kind === kind) {
+        return this._entries[index] as Extract<ChatEntry, { kind: K }>;
+      }
+    }
+    return undefined;
+  }
+
   /** Change the last entry of a kind (the request's, the answer's); nothing happens when there is none. */
   replaceLast<K extends ChatEntry['kind']>(
     kind: K,
     change: (entry: Extract<ChatEntry, { kind: K }>) => ChatEntry
   ): void {
-    for (let index = this._entries.length - 1; index >= 0; index--) {
-      const entry = this._entries[index];
-      if (entry.kind === kind) {
-        this._entries[index] = change(entry as Extract<ChatEntry, { kind: K }>);
-        this._changed();
-        return;
-      }
+    const entry = this.last(kind);
+    if (entry !== undefined) {
+      this._entries[this._entries.indexOf(entry)] = change(entry);
+      this._changed();
     }
   }
 

@@ -65,30 +65,37 @@ export const ApprovalCard = React.memo(function ApprovalCard({
   const pending = entry.approved === null;
   const shownCode = entry.editedCode ?? entry.code;
 
+  // Who asks: the assistant, or an outside agent whose request this is.
+  const asker = entry.client
+    ? trans.__('%1 (MCP)', entry.client)
+    : trans.__('The assistant');
   let question: React.ReactNode;
   if (install) {
     question = withElements(
       trans.__(
-        "The assistant wants to install %1 into this notebook's environment.",
-        '%1'
+        "%1 wants to install %2 into this notebook's environment.",
+        asker,
+        '%1' // the packages, put in by withElements
       ),
       <strong>{packages}</strong>
     );
   } else if (entry.request === 'tool') {
     question = withElements(
-      trans.__('The assistant wants to call the MCP tool %1.', '%1'),
+      trans.__('%1 wants to call the MCP tool %2.', asker, '%1'),
       <strong>{entry.tool}</strong>
     );
   } else if (entry.request === 'risky') {
     question = trans.__(
-      'The assistant wants to run code that needs your approval.'
+      '%1 wants to run code that needs your approval.',
+      asker
     );
   } else if (entry.before !== null) {
     question = trans.__(
-      'The assistant wants to change this cell of yours and run it.'
+      '%1 wants to change this cell of yours and run it.',
+      asker
     );
   } else {
-    question = trans.__('The assistant wants to run this cell.');
+    question = trans.__('%1 wants to run this cell.', asker);
   }
 
   return (

@@ -82,6 +82,9 @@ test('an MCP client writes and runs cells in the notebook open in Lab; a risky o
   });
   const card = panel.getByRole('group', { name: 'Approval request' });
   await expect(card).toContainText('shell', { timeout: 60000 });
+  await expect(card).toContainText(
+    'galata-agent (MCP) wants to run code that needs your approval.'
+  );
   await card.getByRole('button', { name: 'Run', exact: true }).click();
   const second = await risky;
   expect(second.text).toContain('approved-by-user');
