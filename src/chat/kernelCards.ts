@@ -51,29 +51,38 @@ export function withoutClosingError(
 /**
  * What a request that ended because of its kernel should show: `closed`
  * or `deleted` (its notebook was closed, or deleted: a notice), a card's
- * cause (the kernel was lost
- * and no card is on offer for it yet), or null (the card the loss put on
- * offer says it already).
+ * cause (the kernel was lost and no card says it yet), or null (the card
+ * the loss made says it already).
+ *
+ * The loss that ends a request happens while its last step runs, so its
+ * card comes after that step, whatever became of it since: the server's
+ * `done` may arrive after the user restored the state (on a loaded machine,
+ * seconds after the loss), and a second card for the same loss would offer
+ * again what was done.
  */
 export function kernelEnding(
   entries: ReadonlyArray<ChatEntry>
 ): KernelCause | 'closed' | 'deleted' | null {
   const start = entries.map(entry => entry.kind).lastIndexOf('user');
   const since = entries.slice(Math.max(start, 0));
-  const steps = since.filter(entry => entry.kind === 'step');
-  const state = steps[steps.length - 1]?.state;
+  const lastStep = since.map(entry => entry.kind).lastIndexOf('step');
+  const step = since[lastStep];
+  const state = step?.kind === 'step' ? step.state : undefined;
   if (state === 'notebook_closed') {
     return 'closed';
   }
   if (state === 'notebook_deleted') {
     return 'deleted';
   }
-  if (
-    since.some(entry => entry.kind === 'kernel' && entry.state === 'offered')
-  ) {
+  if (since.slice(lastStep + 1).some(isLossCard)) {
     return null;
   }
   return state === 'kernel_restarted' ? 'restarted' : 'died';
+}
+
+/** A card about a lost kernel (not the restart an undo asked for). */
+function isLossCard(entry: ChatEntry): boolean {
+  return entry.kind === 'kernel' && entry.cause !== 'undo';
 }
 
 /** The kernel cards of one conversation, among its entries. */

@@ -247,6 +247,49 @@ test('after the kernel dies, Restore state runs the working cells again and the 
   expect(outputText(cells[cells.length - 1])).toContain('42');
 });
 
+test('a request’s end that arrives after Restore state adds no second Kernel lost card', async ({
+  page,
+  ci
+}) => {
+  // Under load the server's `done` can come after the user restored the
+  // state: hold it back until then, as a loaded machine does.
+  const held: string[] = [];
+  let holding = true;
+  let release = () => {};
+  await page.routeWebSocket(/\/ci-jupyterlab\/chat/, ws => {
+    const server = ws.connectToServer();
+    server.onMessage(message => {
+      if (holding && JSON.parse(message as string).type === 'done') {
+        held.push(message as string);
+      } else {
+        ws.send(message);
+      }
+    });
+    release = () => held.splice(0).forEach(message => ws.send(message));
+  });
+  await page.reload(); // the chat's socket opens again, through the route
+  const { panel, status } = await ci.start('restore-late.ipynb', [
+    runCell('total = 41'),
+    runCell('import os\nos.kill(os.getpid(), 9)')
+  ]);
+  await ci.ask('Set total, then crash.');
+
+  const card = await kernelCard(page, panel);
+  await card.getByRole('button', { name: 'Restore state' }).click();
+  await expect(card).toContainText('State restored: 1 of 1 cells run again.', {
+    timeout: 60000
+  });
+  await expect.poll(() => held.length, { timeout: 30000 }).toBe(1);
+  holding = false;
+  release();
+
+  await expect(status).toHaveText('Error');
+  await expect(panel.getByRole('group', { name: 'Kernel lost' })).toHaveCount(
+    1
+  );
+  await expect(card).toContainText('State restored: 1 of 1 cells run again.');
+});
+
 test('Restore state asks again before it re-runs a cell that needed approval', async ({
   page,
   ci
