@@ -191,6 +191,26 @@ async def test_a_cell_that_raised_is_not_checked_and_its_hooks_go(kernel):
     assert hooks.strip() == "0"
 
 
+HOOKS = (
+    "print(sum(getattr(c, '__name__', '').startswith('__ci_check') "
+    "for cs in get_ipython().events.callbacks.values() for c in cs))"
+)
+
+
+@in_module_loop
+@pytest.mark.parametrize("lost", ["kernel_dead", "kernel_restarted"])
+async def test_after_a_lost_kernel_its_successor_is_not_asked(kernel, lost):
+    # The front end says the kernel went away while the cell ran: the hooks went with it, and asking
+    # the kernel now would wait for a new one to start (the request ends only then). This kernel
+    # stands in for that successor: it must not be asked, so the hooks armed in it stay.
+    armed = await arm(kernel, "import os", "python")
+    assert armed.before.get("armed")
+    assert await armed.findings(kernel, ExecutionResult(lost)) == []
+    assert int(await kernel.inspect(HOOKS, 5)) > 0
+    await armed.findings(kernel, ExecutionResult("error"))  # now disarm them, for the next tests
+    assert (await kernel.inspect(HOOKS, 5)).strip() == "0"
+
+
 def test_without_a_kernel_the_output_checks_still_speak():
     cell = read_cell("!pip install nothing-here")
     outputs = [{"output_type": "stream", "name": "stdout", "text": "ERROR: No matching distribution found for x\n"}]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .defuse import CellNames, names_of
-from .executors import ExecutionResult, inspect_json
+from .executors import FATAL_STATUSES, ExecutionResult, inspect_json
 from .feedback import strip_ansi
 from .ipython_syntax import to_python
 
@@ -441,8 +441,10 @@ class ArmedChecks:
         after = {}
         if self.question and result.ok:
             after = await ask_probe(executor, {**self.question, "phase": "after"})
-        elif self.before.get("armed"):
-            # The cell failed or was stopped: only disarm the hooks, if they are still there.
+        elif self.before.get("armed") and result.status not in FATAL_STATUSES:
+            # The cell failed or was stopped: only disarm the hooks, if they are still there. A lost
+            # kernel took them with it: its successor is not asked (the request would wait for it to
+            # start, and end only after the user may already have restored the state).
             await ask_probe(executor, {"phase": "after"})
         facts = {"before": self.before, "after": after}
         self.found = findings_for(self.cell, self.rules, result.outputs, facts) if result.ok else []

@@ -224,6 +224,17 @@ async function kernelCard(
   return card;
 }
 
+/**
+ * Wait until the request the kernel's loss ended says so: its end may come
+ * after the restore (on a loaded machine), and the panel sends no request
+ * while one runs.
+ */
+async function crashedRequestEnded(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  await expect(chat(page).status).toHaveText('Error', { timeout: 30000 });
+}
+
 test('after the kernel dies, Restore state runs the working cells again and the work goes on', async ({
   page,
   ci
@@ -241,6 +252,7 @@ test('after the kernel dies, Restore state runs the working cells again and the 
     timeout: 60000
   });
 
+  await crashedRequestEnded(page);
   await ci.script([runCell('print(total + 1)'), { text: 'It is 42.' }]);
   await ci.askUntilDone('Continue: add one.');
   const cells = taggedCells(await notebookCells(page, 'restore.ipynb'));
@@ -327,6 +339,7 @@ test('Restore state asks again before it re-runs a cell that needed approval', a
   await expect(card).toContainText('State restored: 1 of 1 cells run again.', {
     timeout: 60000
   });
+  await crashedRequestEnded(page);
   await ci.script([
     runCell("print(total + 1, 'shell_ran' in globals())"),
     { text: 'It is 42.' }
@@ -425,6 +438,7 @@ test('Restore state can re-run the user’s own cells above the assistant’s to
     timeout: 60000
   });
 
+  await crashedRequestEnded(page);
   await ci.script([runCell('print(total + 1)'), { text: 'It is 42.' }]);
   await ci.askUntilDone('Continue: add one.');
   const cells = taggedCells(await notebookCells(page, 'restore-mine.ipynb'));
