@@ -243,22 +243,26 @@ async def test_an_edited_answer_must_be_code(open_chat, extension):
     assert error["type"] == "error" and "'code' must be the edited code" in error["message"]
 
 
-async def test_an_install_card_shows_the_command_the_index_and_what_is_installed(
-    open_chat, llm_server, extension, monkeypatch
-):
+async def test_an_install_card_shows_the_command_the_index_and_what_is_installed(open_chat, llm_server, monkeypatch):
+    from test_chat_faults import NOTEBOOK, until
+
     monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")  # the kernel inherits it
     monkeypatch.setenv("PIP_RETRIES", "0")  # the dry run gives up on that index at once
     async with open_chat() as chat:
-        answering(chat, extension, False)
         llm_server.enqueue(run_cell("%pip install -q nbformat ci-jupyterlab-no-such-package"), answer("Skipped."))
-        messages = await chat.ask("Install them.")
+        await chat.send(type="user_message", text="Install them.", notebook=NOTEBOOK)
+        request = await until(chat, "approval_request")
+        # The card comes at once; what the kernel says of the install follows it.
+        assert request["kind"] == "install"
+        assert request["command"] == "%pip install nbformat ci-jupyterlab-no-such-package"
+        details = await until(chat, "approval_details")
+        await chat.send(type="approval", request_id=request["request_id"], approved=False)
+        await until(chat, "done")
 
-    [request] = of(messages, "approval_request")
-    assert request["kind"] == "install"
-    assert request["command"] == "%pip install nbformat ci-jupyterlab-no-such-package"
-    assert request["index"] == "https://mirror.example/simple"
-    assert request["installed"]["ci-jupyterlab-no-such-package"] is None
-    assert request["installed"]["nbformat"]  # the version this kernel has now
+    assert details["request_id"] == request["request_id"] and details["plan"] is None
+    assert details["index"] == "https://mirror.example/simple"
+    assert details["installed"]["ci-jupyterlab-no-such-package"] is None
+    assert details["installed"]["nbformat"]  # the version this kernel has now
 
 
 async def test_an_install_card_shows_what_pip_will_install_and_what_is_installed_already(
@@ -274,9 +278,10 @@ async def test_an_install_card_shows_what_pip_will_install_and_what_is_installed
         cards = []
         for _ in range(2):  # the user reads what pip would do, then declines
             card = await until(chat, "approval_request")
-            details = await until(chat, "approval_details")
-            assert details["request_id"] == card["request_id"]
-            cards.append((card, details))
+            looked = await until(chat, "approval_details")  # the index and the versions installed
+            planned = await until(chat, "approval_details")  # then pip's dry run
+            assert looked["request_id"] == planned["request_id"] == card["request_id"]
+            cards.append((looked, planned))
             await chat.send(type="approval", request_id=card["request_id"], approved=False)
         await until(chat, "done")
 

@@ -2,9 +2,9 @@
 
 ``risk.assess`` reads what the cell would do and ``approval.approval_kind``
 decides, from the approval mode, whether to ask; the ``approve`` callback
-answers: run it, run this edited code, or not. An install's card also shows
-pip's index and the versions installed, and what pip would install once its
-dry run says.
+answers: run it, run this edited code, or not. An install's card shows at
+once; pip's index and the versions installed follow, then what pip would
+install once its dry run says.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ async def approval_gate(
         if kind is None:
             return
         target = work.target_for(action.cell_id)
-        details = await _install_details(executor, risks.installs) if risks.installs else {}
         card = ApprovalRequest(
             f"approval-{uuid.uuid4().hex[:12]}",
             kind,
@@ -51,17 +50,15 @@ async def approval_gate(
             cell_id=target,
             before=work.source_of(target) if target else None,
             command=checked_installs(action.code)[0] if risks.installs else None,
-            index=details.get("index"),
-            installed=details.get("installed"),
         )
         answer: Answer = False
         if approve is not None:
-            yield card
+            yield card  # at once: what the kernel says of the install follows
             answering = asyncio.ensure_future(approve(card))
             try:
-                plan = await _install_plan(executor, card, risks.installs, answering) if risks.installs else None
-                if plan is not None:
-                    yield plan
+                if risks.installs:
+                    async for details in _install_details(executor, card, risks.installs, answering):
+                        yield details
                 answer = await answering
             finally:
                 answering.cancel()
@@ -80,23 +77,23 @@ async def approval_gate(
         return
 
 
-async def _install_details(executor: Executor, packages: tuple[str, ...]) -> dict:
-    """What an install card shows beside the command: pip's index and the versions installed now."""
-    return await inspect_json(executor, install_details_probe(list(packages)), INSTALL_DETAILS_TIMEOUT)
-
-
-async def _install_plan(
+async def _install_details(
     executor: Executor, card: ApprovalRequest, packages: tuple[str, ...], answering: asyncio.Future
-) -> ApprovalDetails | None:
-    """What pip would install (its dry run asks the index: seconds), unless the user answers first."""
+) -> AsyncIterator[ApprovalDetails]:
+    """What the kernel says of an install, for its card, unless the user answers first: pip's index and the
+    versions installed now (a quick look), then what pip would install (its dry run asks the index: seconds)."""
     await asyncio.sleep(0)
     if answering.done():  # answered at once (the CLI, %%ci): nobody would read it
-        return None
-    probe = install_details_probe(list(packages), dry_run=True)
-    planning = asyncio.ensure_future(inspect_json(executor, probe, DRY_RUN_SECONDS + INSTALL_DETAILS_TIMEOUT))
-    await asyncio.wait({planning, answering}, return_when=asyncio.FIRST_COMPLETED)
-    if not planning.done():
-        planning.cancel()
-        return None
-    found = planning.result()
-    return ApprovalDetails(card.request_id, found.get("plan"), found.get("plan_error"))
+        return
+    for dry_run, seconds in ((False, INSTALL_DETAILS_TIMEOUT), (True, DRY_RUN_SECONDS + INSTALL_DETAILS_TIMEOUT)):
+        probe = install_details_probe(list(packages), dry_run=dry_run)
+        looking = asyncio.ensure_future(inspect_json(executor, probe, seconds))
+        await asyncio.wait({looking, answering}, return_when=asyncio.FIRST_COMPLETED)
+        if not looking.done():
+            looking.cancel()
+            return
+        found = looking.result()
+        if dry_run:
+            yield ApprovalDetails(card.request_id, found.get("plan"), found.get("plan_error"))
+        else:
+            yield ApprovalDetails(card.request_id, index=found.get("index"), installed=found.get("installed"))

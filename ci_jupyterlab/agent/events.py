@@ -104,10 +104,8 @@ class ApprovalRequest(Event):
     reason: str
     cell_id: str | None = None  # the code goes into this existing cell (an edit): the card shows a diff
     before: str | None = None  # that cell's source now
-    #: For installs: the exact code that will run, the index pip uses, each package's installed version (or None).
+    #: For installs: the exact code that will run (the index and the versions installed follow: ApprovalDetails).
     command: str | None = None
-    index: str | None = None
-    installed: dict | None = None
     #: For a tool of an MCP server ("tool"): the tool as shown, "<server>/<tool>"; ``code`` holds its arguments.
     tool: str | None = None
 
@@ -134,16 +132,21 @@ class ToolResult(Event):
 
 @dataclass
 class ApprovalDetails(Event):
-    """What pip would install for a waiting install (its dry run), once it has said: the card shows it.
+    """What the card of a waiting install shows once the kernel has said, sent after the card (which shows
+    at once): first pip's ``index`` and the versions ``installed`` now, then what pip would install (its dry
+    run).
 
     ``plan``: ``[{name, version, requested, installed, source}]`` (installed:
-    the version now, None if new); or ``plan_error``: why pip could not say.
+    the version now, None if new); or ``plan_error``: why pip could not say;
+    both None: not said yet.
     """
 
     type: ClassVar[str] = "approval_details"
     request_id: str
     plan: list[dict] | None = None
     plan_error: str | None = None
+    index: str | None = None
+    installed: dict | None = None
 
 
 @dataclass

@@ -402,8 +402,8 @@ export function approvalEntry(
     before: message.before ?? null,
     install: message.packages.length
       ? {
-          index: message.index ?? null,
-          installed: message.installed ?? {},
+          index: null, // until approval_details says
+          installed: {},
           plan: null,
           planError: null
         }
@@ -433,10 +433,10 @@ export function withInstallPlan(
   return {
     ...entry,
     install: {
-      index: entry.install?.index ?? null,
-      installed: entry.install?.installed ?? {},
-      plan: message.plan,
-      planError: message.plan_error
+      index: message.index ?? entry.install?.index ?? null,
+      installed: message.installed ?? entry.install?.installed ?? {},
+      plan: message.plan ?? entry.install?.plan ?? null,
+      planError: message.plan_error ?? entry.install?.planError ?? null
     }
   };
 }

@@ -232,10 +232,8 @@ export interface IApprovalRequestMessage extends ISessionMessage {
   /** For code that edits a cell: that cell's id and its source now. */
   cell_id?: string | null;
   before?: string | null;
-  /** For installs: the code that runs, the index pip uses, each package's version installed now (or null). */
+  /** For installs: the code that runs (the index and the versions installed follow in `approval_details`). */
   command?: string | null;
-  index?: string | null;
-  installed?: Record<string, string | null> | null;
   /** For `tool`: the MCP tool, `<server>/<tool>`; `code` holds its arguments. */
   tool?: string | null;
 }
@@ -262,8 +260,12 @@ export interface IToolResultMessage extends ISessionMessage {
 export interface IApprovalDetailsMessage extends ISessionMessage {
   type: 'approval_details';
   request_id: string;
+  /** Null (and `plan_error` null): pip has not said yet. */
   plan: IInstallPlanItem[] | null;
   plan_error: string | null;
+  /** pip's index and the versions installed now, sent before the plan. */
+  index?: string | null;
+  installed?: Record<string, string | null> | null;
 }
 
 /** One distribution pip would install or upgrade. */
