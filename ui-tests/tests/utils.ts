@@ -157,27 +157,37 @@ export async function reloadLab(
   await openPanel(page);
 }
 
-/** Wait until the saved file of an open notebook has cells of these types and sources. */
+/**
+ * Wait until the saved file of an open notebook has cells of these types and
+ * sources. A save under load can take seconds (Lab saves, then the server
+ * writes), hence the wait of `SAVE_TIMEOUT`.
+ */
 export async function savedAs(
   page: IJupyterLabPageFixture,
   name: string,
   cells: { cell_type: string; source: string }[]
 ): Promise<void> {
   await expect
-    .poll(async () => {
-      try {
-        return (await savedCells(page, name)).map(({ cell_type, source }) => ({
-          cell_type,
-          source
-        }));
-      } catch {
-        // Read while a save wrote it: Jupyter writes the file in place (its
-        // "atomic" writing keeps a backup), so a reader can see it empty.
-        return null;
-      }
-    })
+    .poll(
+      async () => {
+        try {
+          return (await savedCells(page, name)).map(
+            ({ cell_type, source }) => ({ cell_type, source })
+          );
+        } catch (error) {
+          // Read while a save wrote it: Jupyter writes the file in place (its
+          // "atomic" writing keeps a backup), so a reader can see it empty.
+          // Said, so that a wait that ends here shows why.
+          return `not readable: ${error}`;
+        }
+      },
+      { timeout: SAVE_TIMEOUT }
+    )
     .toEqual(cells);
 }
+
+/** How long a save may take to reach the disk on a loaded machine. */
+const SAVE_TIMEOUT = 20000;
 
 /** An open notebook as saved on disk (through the contents API), as nbformat cells. */
 export async function savedCells(
