@@ -46,10 +46,12 @@ export function pageKeyHeaders(
 }
 
 /**
- * Send a change that needs the page's key. If the server refuses it (403),
- * the page claims the key again: a key kept from before a server restart is
- * replaced and the change sent once more; if another browser holds the key,
- * the server's answer to the claim says so.
+ * Send a change that needs the page's key. If the server refuses it for the
+ * key (403, reason `page_key`), the page claims the key again: a key kept
+ * from before a server restart is replaced and the change sent once more; if
+ * another browser holds the key, the server's answer to the claim says so. A
+ * refusal for anything else (a model the administrator does not allow) is
+ * the answer as it is.
  */
 export async function withPageKey<T>(
   send: (headers: Record<string, string>) => Promise<T>,
@@ -59,7 +61,7 @@ export async function withPageKey<T>(
   try {
     return await send(pageKeyHeaders(settings));
   } catch (error) {
-    if (!(error instanceof APIError && error.response.status === 403)) {
+    if (!(error instanceof APIError && error.reason === 'page_key')) {
       throw error;
     }
     await claim(settings);

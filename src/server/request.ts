@@ -49,12 +49,14 @@ export async function requestAPI<T>(
       message?: string;
       hint?: string;
       field?: string;
+      reason?: string;
     } | null;
     throw new APIError(
       response,
       answer?.message ?? String(body),
       answer?.hint,
-      answer?.field
+      answer?.field,
+      answer?.reason
     );
   }
   return body as T;
@@ -70,15 +72,19 @@ export class APIError extends ServerConnection.ResponseError {
     response: Response,
     message: string,
     hint?: string | null,
-    field?: string | null
+    field?: string | null,
+    reason?: string | null
   ) {
     super(response, message);
     this.hint = hint ?? null;
     this.field = field ?? null;
+    this.reason = reason ?? null;
   }
 
   readonly hint: string | null;
   readonly field: string | null;
+  /** Why, in a word, where the server says: `page_key` (the page's key is missing or stale). */
+  readonly reason: string | null;
 }
 
 /** Ask the server which model is configured (never returns the API key). */

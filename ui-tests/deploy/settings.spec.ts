@@ -131,26 +131,28 @@ test('set up the model from the panel, then ask at once', async ({
 });
 
 /** The settings as a server whose administrator set the base URL, approval and key shows them. */
-function lockedView() {
-  const open = (value: string | number) => ({
-    value,
-    source: 'default',
-    locked: false
-  });
+/**
+ * The server's own settings view (whatever settings it has now), as an
+ * administrator who set the base URL, the approval mode and the key, and
+ * allows one model, would have it seen.
+ */
+function lockedView(view: any) {
   const admin = (value: string) => ({ value, source: 'admin', locked: true });
   return {
+    ...view,
     values: {
+      ...view.values,
       base_url: admin('http://models.example/v1'),
       model: { value: 'scripted-model', source: 'user', locked: false },
-      approval: admin('always'),
-      max_attempts: open(3),
-      max_rounds: open(12),
-      cell_timeout: open(120),
-      prompt_budget: open(24000),
-      send_images: open('auto'),
-      max_cost_per_request: open(0)
+      approval: admin('always')
     },
-    key: { set: true, last4: 'wxyz', source: 'admin', locked: true },
+    key: {
+      ...view.key,
+      set: true,
+      last4: 'wxyz',
+      source: 'admin',
+      locked: true
+    },
     allowed_models: ['scripted-model'],
     allowed_base_urls: [],
     allow_user_settings: true
@@ -161,9 +163,10 @@ test("an administrator's values are read-only, and a refusal says why", async ({
   page
 }) => {
   const sent: unknown[] = [];
-  await page.route(/\/ci-jupyterlab\/settings(\?[^/]*)?$/, route => {
+  await page.route(/\/ci-jupyterlab\/settings(\?[^/]*)?$/, async route => {
     if (route.request().method() === 'GET') {
-      return route.fulfill({ json: lockedView() });
+      const real = await route.fetch();
+      return route.fulfill({ json: lockedView(await real.json()) });
     }
     sent.push(route.request().postDataJSON());
     return route.fulfill({
