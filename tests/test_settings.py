@@ -178,10 +178,10 @@ async def test_test_connection_lists_models_and_says_whether_tools_work(jp_fetch
     await call(jp_fetch, method="PUT", body={"values": {"base_url": llm_server.base_url}})
     result = await call(jp_fetch, "test", method="POST")
     assert result["ok"] is True and result["models"] == ["scripted-model"] and result["model"] == "scripted-model"
-    assert result["tools"] is True and result["round_trip_ms"] >= 0
+    assert result["capabilities"]["tools"] is True and result["round_trip_ms"] >= 0
 
     llm_server.reject_tools = True
-    assert (await call(jp_fetch, "test", method="POST"))["tools"] is False
+    assert (await call(jp_fetch, "test", method="POST"))["capabilities"]["tools"] is False
 
     broken = await call(jp_fetch, "test", method="POST", body={"base_url": "http://127.0.0.1:1/v1"})
     assert broken["ok"] is False and "Base URL in the Code Interpreter's settings" in broken["error"]["hint"]

@@ -63,7 +63,7 @@ async def check_connection(client: ModelClient, *, quick: bool = False) -> dict:
     what the server sent: the base URL may be any port of this machine.
     """
     started = time.perf_counter()
-    result: dict = {"ok": False, "endpoint": client.endpoint, "models": [], "model": None, "tools": None}
+    result: dict = {"ok": False, "endpoint": client.endpoint, "models": [], "model": None}
     try:
         result["models"] = await client.list_models()
         result["model"] = await client.model()
@@ -76,7 +76,6 @@ async def check_connection(client: ModelClient, *, quick: bool = False) -> dict:
         message = NO_SERVER.format(endpoint=client.endpoint) if exc.quotes_server else exc.message
         result["error"] = {"message": message, "hint": exc.hint}
     result["capabilities"] = client.capabilities.to_dict()
-    result["tools"] = client.capabilities.tools
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     return result
 

@@ -102,11 +102,7 @@ function capabilityWords(
   test: IConnectionTest,
   trans: TranslationBundle
 ): string[] {
-  const can = test.capabilities ?? {
-    tools: test.tools,
-    images: null,
-    streaming_usage: null
-  };
+  const can = test.capabilities;
   const words: string[] = [];
   if (can.tools !== null) {
     words.push(

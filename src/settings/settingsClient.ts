@@ -59,10 +59,8 @@ export interface IConnectionTest {
   models: string[];
   /** The model that answered (the first listed when none is chosen). */
   model: string | null;
-  /** Whether it takes tool calls; null when it was not reached. */
-  tools: boolean | null;
   /** What the model can do, as the provider declares or the test found (null: not known). */
-  capabilities?: {
+  capabilities: {
     tools: boolean | null;
     images: boolean | null;
     streaming_usage: boolean | null;
