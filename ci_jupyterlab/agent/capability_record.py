@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
+from .files import write_atomically
 from .model_client import Capabilities
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,7 @@ class CapabilityRecord:
         record[key] = now.to_dict()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(temporary, self.path)
+            write_atomically(self.path, json.dumps(record, indent=1, sort_keys=True))
         except OSError as exc:  # only a cost: the next client finds out again
             log.warning("Code interpreter: could not keep the model's capabilities in %s (%s)", self.path, exc)
 
