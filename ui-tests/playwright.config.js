@@ -21,6 +21,9 @@ module.exports = {
   testIgnore: ['**/second-window.spec.ts'],
   reporter: [['list'], ['html', { open: 'never' }]],
   timeout: 120000,
+  // What the panel shows waits on a kernel and a model server, under parallel
+  // workers on two cores: allow seconds, not Playwright's default 5.
+  expect: { timeout: 15000 },
   retries: 0,
   workers: WORKERS,
   use: {

@@ -11,6 +11,9 @@ module.exports = {
   testDir: './deploy',
   reporter: [['list'], ['html', { open: 'never' }]],
   timeout: 120000,
+  // What the panel shows waits on a kernel and a model server, under parallel
+  // workers on two cores: allow seconds, not Playwright's default 5.
+  expect: { timeout: 15000 },
   retries: 0,
   workers: 1,
   use: {

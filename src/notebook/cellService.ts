@@ -154,11 +154,7 @@ export class CellService implements IDisposable {
       this._model,
       request.session
     );
-    // No cell goes into a notebook deleted on disk: it would be saved back.
-    const result =
-      panel && (await this._deleted.check(panel.context.path))
-        ? DELETED_RUN
-        : await this._runLive(panel, request);
+    const result = await this._runLive(panel, request);
     const conversation = this._model.conversationOf(request.session);
     const outputs = boundedOutputs(result.outputs);
     conversation?.updateStep(request.call_id, {
@@ -196,6 +192,11 @@ export class CellService implements IDisposable {
     try {
       return await this._runner.run(panel, request, {
         ...this._queueListener(request.session, request.call_id),
+        // No cell goes into a notebook deleted on disk: it would be saved back.
+        refusal: async () =>
+          panel && (await this._deleted.check(panel.context.path))
+            ? 'notebook_deleted'
+            : null,
         placed: (cell, notebook) =>
           live.push(
             new LiveOutputs(cell.model as ICodeCellModel, outputs =>
@@ -268,16 +269,6 @@ export class CellService implements IDisposable {
   private _deleted: DeletedNotebooks;
   private _isDisposed = false;
 }
-
-/** A step asked for in a notebook deleted on disk: nothing was placed or run. */
-const DELETED_RUN: IStepRun = {
-  status: 'notebook_deleted',
-  outputs: [],
-  executionCount: null,
-  durationMs: 0,
-  cellId: null,
-  before: null
-};
 
 export namespace CellService {
   export interface IOptions {

@@ -31,6 +31,15 @@ export interface IRunListener extends IQueueListener {
   placed?(cell: Cell, notebook: Notebook): void;
 }
 
+/**
+ * How a run is told: who listens, and what may refuse it before its cell is
+ * placed (a status, or null to go on), asked while the kernel is already
+ * watched, so a restart meanwhile still ends the run.
+ */
+export interface IRunOptions extends Partial<IRunListener> {
+  refusal?(): Promise<ExecutionStatus | null>;
+}
+
 /** How a step's run ended, with what the cell holds at that moment. */
 export interface IStepRun {
   status: ExecutionStatus;
@@ -68,7 +77,10 @@ export class NotebookRunner {
    * Put the request's code into the panel's notebook (see placeStepCell) and
    * run that cell in the notebook's kernel.
    *
-   * Waits for the notebook's kernel session first. While the notebook is not
+   * Watches the kernel from the call on: a restart before the cell is placed
+   * (even while `options.refusal` is asked) ends the run as a restart, never
+   * runs the step in the fresh kernel. Waits for the notebook's kernel
+   * session first. While the notebook is not
    * focused, the step's cell becomes the active cell so it scrolls into view;
    * focus never moves. Never rejects: every request resolves with exactly one
    * result, whose status says how the run ended:
@@ -80,12 +92,13 @@ export class NotebookRunner {
    *   cancelled while it waits behind the user's own cell, it is interrupted
    *   once it starts, never the user's cell;
    * - `kernel_restarted` / `kernel_dead`: the kernel went away meanwhile;
-   * - `notebook_closed`: the panel was closed meanwhile, or before (null).
+   * - `notebook_closed`: the panel was closed meanwhile, or before (null);
+   * - whatever `options.refusal` said: nothing was placed or run.
    */
   async run(
     panel: NotebookPanel | null,
     request: IRunCellMessage,
-    queue?: IRunListener
+    options: IRunOptions = {}
   ): Promise<IStepRun> {
     const started = performance.now();
     if (!panel || panel.isDisposed) {
@@ -104,7 +117,7 @@ export class NotebookRunner {
     let status: ExecutionStatus;
     let failure: nbformat.IError | null = null;
     try {
-      status = await this._execute(panel, request, watch, placed, queue);
+      status = await this._execute(panel, request, watch, placed, options);
     } catch (error) {
       console.error('ci-jupyterlab: running a step failed', error);
       status = 'error';
@@ -151,9 +164,16 @@ export class NotebookRunner {
     request: IRunCellMessage,
     watch: RunWatch,
     placed: IPlacement,
-    queue?: IRunListener
+    options: IRunOptions
   ): Promise<ExecutionStatus> {
     const { sessionContext, content: notebook } = panel;
+    const refused = await Promise.race([
+      options.refusal?.() ?? null,
+      watch.ended
+    ]);
+    if (refused !== null) {
+      return refused;
+    }
     const ready = await Promise.race([
       waitForKernel(sessionContext).then(kernel => ({ kernel })),
       watch.ended
@@ -174,7 +194,7 @@ export class NotebookRunner {
     if (!notebook.node.contains(document.activeElement)) {
       notebook.activeCellIndex = notebook.widgets.indexOf(cell);
     }
-    queue?.placed?.(cell, notebook);
+    options.placed?.(cell, notebook);
 
     const start = new ExecutionStart(
       kernel,
@@ -199,7 +219,7 @@ export class NotebookRunner {
       }
     );
     if (start.queued) {
-      queue?.waiting();
+      options.waiting?.();
       const before = await Promise.race([
         start.started.then(() => null),
         finished,
@@ -217,7 +237,7 @@ export class NotebookRunner {
         }
         return before;
       }
-      queue?.started();
+      options.started?.();
     }
     const timer = new Timer(request.timeout * 1000);
     try {

@@ -4,7 +4,15 @@
  * a reload; a notebook closed while a cell runs is said as such.
  */
 import { expect, test } from './fixtures';
-import { chat, openPanel, reloadLab, runCell, unmockedKernels } from './utils';
+import {
+  chat,
+  notebookCells,
+  openPanel,
+  reloadLab,
+  runCell,
+  taggedCells,
+  unmockedKernels
+} from './utils';
 
 const SLOW = 'import time\ntime.sleep(60)';
 
@@ -52,6 +60,39 @@ test('a kernel restart during a step ends the request with one card that says so
     card.getByRole('button', { name: 'Restore state' })
   ).toBeVisible();
   await saidOnce(panel);
+});
+
+test('a restart the moment a step appears, before its cell is placed, ends it as a restart: nothing runs in the fresh kernel', async ({
+  page,
+  ci
+}) => {
+  const { panel, steps } = await ci.start('early.ipynb', [runCell(SLOW)]);
+  // Restart in the same task the step shows up in: no polling delay, so the
+  // panel is still asking the server whether the notebook exists.
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      if (document.querySelector('.jp-ci-Step-running')) {
+        observer.disconnect();
+        const notebook = window.jupyterapp.shell.currentWidget as any;
+        void notebook.sessionContext.restartKernel();
+      }
+    });
+    observer.observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true
+    });
+  });
+  await ci.ask('Sleep for a minute.');
+
+  await expect(steps.first()).toHaveClass(/jp-ci-Step-kernel_restarted/, {
+    timeout: 15000
+  });
+  await expect(panel.getByRole('group', { name: 'Kernel lost' })).toContainText(
+    'The kernel was restarted'
+  );
+  await saidOnce(panel);
+  expect(taggedCells(await notebookCells(page, 'early.ipynb'))).toHaveLength(0);
 });
 
 test('a kernel killed during a request is said to have died, and its restored card stays restored after a reload', async ({
