@@ -3,10 +3,14 @@
  * numbered per request, SVG outputs, timers and cost, following new
  * activity, and the keyboard.
  */
-import type { Locator } from '@playwright/test';
-
 import { expect, test } from './fixtures';
-import { modelRequests, reloadLab, runCell, unmockedKernels } from './utils';
+import {
+  modelRequests,
+  reloadLab,
+  runCell,
+  unmockedKernels,
+  wheelToTop
+} from './utils';
 
 const SVG = `from IPython.display import SVG, display
 display(SVG('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="40"><rect width="60" height="40" fill="teal"/></svg>'))`;
@@ -16,13 +20,6 @@ const LONG_CODE = Array.from({ length: 12 }, (_, i) => `x${i} = ${i}`).join(
 );
 
 test.use(unmockedKernels);
-
-/** The user turns the mouse wheel over the log up to its top. */
-async function scrollToTop(log: Locator): Promise<void> {
-  await log.hover();
-  await log.page().mouse.wheel(0, -100000);
-  await expect.poll(() => log.evaluate(node => node.scrollTop)).toBe(0);
-}
 
 test('step cards are compact: code and tracebacks folded, steps numbered per request, SVG shown, time and tokens in the footer', async ({
   page,
@@ -107,7 +104,7 @@ test('scrolled up, new activity shows a pill that jumps down; Escape stops a req
   await ci.ask('Sleep a little.');
   // The request is shown (sending scrolls to it); then the user scrolls up.
   await expect(panel.getByText('Sleep a little.')).toBeInViewport();
-  await scrollToTop(log);
+  await wheelToTop(log);
   const pill = panel.getByRole('button', { name: 'Jump to new activity' });
   await expect(pill).toBeVisible({ timeout: 20000 });
   await expect(status).toHaveText('Done', { timeout: 30000 });
@@ -117,7 +114,7 @@ test('scrolled up, new activity shows a pill that jumps down; Escape stops a req
   await expect(panel.getByText('Slept.')).toBeInViewport();
 
   // An export, started while the user reads further up, leaves the view there.
-  await scrollToTop(log);
+  await wheelToTop(log);
   await ci.chat.exportButton.click();
   await expect(panel.locator('.jp-ci-Export')).toContainText(/reproduced/, {
     timeout: 90000

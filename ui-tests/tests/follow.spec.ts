@@ -8,7 +8,7 @@
 import type { Locator } from '@playwright/test';
 
 import { expect, test } from './fixtures';
-import { runCell } from './utils';
+import { runCell, wheelToTop } from './utils';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -24,13 +24,6 @@ function longAnswer(last: string, topic = 'the analysis'): string {
     ...Array.from({ length: 30 }, (_, i) => `Finding ${i} of ${topic}.`),
     last
   ].join('\n\n');
-}
-
-/** The user turns the mouse wheel up over the log, as far as it goes. */
-async function scrollUp(log: Locator): Promise<void> {
-  await log.hover();
-  await log.page().mouse.wheel(0, -20000);
-  await expect.poll(() => log.evaluate(node => node.scrollTop)).toBe(0);
 }
 
 /** How far the log is from its end, in pixels. */
@@ -77,7 +70,7 @@ test('the log follows a request to its end: a 60-line output, a table, quick ste
   await atTheEnd(panel, log, 'End of the second answer.');
 
   // Sending follows again from wherever the user was.
-  await scrollUp(log);
+  await wheelToTop(log);
   await ci.script([
     runCell(SIXTY_AND_TABLE),
     runCell('print("quick 4")'),
@@ -104,7 +97,7 @@ test('answering an approval card follows the request to its end, wherever the us
   const card = panel.getByRole('group', { name: 'Approval request' });
   await expect(card).toBeInViewport();
   // The user reads further up before answering.
-  await scrollUp(log);
+  await wheelToTop(log);
   await card.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(status).toHaveText('Done', { timeout: 60000 });
   await atTheEnd(panel, log, 'End of the answer after the approval.');

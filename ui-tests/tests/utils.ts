@@ -4,7 +4,7 @@
  * most specs share is the `ci` fixture of fixtures.ts.
  */
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Locator } from '@playwright/test';
 
 const { ports } = require('../servers');
 
@@ -132,6 +132,19 @@ export function promptText(body: unknown): string {
         : JSON.stringify(message.content ?? '')
     )
     .join('\n');
+}
+
+/**
+ * The user turns the mouse wheel up over the log until it is at its top, and
+ * again if it moved meanwhile (content rendering above, Chromium's scroll
+ * anchoring shifted it a few pixels in CI), as a user would.
+ */
+export async function wheelToTop(log: Locator): Promise<void> {
+  await log.hover();
+  await expect(async () => {
+    await log.page().mouse.wheel(0, -100000);
+    expect(await log.evaluate(node => node.scrollTop)).toBe(0);
+  }).toPass();
 }
 
 /** Reload the page and wait for JupyterLab, with the panel open again. */
