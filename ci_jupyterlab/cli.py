@@ -20,6 +20,13 @@ import sys
 import uuid
 from pathlib import Path
 
+# nbformat validates with jsonschema, whose format checkers import rfc3987_syntax when it is
+# installed (jupyter-events requires it): that import compiles ~35 Earley grammars, 1.3 s of CPU on
+# every start of this command (benchmarks/cli_startup.py), for "iri" formats no notebook or Jupyter
+# schema uses. Without it jsonschema leaves those formats unchecked. Only in this process: it runs
+# no user code (kernels are processes of their own).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 import nbformat
 from nbformat.sign import NotebookNotary
 from nbformat.v4 import new_markdown_cell

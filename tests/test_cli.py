@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -109,6 +111,28 @@ def test_jupyter_ci_is_a_jupyter_subcommand():
     done = subprocess.run(["jupyter", "ci", "run", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "usage: jupyter ci run" in done.stdout and "--file PATH" in done.stdout
+
+
+def test_the_command_starts_without_rfc3987_grammars_and_still_validates_notebooks():
+    # As `jupyter ci` starts: its module first. rfc3987_syntax (installed: jupyter-events needs it)
+    # would compile its grammars for seconds; nbformat must still refuse a malformed notebook.
+    probe = """
+import sys
+import ci_jupyterlab.cli
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+notebook = new_notebook(cells=[new_code_cell("1")])
+nbformat.validate(notebook)
+notebook.cells[0]["not_a_field"] = 1
+try:
+    nbformat.validate(notebook)
+except nbformat.ValidationError:
+    print("refused", "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is not None)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refused", "False"]
+    assert importlib.util.find_spec("rfc3987_syntax") is not None  # what is avoided is there to avoid
 
 
 def write_notebook(path, *sources):
