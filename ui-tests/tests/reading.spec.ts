@@ -10,7 +10,7 @@
 import type { Locator } from '@playwright/test';
 
 import { expect, test } from './fixtures';
-import { modelRequests, promptText, runCell } from './utils';
+import { modelRequests, promptText, runCell, wheelToTop } from './utils';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -178,9 +178,7 @@ test('at 250 px code keeps its lines, long words wrap, what is wider scrolls wit
   // No new entries, no pill: at the end, nor read further up with an
   // output unfolded.
   const pill = panel.getByRole('button', { name: 'Jump to new activity' });
-  await log.hover();
-  await page.mouse.wheel(0, -20000);
-  await expect.poll(() => log.evaluate(node => node.scrollTop)).toBe(0);
+  await wheelToTop(log);
   await steps.nth(2).getByRole('button', { name: 'Hide traceback' }).click();
   await expect(steps.nth(2).locator('.jp-ci-Traceback')).toHaveCount(0);
   await page.evaluate(
